@@ -1,0 +1,112 @@
+//! Signalboard's user interface: the page shell, the overview and its modules. Rendered on the
+//! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
+
+pub mod modules;
+pub mod overview;
+pub mod window_picker;
+
+use leptos::prelude::*;
+use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
+use leptos_router::{
+    components::{Route, Router, Routes},
+    path,
+};
+
+use crate::overview::OverviewPage;
+
+/// The name cargo-leptos gives the bundle: `/pkg/signalboard.js`, `.wasm` and `.css`.
+pub const BUNDLE_NAME: &str = "signalboard";
+
+/// The HTML document around the app, rendered on the server only.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en" data-theme="dark">
+            <head>
+                <meta charset="utf-8"/>
+                <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                <meta name="color-scheme" content="dark light"/>
+                <link rel="icon" type="image/svg+xml" href="/favicon.svg"/>
+                <HydrationScripts options/>
+                <MetaTags/>
+            </head>
+            <body>
+                <App/>
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    // Effects run only in the browser, after hydration: the mark tells tests (and anyone
+    // scripting the page) that clicks will now be handled.
+    Effect::new(move |_| mark_hydrated());
+
+    view! {
+        <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css")/>
+        <Title formatter=|page: String| format!("{page} · Signalboard")/>
+        <Router>
+            <div class="app">
+                <TopBar/>
+                <main class="main" id="main">
+                    <Routes fallback=NotFound>
+                        <Route path=path!("/") view=OverviewPage/>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}
+
+fn mark_hydrated() {
+    if let Some(root) = document().document_element() {
+        let _ = root.set_attribute("data-hydrated", "true");
+    }
+}
+
+#[component]
+fn TopBar() -> impl IntoView {
+    view! {
+        <header class="topbar">
+            <a class="brand" href="/" aria-label="Signalboard overview">
+                <Logo/>
+                <span class="brand-name">"Signalboard"</span>
+            </a>
+            <nav class="topnav" aria-label="Sections">
+                <a href="/" class="topnav-item" aria-current="page">"Overview"</a>
+            </nav>
+            <div class="topbar-end">
+                <span class="env-pill" title="Cloud SIEM">"Cloud SIEM"</span>
+            </div>
+        </header>
+    }
+}
+
+/// The product mark: a shield crossed by a signal trace.
+#[component]
+fn Logo() -> impl IntoView {
+    view! {
+        <svg class="logo" viewBox="0 0 32 32" width="28" height="28" aria-hidden="true">
+            <path d="M16 2 L28 7 V15 C28 23 22.5 28 16 30 C9.5 28 4 23 4 15 V7 Z" class="logo-shield"/>
+            <polyline points="7,17 12,17 14,11 18,23 20,15 25,15" class="logo-trace"/>
+        </svg>
+    }
+}
+
+#[component]
+fn NotFound() -> impl IntoView {
+    #[cfg(feature = "ssr")]
+    if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+        response.set_status(http::StatusCode::NOT_FOUND);
+    }
+    view! {
+        <Title text="Page not found"/>
+        <section class="not-found">
+            <h1>"Page not found"</h1>
+            <p>"There is no page at this address."</p>
+            <a class="button" href="/">"Back to the overview"</a>
+        </section>
+    }
+}

@@ -1,0 +1,51 @@
+//! The time window picker. The choice lives in the URL (`?window=7d`) so a view can be shared;
+//! the links are ordinary anchors, which the router turns into navigations without a reload once
+//! the page is hydrated (and which still work before that, or without WebAssembly).
+
+use analytics::{WindowPreset, WindowPresetError};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_query_map};
+
+/// The URL parameter that holds the window.
+pub const WINDOW_PARAM: &str = "window";
+
+/// The window the URL asks for: the default when absent, an error when it names no window.
+pub fn use_window() -> Memo<Result<WindowPreset, WindowPresetError>> {
+    let query = use_query_map();
+    Memo::new(move |_| match query.read().get(WINDOW_PARAM) {
+        None => Ok(WindowPreset::default()),
+        Some(value) => WindowPreset::parse(&value),
+    })
+}
+
+#[component]
+pub fn WindowPicker(window: Memo<Result<WindowPreset, WindowPresetError>>) -> impl IntoView {
+    let location = use_location();
+    let current = move || window.get().unwrap_or_default();
+
+    view! {
+        <nav class="window-picker" aria-label="Time window">
+            {WindowPreset::ALL
+                .into_iter()
+                .map(|preset| {
+                    let href = move || {
+                        format!("{}?{WINDOW_PARAM}={}", location.pathname.get(), preset.as_str())
+                    };
+                    let selected = move || current() == preset;
+                    view! {
+                        <a
+                            href=href
+                            class="window-option"
+                            class:selected=selected
+                            aria-current=move || selected().then_some("true")
+                            title=preset.label()
+                            data-window=preset.as_str()
+                        >
+                            {preset.as_str()}
+                        </a>
+                    }
+                })
+                .collect_view()}
+        </nav>
+    }
+}

@@ -1,0 +1,82 @@
+import { test, expect, type Page } from '@playwright/test';
+
+/** Waits until the WebAssembly bundle has hydrated the page: before that a click is lost. */
+async function waitForHydration(page: Page) {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+test('the overview is rendered on the server', async ({ request }) => {
+  // The raw HTML, before any script runs, already holds the page.
+  const response = await request.get('/');
+  expect(response.status()).toBe(200);
+  const html = await response.text();
+  expect(html).toContain('<title>Overview · Signalboard</title>');
+  expect(html).toContain('Security overview');
+  expect(html).toContain('data-testid="module-grid"');
+  for (const window of ['1h', '4h', '1d', '7d', '30d']) {
+    expect(html).toContain(`data-window="${window}"`);
+  }
+});
+
+test('the page hydrates and shows the shell', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (error) => errors.push(error.message));
+  page.on('console', (message) => {
+    if (message.type() === 'error') errors.push(message.text());
+  });
+
+  await page.goto('/');
+  await waitForHydration(page);
+  await expect(page).toHaveTitle('Overview · Signalboard');
+  await expect(page.getByRole('heading', { level: 1 })).toHaveText('Security overview');
+  await expect(page.getByRole('navigation', { name: 'Time window' }).getByRole('link')).toHaveCount(5);
+  await expect(page.locator('[data-module]')).toHaveCount(9);
+  await expect(page.locator('.window-option.selected')).toHaveText('1d');
+  expect(errors).toEqual([]);
+});
+
+test('changing the time window updates the URL without a page load', async ({ page }) => {
+  await page.goto('/');
+  await waitForHydration(page);
+
+  // A full navigation would wipe this marker and fire a new document load.
+  await page.evaluate(() => ((window as any).__sameDocument = true));
+  let loads = 0;
+  page.on('load', () => loads++);
+
+  await page.getByRole('link', { name: '7d', exact: true }).click();
+  await expect(page).toHaveURL(/\?window=7d$/);
+  await expect(page.locator('.window-option.selected')).toHaveText('7d');
+  await expect(page.getByTestId('window-label')).toHaveText('Past 7 days');
+
+  await page.getByRole('link', { name: '1h', exact: true }).click();
+  await expect(page).toHaveURL(/\?window=1h$/);
+  await expect(page.getByTestId('window-label')).toHaveText('Past 1 hour');
+
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+  expect(loads).toBe(0);
+
+  // Back returns to the previous window, still without a reload.
+  await page.goBack();
+  await expect(page).toHaveURL(/\?window=7d$/);
+  await expect(page.locator('.window-option.selected')).toHaveText('7d');
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+});
+
+test('a shared link opens on its window', async ({ page }) => {
+  await page.goto('/?window=30d');
+  await waitForHydration(page);
+  await expect(page.locator('.window-option.selected')).toHaveText('30d');
+  await expect(page.getByTestId('window-label')).toHaveText('Past 30 days');
+});
+
+test('an unknown window is explained on the page', async ({ page }) => {
+  await page.goto('/?window=2w');
+  await waitForHydration(page);
+  await expect(page.getByRole('alert')).toContainText("unknown time window '2w'");
+  await expect(page.locator('.window-option.selected')).toHaveText('1d');
+  // Choosing a valid window clears the message.
+  await page.getByRole('link', { name: '4h', exact: true }).click();
+  await expect(page).toHaveURL(/\?window=4h$/);
+  await expect(page.getByRole('alert')).toHaveCount(0);
+});

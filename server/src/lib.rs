@@ -1,0 +1,10 @@
+//! The Signalboard server: the command line, configuration, start-up and shutdown, and the HTTP
+//! routes around the Leptos app. `main` only parses the command line; everything else is here
+//! so tests can start the real application on port 0.
+
+pub mod cli;
+pub mod health;
+pub mod startup;
+pub mod telemetry;
+
+pub use startup::{AppState, Application, Settings};

@@ -1,0 +1,6 @@
+-- The installation itself: one row, written when the database is first migrated.
+CREATE TABLE installation (
+    id          INTEGER     PRIMARY KEY CHECK (id = 1),
+    created_at  TIMESTAMPTZ NOT NULL DEFAULT now()
+);
+INSERT INTO installation (id) VALUES (1);

@@ -1,0 +1,66 @@
+//! Storage tests run against both real backends: a SQLite file in a temporary folder and the
+//! PostgreSQL server at 127.0.0.1:5432 (a database of its own per test, dropped afterwards).
+
+mod support;
+
+use storage::{Backend, Database};
+use support::{on_both_backends, TestDatabase};
+
+#[tokio::test]
+async fn migrations_apply_on_both_backends() {
+    on_both_backends(|db: Database| async move {
+        let known = db.known_migrations();
+        assert!(!known.is_empty());
+        assert_eq!(db.applied_migrations().await.unwrap(), known);
+        db.ping().await.unwrap();
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn migrating_twice_changes_nothing() {
+    on_both_backends(|db: Database| async move {
+        db.migrate().await.unwrap();
+        assert_eq!(db.applied_migrations().await.unwrap(), db.known_migrations());
+        let rows: i64 = match &db {
+            Database::Sqlite(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM installation")
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+            Database::Postgres(pool) => sqlx::query_scalar("SELECT COUNT(*) FROM installation")
+                .fetch_one(pool)
+                .await
+                .unwrap(),
+        };
+        assert_eq!(rows, 1, "the installation row is written once");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn sqlite_creates_its_folder_and_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("nested/deeper/signalboard.db");
+    let url = format!("sqlite://{}", path.display());
+    let db = Database::open(&url).await.unwrap();
+    assert_eq!(db.backend(), Backend::Sqlite);
+    assert!(path.exists(), "the SQLite file is created on first start");
+    db.close().await;
+}
+
+#[tokio::test]
+async fn a_closed_database_fails_its_ping() {
+    let test_db = TestDatabase::create(Backend::Sqlite).await;
+    test_db.db.close().await;
+    assert!(test_db.db.ping().await.is_err());
+    test_db.drop().await;
+}
+
+#[tokio::test]
+async fn an_unreachable_postgres_is_an_error_not_a_hang() {
+    // Port 1 on loopback refuses connections at once.
+    let err = Database::connect("postgres://nobody@127.0.0.1:1/none")
+        .await
+        .unwrap_err();
+    assert!(err.to_string().contains("database error"), "{err}");
+}
