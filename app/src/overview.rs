@@ -47,8 +47,9 @@ pub fn OverviewPage() -> impl IntoView {
 #[component]
 fn ModuleFrame(module: ModuleInfo) -> impl IntoView {
     let heading_id = format!("module-{}-title", module.id);
+    let labelled_by = heading_id.clone();
     view! {
-        <section class="module" data-module=module.id aria-labelledby=heading_id.clone()>
+        <section class="module" data-module=module.id aria-labelledby=labelled_by>
             <header class="module-header">
                 <h2 id=heading_id>{module.title}</h2>
             </header>

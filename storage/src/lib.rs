@@ -155,9 +155,13 @@ impl Database {
     /// A round trip to the database: what `/healthz` reports on.
     pub async fn ping(&self) -> Result<(), StorageError> {
         match self {
-            Database::Sqlite(pool) => sqlx::query("SELECT 1").execute(pool).await?,
-            Database::Postgres(pool) => sqlx::query("SELECT 1").execute(pool).await?,
-        };
+            Database::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Database::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
         Ok(())
     }
 
