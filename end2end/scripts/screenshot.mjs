@@ -1,0 +1,22 @@
+// Takes full-page screenshots of a running Signalboard for the README.
+// Usage: node scripts/screenshot.mjs http://127.0.0.1:3000 ../docs/screenshots
+import { chromium } from '@playwright/test';
+import * as path from 'node:path';
+
+const [base = 'http://127.0.0.1:3000', outDir = '../docs/screenshots'] = process.argv.slice(2);
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
+         '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+const shots = [
+  { url: '/?window=7d', file: 'overview-dark.png' },
+];
+for (const { url, file } of shots) {
+  await page.goto(base + url);
+  await page.waitForSelector('html[data-hydrated="true"]');
+  await page.screenshot({ path: path.join(outDir, file), fullPage: true });
+  console.log(`wrote ${path.join(outDir, file)}`);
+}
+await browser.close();
