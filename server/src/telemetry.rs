@@ -24,7 +24,7 @@ pub async fn log_request(request: Request, next: Next) -> Response {
     let path = request.uri().path().to_owned();
     let started = Instant::now();
     let response = next.run(request).await;
-    let latency_ms = started.elapsed().as_secs_f64() * 1000.0;
+    let latency_ms = (started.elapsed().as_secs_f64() * 1000.0 * 100.0).round() / 100.0;
     let status = response.status().as_u16();
     if response.status().is_server_error() {
         tracing::warn!(%method, %path, status, latency_ms, "request");
