@@ -5,7 +5,11 @@
 //! and the server share one definition of each concept.
 
 pub mod attack;
+pub mod dataset;
+pub mod demo;
 pub mod model;
+pub mod overview;
+pub mod query;
 pub mod window;
 
 pub use model::*;

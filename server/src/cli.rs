@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use storage::Database;
 
-use crate::startup::{Application, Settings};
+use crate::startup::{Application, DemoSize, Settings};
 use crate::telemetry;
 
 /// Signalboard: a Cloud SIEM overview for security operations centres.
@@ -31,6 +31,23 @@ pub enum Command {
     Serve(ServeArgs),
     /// Apply any pending database migrations, then exit.
     Migrate(DatabaseArgs),
+    /// Fill an empty database with a realistic, deterministic demo dataset ending now.
+    Seed(SeedArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SeedArgs {
+    /// How many signals to generate.
+    #[arg(long, default_value_t = 20_000)]
+    pub signals: usize,
+    /// The random seed: the same seed gives the same data.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// How many days the data spans, ending now.
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
+    pub days: u32,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -46,6 +63,10 @@ pub struct ServeArgs {
     /// ../site beside the executable]
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
+
+    /// Do not write the demo dataset into an empty database.
+    #[arg(long, env = "SIGNALBOARD_NO_DEMO")]
+    pub no_demo: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -67,6 +88,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         None => serve(cli.serve).await,
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => migrate(args).await,
+        Some(Command::Seed(args)) => seed(args).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -83,9 +105,26 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         addr: args.addr,
         database_url: args.database.database_url,
         site_root: args.site_root.unwrap_or_else(Settings::default_site_root),
+        demo_when_empty: (!args.no_demo).then_some(DemoSize::SERVE_DEFAULT),
     };
     let app = Application::build(settings).await?;
     app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn seed(args: SeedArgs) -> anyhow::Result<()> {
+    let db = Database::open(&args.database.database_url).await?;
+    let size = DemoSize { signals: args.signals, days: args.days, seed: args.seed };
+    let started = std::time::Instant::now();
+    crate::startup::seed_demo(&db, size).await?;
+    println!(
+        "wrote {} signals over {} days (seed {}) in {:.1} s",
+        args.signals,
+        args.days,
+        args.seed,
+        started.elapsed().as_secs_f64()
+    );
+    db.close().await;
     Ok(())
 }
 

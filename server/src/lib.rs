@@ -2,9 +2,12 @@
 //! routes around the Leptos app. `main` only parses the command line; everything else is here
 //! so tests can start the real application on port 0.
 
+pub mod api;
 pub mod cli;
+pub mod engine;
 pub mod health;
+pub mod openapi;
 pub mod startup;
 pub mod telemetry;
 
-pub use startup::{AppState, Application, Settings};
+pub use startup::{AppState, Application, DemoSize, Settings};

@@ -3,6 +3,7 @@
 use std::future::Future;
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use anyhow::Context;
 use app::{shell, App, BUNDLE_NAME};
@@ -15,7 +16,8 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use storage::Database;
 use tokio::net::TcpListener;
 
-use crate::{health, telemetry};
+use crate::engine::Engine;
+use crate::{api, health, telemetry};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -24,6 +26,47 @@ pub struct Settings {
     pub database_url: String,
     /// Folder holding `pkg/` (the browser bundle) and the public assets.
     pub site_root: PathBuf,
+    /// Fill an empty database with this demo dataset before serving.
+    pub demo_when_empty: Option<DemoSize>,
+}
+
+/// The size of a demo dataset.
+#[derive(Debug, Clone, Copy)]
+pub struct DemoSize {
+    pub signals: usize,
+    pub days: u32,
+    pub seed: u64,
+}
+
+impl DemoSize {
+    /// What `serve` seeds an empty database with: about 20,000 signals over 30 days.
+    pub const SERVE_DEFAULT: DemoSize = DemoSize { signals: 20_000, days: 30, seed: 42 };
+}
+
+/// Fills an empty database with demo data ending now; refuses a database that holds data.
+pub async fn seed_demo(db: &Database, size: DemoSize) -> anyhow::Result<()> {
+    if !db.is_empty().await? {
+        anyhow::bail!("the database already holds data; demo data is only written to an empty database");
+    }
+    let started = std::time::Instant::now();
+    let params = analytics::demo::DemoParams {
+        signals: size.signals,
+        seed: size.seed,
+        days: size.days,
+        now_ms: chrono::Utc::now().timestamp_millis(),
+    };
+    let data = tokio::task::spawn_blocking(move || analytics::demo::generate(params)).await?;
+    let generated = started.elapsed();
+    db.save_dataset(&data).await?;
+    tracing::info!(
+        signals = size.signals,
+        days = size.days,
+        seed = size.seed,
+        generate_ms = generated.as_millis() as u64,
+        total_ms = started.elapsed().as_millis() as u64,
+        "demo data written"
+    );
+    Ok(())
 }
 
 impl Settings {
@@ -47,6 +90,7 @@ impl Settings {
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
+    pub engine: Arc<Engine>,
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -70,6 +114,13 @@ impl Application {
 
     /// Builds on a database that is already open and migrated.
     pub async fn with_database(settings: Settings, db: Database) -> anyhow::Result<Self> {
+        if let Some(size) = settings.demo_when_empty {
+            if db.is_empty().await? {
+                tracing::info!(signals = size.signals, "empty database: writing the demo dataset");
+                seed_demo(&db, size).await?;
+            }
+        }
+        let engine = Arc::new(Engine::load(db.clone()).await.context("cannot load the data")?);
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -83,6 +134,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             db: db.clone(),
+            engine,
         };
         tracing::info!(
             backend = db.backend().as_str(),
@@ -129,6 +181,7 @@ pub fn router(state: AppState) -> Router {
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .merge(api::router().with_state(state.engine.clone()))
         .leptos_routes_with_context(
             &state,
             routes,

@@ -1,6 +1,7 @@
 //! The server's integration tests: the real application on port 0 over a real socket, and the
 //! real binary as a user starts it.
 
+mod api;
 mod helpers;
 
 use helpers::TestApp;
@@ -117,6 +118,7 @@ fn the_binary_serves_and_shuts_down_gracefully_on_sigterm() {
         "127.0.0.1:0",
         "--database-url",
         &format!("sqlite://{}", db_path.display()),
+        "--no-demo",
     ]);
     let addr = server.wait_for_address();
     assert!(db_path.exists(), "the SQLite file is created on first start");

@@ -3,6 +3,8 @@
 //! migrations, embedded in the binary and applied at start-up; an applied migration is never
 //! edited, a change is always a new file in both folders.
 
+pub mod data;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -32,6 +34,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("stored data is inconsistent: {0}")]
+    Corrupt(String),
 }
 
 /// Which engine a [`Database`] talks to.

@@ -1,6 +1,7 @@
 //! Storage tests run against both real backends: a SQLite file in a temporary folder and the
 //! PostgreSQL server at 127.0.0.1:5432 (a database of its own per test, dropped afterwards).
 
+mod metrics;
 mod support;
 
 use storage::{Backend, Database};

@@ -22,6 +22,15 @@ pub struct TestApp {
 
 impl TestApp {
     pub async fn spawn() -> Self {
+        Self::spawn_with(None).await
+    }
+
+    /// With `signals` demo signals over 30 days in the database.
+    pub async fn spawn_with_demo(signals: usize) -> Self {
+        Self::spawn_with(Some(signalboard::DemoSize { signals, days: 30, seed: 7 })).await
+    }
+
+    async fn spawn_with(demo: Option<signalboard::DemoSize>) -> Self {
         signalboard::telemetry::init();
         let dir = tempfile::tempdir().unwrap();
         let site_root = dir.path().join("site");
@@ -30,6 +39,7 @@ impl TestApp {
             addr: "127.0.0.1:0".parse().unwrap(),
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
             site_root,
+            demo_when_empty: demo,
         };
         let app = Application::build(settings).await.expect("application builds");
         let addr = app.local_addr();

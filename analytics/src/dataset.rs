@@ -1,0 +1,533 @@
+//! The in-memory dataset every metric is computed from.
+//!
+//! Signals are held column by column ([`SignalTable`]), sorted by `detected_at`, so a window is
+//! two binary searches and each metric reads only the columns it needs; repeated strings (IPs,
+//! countries, ISPs, titles) are interned. The database is the durable copy; the server keeps this
+//! in step with every write, so the overview never scans SQL.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::model::*;
+
+/// Milliseconds since the Unix epoch, UTC.
+pub type Millis = i64;
+
+pub const HOUR_MS: Millis = 3_600_000;
+pub const DAY_MS: Millis = 24 * HOUR_MS;
+
+/// Strings that repeat across many signals, stored once. Id 0 is the empty string (absent).
+#[derive(Debug, Clone)]
+pub struct Interner {
+    strings: Vec<Box<str>>,
+    ids: HashMap<Box<str>, u32>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let mut interner = Interner { strings: Vec::new(), ids: HashMap::new() };
+        interner.intern("");
+        interner
+    }
+}
+
+impl Interner {
+    pub fn intern(&mut self, value: &str) -> u32 {
+        if let Some(&id) = self.ids.get(value) {
+            return id;
+        }
+        let id = self.strings.len() as u32;
+        self.strings.push(value.into());
+        self.ids.insert(value.into(), id);
+        id
+    }
+
+    pub fn intern_opt(&mut self, value: Option<&str>) -> u32 {
+        value.map_or(0, |v| self.intern(v))
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        &self.strings[id as usize]
+    }
+
+    pub fn get_opt(&self, id: u32) -> Option<&str> {
+        (id != 0).then(|| self.get(id))
+    }
+
+    /// The id of `value` if it was ever interned.
+    pub fn lookup(&self, value: &str) -> Option<u32> {
+        self.ids.get(value).copied()
+    }
+
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.strings.len() <= 1
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ContentPack {
+    pub id: String,
+    pub name: String,
+    pub category: PackCategory,
+    pub enabled: bool,
+    pub health: PackHealth,
+    pub health_detail: Option<String>,
+    pub health_since_ms: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct LogSource {
+    pub id: String,
+    pub name: String,
+    /// Index into [`Dataset::packs`].
+    pub pack: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Rule {
+    pub id: String,
+    pub name: String,
+    pub default_severity: Severity,
+    pub enabled: bool,
+    pub custom: bool,
+    /// Index into [`Dataset::sources`].
+    pub source: usize,
+    /// Index into [`Dataset::packs`].
+    pub pack: usize,
+    pub created_at_ms: Millis,
+    /// ATT&CK tactic IDs (`TA0001`).
+    pub tactics: Vec<String>,
+    /// ATT&CK technique or sub-technique IDs (`T1078`, `T1078.004`), as mapped, even if MITRE
+    /// has since revoked or deprecated them.
+    pub techniques: Vec<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct User {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+    pub active: bool,
+    pub created_at_ms: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Entity {
+    pub id: i64,
+    pub kind: EntityKind,
+    pub name: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RiskScore {
+    pub entity_id: i64,
+    pub computed_at_ms: Millis,
+    pub score: f64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Case {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: CaseStatus,
+    pub priority: CasePriority,
+    pub assignee_id: Option<i64>,
+    pub created_at_ms: Millis,
+    pub updated_at_ms: Millis,
+    pub closed_at_ms: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Incident {
+    pub id: i64,
+    pub title: String,
+    pub severity: IncidentSeverity,
+    pub status: IncidentStatus,
+    pub commander_id: Option<i64>,
+    pub case_id: Option<i64>,
+    pub signal_id: Option<i64>,
+    pub declared_at_ms: Millis,
+}
+
+/// What a history event is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AssetType {
+    SecuritySignal,
+    Case,
+    Rule,
+    User,
+}
+
+impl AssetType {
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AssetType::SecuritySignal => "security_signal",
+            AssetType::Case => "case",
+            AssetType::Rule => "rule",
+            AssetType::User => "user",
+        }
+    }
+
+    pub fn parse(value: &str) -> Option<Self> {
+        [AssetType::SecuritySignal, AssetType::Case, AssetType::Rule, AssetType::User]
+            .into_iter()
+            .find(|a| a.as_str() == value)
+    }
+}
+
+/// One entry of the immutable history (product-spec §2).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub id: i64,
+    pub at_ms: Millis,
+    pub actor_id: Option<i64>,
+    pub asset_type: AssetType,
+    pub asset_id: String,
+    /// `state`, `assignee`, `case`, `incident`, …
+    pub action: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VolumePoint {
+    /// Index into [`Dataset::sources`].
+    pub source: usize,
+    pub hour_ms: Millis,
+    pub events: i64,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Article {
+    pub id: i64,
+    pub kind: String,
+    pub title: String,
+    pub url: String,
+    pub summary: String,
+    pub published_at_ms: Millis,
+}
+
+/// One signal as a plain value: what is written to and read from the database.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalRecord {
+    pub id: i64,
+    /// The rule's ID (`def-0001`).
+    pub rule_id: String,
+    pub title: String,
+    pub severity: Severity,
+    pub product: Product,
+    pub log_source_id: String,
+    pub first_seen_ms: Millis,
+    pub detected_at_ms: Millis,
+    pub ip: Option<String>,
+    pub country_iso: Option<String>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub isp: Option<String>,
+    pub asn: Option<i64>,
+    pub ti_indicator: Option<String>,
+    pub ti_category: Option<ThreatCategory>,
+    pub ti_intention: Option<ThreatIntention>,
+    pub ti_subcategory: Option<ThreatSubcategory>,
+    pub triage_state: TriageState,
+    pub assignee_id: Option<i64>,
+    pub archive_reason: Option<ArchiveReason>,
+    pub archive_comment: Option<String>,
+    pub case_id: Option<i64>,
+    pub tags: Vec<String>,
+    pub version: i64,
+    /// IDs of the entities involved.
+    pub entity_ids: Vec<i64>,
+}
+
+/// Sentinel for "no value" in the numeric columns.
+pub const NONE: u32 = u32::MAX;
+const NO_TIME: Millis = Millis::MIN;
+
+/// The signals, column by column, ordered by `detected_at` (then id).
+#[derive(Debug, Clone, Default)]
+pub struct SignalTable {
+    pub id: Vec<i64>,
+    pub rule: Vec<u32>,
+    pub title: Vec<u32>,
+    pub severity: Vec<Severity>,
+    pub product: Vec<Product>,
+    pub source: Vec<u32>,
+    pub first_seen_ms: Vec<Millis>,
+    pub detected_at_ms: Vec<Millis>,
+    pub ip: Vec<u32>,
+    pub country: Vec<u32>,
+    pub region: Vec<u32>,
+    pub city: Vec<u32>,
+    pub isp: Vec<u32>,
+    pub asn: Vec<i64>,
+    pub ti_indicator: Vec<u32>,
+    pub ti_category: Vec<Option<ThreatCategory>>,
+    pub ti_intention: Vec<Option<ThreatIntention>>,
+    pub ti_subcategory: Vec<Option<ThreatSubcategory>>,
+    pub state: Vec<TriageState>,
+    pub assignee: Vec<Option<i64>>,
+    pub archive_reason: Vec<Option<ArchiveReason>>,
+    pub archive_comment: Vec<u32>,
+    pub case_id: Vec<Option<i64>>,
+    pub tags: Vec<u32>,
+    pub version: Vec<i64>,
+    /// `entities[entity_start[i]..entity_start[i + 1]]` are signal i's entity indexes.
+    pub entity_start: Vec<u32>,
+    pub entities: Vec<u32>,
+    /// First move out of `open` (from the history), or [`Millis::MIN`].
+    pub first_response_ms: Vec<Millis>,
+    /// When the signal was (last) archived (from the history), or [`Millis::MIN`].
+    pub archived_at_ms: Vec<Millis>,
+    pub strings: Interner,
+}
+
+impl SignalTable {
+    pub fn len(&self) -> usize {
+        self.id.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.id.is_empty()
+    }
+
+    /// The index range of signals detected in `[from, to)`.
+    pub fn range(&self, from: Millis, to: Millis) -> std::ops::Range<usize> {
+        let start = self.detected_at_ms.partition_point(|&t| t < from);
+        let end = self.detected_at_ms.partition_point(|&t| t < to);
+        start..end.max(start)
+    }
+
+    pub fn entities_of(&self, i: usize) -> &[u32] {
+        let start = self.entity_start[i] as usize;
+        let end = self
+            .entity_start
+            .get(i + 1)
+            .map_or(self.entities.len(), |&e| e as usize);
+        &self.entities[start..end]
+    }
+
+    pub fn first_response(&self, i: usize) -> Option<Millis> {
+        let t = self.first_response_ms[i];
+        (t != NO_TIME).then_some(t)
+    }
+
+    pub fn archived_at(&self, i: usize) -> Option<Millis> {
+        let t = self.archived_at_ms[i];
+        (t != NO_TIME).then_some(t)
+    }
+
+    pub fn str(&self, id: u32) -> Option<&str> {
+        self.strings.get_opt(id)
+    }
+}
+
+/// Everything the overview is computed from.
+#[derive(Debug, Clone, Default)]
+pub struct Dataset {
+    pub packs: Vec<ContentPack>,
+    pub sources: Vec<LogSource>,
+    pub rules: Vec<Rule>,
+    pub users: Vec<User>,
+    pub entities: Vec<Entity>,
+    pub risk_scores: Vec<RiskScore>,
+    pub cases: Vec<Case>,
+    pub incidents: Vec<Incident>,
+    pub history: Vec<HistoryEvent>,
+    pub volume: Vec<VolumePoint>,
+    pub articles: Vec<Article>,
+    pub signals: SignalTable,
+    rule_index: HashMap<String, usize>,
+    source_index: HashMap<String, usize>,
+    entity_index: HashMap<i64, usize>,
+    signal_index: HashMap<i64, usize>,
+}
+
+/// A reference in the data that points at nothing.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{what} '{id}' does not exist")]
+pub struct DanglingReference {
+    pub what: &'static str,
+    pub id: String,
+}
+
+impl Dataset {
+    /// Builds a dataset from plain records. Signals may come in any order; the history fills
+    /// each signal's first-response and archive times.
+    #[allow(clippy::too_many_arguments)]
+    pub fn assemble(
+        packs: Vec<ContentPack>,
+        sources: Vec<LogSource>,
+        rules: Vec<Rule>,
+        users: Vec<User>,
+        entities: Vec<Entity>,
+        mut signals: Vec<SignalRecord>,
+        mut history: Vec<HistoryEvent>,
+    ) -> Result<Dataset, DanglingReference> {
+        let mut dataset = Dataset { packs, sources, rules, users, entities, ..Dataset::default() };
+        dataset.reindex();
+        signals.sort_by_key(|s| (s.detected_at_ms, s.id));
+        history.sort_by_key(|h| (h.at_ms, h.id));
+        dataset.history = history;
+        for signal in &signals {
+            dataset.push_signal(signal)?;
+        }
+        dataset.derive_response_times();
+        Ok(dataset)
+    }
+
+    fn reindex(&mut self) {
+        self.rule_index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
+        self.source_index = self.sources.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
+        self.entity_index = self.entities.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    }
+
+    /// Adds an entity and returns its index.
+    pub fn add_entity(&mut self, entity: Entity) -> usize {
+        let index = self.entities.len();
+        self.entity_index.insert(entity.id, index);
+        self.entities.push(entity);
+        index
+    }
+
+    pub fn rule_by_id(&self, id: &str) -> Option<usize> {
+        self.rule_index.get(id).copied()
+    }
+
+    pub fn source_by_id(&self, id: &str) -> Option<usize> {
+        self.source_index.get(id).copied()
+    }
+
+    pub fn entity_by_id(&self, id: i64) -> Option<usize> {
+        self.entity_index.get(&id).copied()
+    }
+
+    pub fn signal_by_id(&self, id: i64) -> Option<usize> {
+        self.signal_index.get(&id).copied()
+    }
+
+    /// Appends a signal; it must not be older than the newest one held (signals arrive in time
+    /// order — [`Dataset::assemble`] sorts a batch first).
+    pub fn push_signal(&mut self, s: &SignalRecord) -> Result<usize, DanglingReference> {
+        let rule = self.rule_by_id(&s.rule_id).ok_or_else(|| DanglingReference {
+            what: "rule",
+            id: s.rule_id.clone(),
+        })?;
+        let source = self.source_by_id(&s.log_source_id).ok_or_else(|| DanglingReference {
+            what: "log source",
+            id: s.log_source_id.clone(),
+        })?;
+        let mut entity_idx = Vec::with_capacity(s.entity_ids.len());
+        for id in &s.entity_ids {
+            entity_idx.push(self.entity_by_id(*id).ok_or_else(|| DanglingReference {
+                what: "entity",
+                id: id.to_string(),
+            })? as u32);
+        }
+        let t = &mut self.signals;
+        debug_assert!(t.detected_at_ms.last().is_none_or(|&last| last <= s.detected_at_ms));
+        let i = t.len();
+        t.id.push(s.id);
+        t.rule.push(rule as u32);
+        t.title.push(t.strings.intern(&s.title));
+        t.severity.push(s.severity);
+        t.product.push(s.product);
+        t.source.push(source as u32);
+        t.first_seen_ms.push(s.first_seen_ms);
+        t.detected_at_ms.push(s.detected_at_ms);
+        t.ip.push(t.strings.intern_opt(s.ip.as_deref()));
+        t.country.push(t.strings.intern_opt(s.country_iso.as_deref()));
+        t.region.push(t.strings.intern_opt(s.region.as_deref()));
+        t.city.push(t.strings.intern_opt(s.city.as_deref()));
+        t.isp.push(t.strings.intern_opt(s.isp.as_deref()));
+        t.asn.push(s.asn.unwrap_or(0));
+        t.ti_indicator.push(t.strings.intern_opt(s.ti_indicator.as_deref()));
+        t.ti_category.push(s.ti_category);
+        t.ti_intention.push(s.ti_intention);
+        t.ti_subcategory.push(s.ti_subcategory);
+        t.state.push(s.triage_state);
+        t.assignee.push(s.assignee_id);
+        t.archive_reason.push(s.archive_reason);
+        t.archive_comment.push(t.strings.intern_opt(s.archive_comment.as_deref()));
+        t.case_id.push(s.case_id);
+        t.tags.push(t.strings.intern(&s.tags.join(",")));
+        t.version.push(s.version);
+        t.entity_start.push(t.entities.len() as u32);
+        t.entities.extend(entity_idx);
+        t.first_response_ms.push(NO_TIME);
+        t.archived_at_ms.push(NO_TIME);
+        self.signal_index.insert(s.id, i);
+        Ok(i)
+    }
+
+    /// Fills first-response and archive times from the history: the first state change away
+    /// from `open`, and the latest change to `archived` that still stands.
+    pub fn derive_response_times(&mut self) {
+        for event in &self.history {
+            if event.asset_type != AssetType::SecuritySignal || event.action != "state" {
+                continue;
+            }
+            let Some(i) = event.asset_id.parse().ok().and_then(|id| self.signal_index.get(&id).copied())
+            else {
+                continue;
+            };
+            let t = &mut self.signals;
+            if event.old_value.as_deref() == Some("open") && t.first_response_ms[i] == NO_TIME {
+                t.first_response_ms[i] = event.at_ms;
+            }
+            if event.new_value.as_deref() == Some("archived") {
+                t.archived_at_ms[i] = event.at_ms;
+            }
+        }
+    }
+
+    /// The plain record of signal `i`.
+    pub fn signal_record(&self, i: usize) -> SignalRecord {
+        let t = &self.signals;
+        let s = |id: u32| t.strings.get_opt(id).map(str::to_owned);
+        SignalRecord {
+            id: t.id[i],
+            rule_id: self.rules[t.rule[i] as usize].id.clone(),
+            title: t.strings.get(t.title[i]).to_owned(),
+            severity: t.severity[i],
+            product: t.product[i],
+            log_source_id: self.sources[t.source[i] as usize].id.clone(),
+            first_seen_ms: t.first_seen_ms[i],
+            detected_at_ms: t.detected_at_ms[i],
+            ip: s(t.ip[i]),
+            country_iso: s(t.country[i]),
+            region: s(t.region[i]),
+            city: s(t.city[i]),
+            isp: s(t.isp[i]),
+            asn: (t.asn[i] != 0).then_some(t.asn[i]),
+            ti_indicator: s(t.ti_indicator[i]),
+            ti_category: t.ti_category[i],
+            ti_intention: t.ti_intention[i],
+            ti_subcategory: t.ti_subcategory[i],
+            triage_state: t.state[i],
+            assignee_id: t.assignee[i],
+            archive_reason: t.archive_reason[i],
+            archive_comment: s(t.archive_comment[i]),
+            case_id: t.case_id[i],
+            tags: t
+                .strings
+                .get(t.tags[i])
+                .split(',')
+                .filter(|tag| !tag.is_empty())
+                .map(str::to_owned)
+                .collect(),
+            version: t.version[i],
+            entity_ids: t.entities_of(i).iter().map(|&e| self.entities[e as usize].id).collect(),
+        }
+    }
+}

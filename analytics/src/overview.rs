@@ -1,0 +1,1401 @@
+//! Every overview widget (product-spec §4.1 to §4.9), computed from a [`Dataset`] for a window
+//! `[from, to)`, with the previous window of the same length for every KPI's change.
+//!
+//! Where the spec leaves a choice, the doc comment of the function that computes the number says
+//! which definition is used. Every number that can be clicked carries the explorer `query` that
+//! lists exactly the signals behind it (product-spec §3).
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attack::{self, Matrix};
+use crate::dataset::{Dataset, Millis, DAY_MS, HOUR_MS};
+use crate::model::*;
+
+/// A window in milliseconds, half-open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Span {
+    pub from: Millis,
+    pub to: Millis,
+}
+
+impl Span {
+    pub fn len(&self) -> Millis {
+        self.to - self.from
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.to <= self.from
+    }
+
+    pub fn previous(&self) -> Span {
+        Span { from: self.from - self.len(), to: self.from }
+    }
+}
+
+/// A count now and in the previous window of the same length.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct Kpi {
+    pub value: f64,
+    pub previous: f64,
+    /// `value - previous`.
+    pub change: f64,
+    /// Relative change in percent; `None` when the previous value is zero.
+    pub change_pct: Option<f64>,
+}
+
+impl Kpi {
+    pub fn new(value: f64, previous: f64) -> Kpi {
+        Kpi {
+            value,
+            previous,
+            change: value - previous,
+            change_pct: (previous != 0.0).then(|| (value - previous) / previous * 100.0),
+        }
+    }
+}
+
+/// Ids of the overview modules, in their default order.
+pub const MODULE_IDS: [&str; 9] = [
+    "security-coverage",
+    "important-signals",
+    "risk-insights",
+    "threat-map",
+    "security-overview",
+    "mitre-coverage",
+    "rule-performance",
+    "research",
+    "getting-started",
+];
+
+/// One module's data as the API returns it.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(tag = "module", rename_all = "kebab-case")]
+pub enum ModuleData {
+    SecurityCoverage(SecurityCoverage),
+    ImportantSignals(ImportantSignals),
+    RiskInsights(RiskInsights),
+    ThreatMap(ThreatMap),
+    SecurityOverview(SecurityOverview),
+    MitreCoverage(MitreCoverage),
+    RulePerformance(RulePerformance),
+    Research(Research),
+    GettingStarted(GettingStarted),
+}
+
+/// Computes one module by id; `None` for an unknown id.
+pub fn compute_module(data: &Dataset, id: &str, span: Span, now: Millis) -> Option<ModuleData> {
+    Some(match id {
+        "security-coverage" => ModuleData::SecurityCoverage(security_coverage(data, span)),
+        "important-signals" => ModuleData::ImportantSignals(important_signals(data, span, now)),
+        "risk-insights" => ModuleData::RiskInsights(risk_insights(data, span)),
+        "threat-map" => ModuleData::ThreatMap(threat_map(data, span)),
+        "security-overview" => ModuleData::SecurityOverview(security_overview(data, span)),
+        "mitre-coverage" => ModuleData::MitreCoverage(mitre_coverage(data, span)),
+        "rule-performance" => ModuleData::RulePerformance(rule_performance(data, span)),
+        "research" => ModuleData::Research(research(data)),
+        "getting-started" => ModuleData::GettingStarted(getting_started(data, span)),
+        _ => return None,
+    })
+}
+
+fn quote(value: &str) -> String {
+    if !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | ':' | '/'))
+    {
+        value.to_owned()
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+fn term(attribute: &str, value: &str) -> String {
+    format!("{attribute}:{}", quote(value))
+}
+
+fn severity_counts() -> [u64; 5] {
+    [0; 5]
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.1 Security coverage
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CategorySegment {
+    pub category: PackCategory,
+    pub label: String,
+    pub enabled_packs: u32,
+    pub packs: Vec<String>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct PackProblem {
+    pub pack_id: String,
+    pub name: String,
+    pub health: PackHealth,
+    pub detail: Option<String>,
+    pub since_ms: Option<Millis>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct VolumeSeries {
+    pub source_id: String,
+    pub name: String,
+    pub total: i64,
+    /// Events per bucket, aligned with [`LogsAnalyzed::bucket_starts`].
+    pub points: Vec<i64>,
+    /// Buckets marked as unusual: `(bucket index, "spike" | "drop")`.
+    pub anomalies: Vec<(usize, String)>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct LogsAnalyzed {
+    pub bucket_ms: Millis,
+    pub bucket_starts: Vec<Millis>,
+    pub total: Kpi,
+    /// The top sources by volume (at most 6), then the rest summed as "Other sources".
+    pub series: Vec<VolumeSeries>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecurityCoverage {
+    pub enabled_by_category: Vec<CategorySegment>,
+    pub packs_active: u32,
+    pub packs_warning: u32,
+    pub packs_broken: u32,
+    pub packs_disabled: u32,
+    /// Packs in warning or broken, worst first.
+    pub problems: Vec<PackProblem>,
+    pub logs: LogsAnalyzed,
+}
+
+/// Bucket size for time series: one hour up to two days, then the window split into about 48
+/// buckets rounded to whole hours (log volume is kept per hour).
+pub fn bucket_for(span: Span) -> Millis {
+    let raw = span.len() / 48;
+    if raw <= HOUR_MS {
+        HOUR_MS.min(span.len().max(1))
+    } else {
+        (raw + HOUR_MS - 1) / HOUR_MS * HOUR_MS
+    }
+}
+
+fn buckets(span: Span, bucket: Millis) -> Vec<Millis> {
+    let mut starts = Vec::new();
+    let mut t = span.from;
+    while t < span.to {
+        starts.push(t);
+        t += bucket;
+    }
+    starts
+}
+
+/// Security coverage (§4.1). Pack health counts every pack by its state; "enabled" packs are
+/// those with `enabled` set. Log volume sums the hourly counts whose hour starts in the window.
+/// A bucket is a spike when it exceeds the series' median by more than four median absolute
+/// deviations (and by 50 %), a drop when it falls below by as much (and under half the median).
+pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
+    let mut enabled_by_category: Vec<CategorySegment> = Vec::new();
+    for category in PackCategory::ALL {
+        let packs: Vec<String> = data
+            .packs
+            .iter()
+            .filter(|p| p.enabled && p.category == *category)
+            .map(|p| p.name.clone())
+            .collect();
+        if !packs.is_empty() {
+            enabled_by_category.push(CategorySegment {
+                category: *category,
+                label: category.label().to_owned(),
+                enabled_packs: packs.len() as u32,
+                packs,
+            });
+        }
+    }
+    let count = |h: PackHealth| data.packs.iter().filter(|p| p.health == h).count() as u32;
+    let mut problems: Vec<PackProblem> = data
+        .packs
+        .iter()
+        .filter(|p| matches!(p.health, PackHealth::Warning | PackHealth::Broken))
+        .map(|p| PackProblem {
+            pack_id: p.id.clone(),
+            name: p.name.clone(),
+            health: p.health,
+            detail: p.health_detail.clone(),
+            since_ms: p.health_since_ms,
+        })
+        .collect();
+    problems.sort_by_key(|p| (p.health != PackHealth::Broken, p.since_ms, p.name.clone()));
+
+    SecurityCoverage {
+        enabled_by_category,
+        packs_active: count(PackHealth::Active),
+        packs_warning: count(PackHealth::Warning),
+        packs_broken: count(PackHealth::Broken),
+        packs_disabled: count(PackHealth::Disabled),
+        problems,
+        logs: logs_analyzed(data, span),
+    }
+}
+
+fn logs_analyzed(data: &Dataset, span: Span) -> LogsAnalyzed {
+    let bucket = bucket_for(span);
+    let starts = buckets(span, bucket);
+    let mut per_source = vec![vec![0i64; starts.len()]; data.sources.len()];
+    let mut previous_total = 0i64;
+    let previous = span.previous();
+    for point in &data.volume {
+        if point.hour_ms >= span.from && point.hour_ms < span.to {
+            let b = ((point.hour_ms - span.from) / bucket) as usize;
+            per_source[point.source][b.min(starts.len() - 1)] += point.events;
+        } else if point.hour_ms >= previous.from && point.hour_ms < previous.to {
+            previous_total += point.events;
+        }
+    }
+    let mut order: Vec<usize> = (0..data.sources.len()).collect();
+    let totals: Vec<i64> = per_source.iter().map(|p| p.iter().sum()).collect();
+    order.sort_by_key(|&s| (std::cmp::Reverse(totals[s]), data.sources[s].id.clone()));
+    let mut series = Vec::new();
+    let mut other = vec![0i64; starts.len()];
+    for (rank, &s) in order.iter().enumerate() {
+        if totals[s] == 0 {
+            continue;
+        }
+        if rank < 6 {
+            series.push(VolumeSeries {
+                source_id: data.sources[s].id.clone(),
+                name: data.sources[s].name.clone(),
+                total: totals[s],
+                anomalies: anomalies(&per_source[s]),
+                points: per_source[s].clone(),
+            });
+        } else {
+            for (o, v) in other.iter_mut().zip(&per_source[s]) {
+                *o += v;
+            }
+        }
+    }
+    if other.iter().any(|&v| v > 0) {
+        series.push(VolumeSeries {
+            source_id: String::new(),
+            name: "Other sources".to_owned(),
+            total: other.iter().sum(),
+            anomalies: Vec::new(),
+            points: other,
+        });
+    }
+    LogsAnalyzed {
+        bucket_ms: bucket,
+        bucket_starts: starts,
+        total: Kpi::new(totals.iter().sum::<i64>() as f64, previous_total as f64),
+        series,
+    }
+}
+
+fn median(values: &mut [i64]) -> i64 {
+    values.sort_unstable();
+    values[values.len() / 2]
+}
+
+fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
+    if points.len() < 6 {
+        return Vec::new();
+    }
+    let mut sorted = points.to_vec();
+    let med = median(&mut sorted);
+    let mut deviations: Vec<i64> = points.iter().map(|v| (v - med).abs()).collect();
+    let mad = median(&mut deviations).max(1);
+    let mut marks = Vec::new();
+    for (i, &v) in points.iter().enumerate() {
+        // The first and last buckets may be partial: never mark them.
+        if i == 0 || i == points.len() - 1 {
+            continue;
+        }
+        if v > med + 4 * mad && (v as f64) > med as f64 * 1.5 {
+            marks.push((i, "spike".to_owned()));
+        } else if v < med - 4 * mad && (v as f64) < med as f64 * 0.5 {
+            marks.push((i, "drop".to_owned()));
+        }
+    }
+    marks
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.2 Important signals and cases
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleRow {
+    pub rule_id: String,
+    pub rule_name: String,
+    /// Open signals per severity, in [`Severity::ALL`] order.
+    pub by_severity: [u64; 5],
+    pub total: u64,
+    /// The explorer query for the whole row; add `status:<severity>` for a pill.
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CaseRow {
+    pub id: i64,
+    pub title: String,
+    pub status: CaseStatus,
+    pub priority: CasePriority,
+    pub assignee: Option<String>,
+    pub created_at_ms: Millis,
+    pub age_ms: Millis,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ImportantSignals {
+    pub open_signals: Kpi,
+    pub rules: Vec<RuleRow>,
+    pub open_cases: Vec<CaseRow>,
+    pub open_cases_total: u32,
+}
+
+/// Important signals and cases (§4.2). "Recent open signals" are the signals detected in the
+/// window whose triage state is `open` now. Rows are sorted by their most severe open signal,
+/// then by count, then by rule name. Cases listed are those not `closed`, most urgent priority
+/// first, then oldest; a case's age is measured to `now`.
+pub fn important_signals(data: &Dataset, span: Span, now: Millis) -> ImportantSignals {
+    let t = &data.signals;
+    let mut per_rule: HashMap<u32, [u64; 5]> = HashMap::new();
+    let mut open_now = 0u64;
+    for i in t.range(span.from, span.to) {
+        if t.state[i] == TriageState::Open {
+            per_rule.entry(t.rule[i]).or_insert_with(severity_counts)[t.severity[i].index()] += 1;
+            open_now += 1;
+        }
+    }
+    let prev = span.previous();
+    let open_prev = t
+        .range(prev.from, prev.to)
+        .filter(|&i| t.state[i] == TriageState::Open)
+        .count();
+    let mut rules: Vec<RuleRow> = per_rule
+        .into_iter()
+        .map(|(r, by_severity)| {
+            let rule = &data.rules[r as usize];
+            RuleRow {
+                rule_id: rule.id.clone(),
+                rule_name: rule.name.clone(),
+                total: by_severity.iter().sum(),
+                by_severity,
+                query: format!(
+                    "{} @workflow.triage.state:open",
+                    term("@workflow.rule.id", &rule.id)
+                ),
+            }
+        })
+        .collect();
+    rules.sort_by(|a, b| {
+        let top = |r: &RuleRow| r.by_severity.iter().position(|&c| c > 0).unwrap_or(5);
+        top(a)
+            .cmp(&top(b))
+            .then(b.total.cmp(&a.total))
+            .then(a.rule_name.cmp(&b.rule_name))
+    });
+    let user_name = |id: Option<i64>| {
+        id.and_then(|id| data.users.iter().find(|u| u.id == id))
+            .map(|u| u.display_name.clone())
+    };
+    let mut open_cases: Vec<CaseRow> = data
+        .cases
+        .iter()
+        .filter(|c| c.status != CaseStatus::Closed)
+        .map(|c| CaseRow {
+            id: c.id,
+            title: c.title.clone(),
+            status: c.status,
+            priority: c.priority,
+            assignee: user_name(c.assignee_id),
+            created_at_ms: c.created_at_ms,
+            age_ms: now - c.created_at_ms,
+        })
+        .collect();
+    open_cases.sort_by_key(|c| (c.priority, c.created_at_ms, c.id));
+    let open_cases_total = open_cases.len() as u32;
+    open_cases.truncate(10);
+    ImportantSignals {
+        open_signals: Kpi::new(open_now as f64, open_prev as f64),
+        rules,
+        open_cases,
+        open_cases_total,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.3 Risk insights
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RiskLevel {
+    Critical,
+    High,
+    Medium,
+    Low,
+}
+
+impl RiskLevel {
+    pub const ALL: [RiskLevel; 4] = [RiskLevel::Critical, RiskLevel::High, RiskLevel::Medium, RiskLevel::Low];
+
+    /// §4.3: critical ≥ 90, high ≥ 70, medium ≥ 40, low > 0; a score of 0 has no level.
+    pub fn of(score: f64) -> Option<RiskLevel> {
+        if score >= 90.0 {
+            Some(RiskLevel::Critical)
+        } else if score >= 70.0 {
+            Some(RiskLevel::High)
+        } else if score >= 40.0 {
+            Some(RiskLevel::Medium)
+        } else if score > 0.0 {
+            Some(RiskLevel::Low)
+        } else {
+            None
+        }
+    }
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RiskLevel::Critical => "critical",
+            RiskLevel::High => "high",
+            RiskLevel::Medium => "medium",
+            RiskLevel::Low => "low",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RiskyEntity {
+    pub entity_id: i64,
+    pub name: String,
+    pub kind: EntityKind,
+    pub score: f64,
+    pub level: RiskLevel,
+    /// Score at the window's start; `score - score_at_start` is the change shown.
+    pub score_at_start: f64,
+    pub change: f64,
+    /// When the score last changed: the later of the newest contributing signal and the last
+    /// time one of its contributions was halved, both before the window's end.
+    pub last_changed_ms: Millis,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RiskInsights {
+    pub top: Vec<RiskyEntity>,
+    pub risky_entities: Kpi,
+    /// Risky entities (score > 0) per type, in [`EntityKind::ALL`] order.
+    pub by_type: Vec<(EntityKind, u32)>,
+    /// Entities per risk level, critical first.
+    pub by_level: Vec<(RiskLevel, u32)>,
+}
+
+/// The risk score window: signals of the last 30 days count.
+pub const RISK_HORIZON_MS: Millis = 30 * DAY_MS;
+/// Each contribution halves for every full 7 days of age.
+pub const RISK_HALF_LIFE_MS: Millis = 7 * DAY_MS;
+
+/// A signal's contribution to its entities' risk at instant `at` (§4.3): its severity's weight,
+/// halved once for every full 7 days between `detected_at` and `at` (a step, not a smooth
+/// decay), nothing once it is 30 days old or older, nothing before it was detected, and nothing
+/// if it is archived as false positive or testing (its current state: archiving is what clears
+/// it, so a re-opened signal counts again).
+pub fn risk_contribution(severity: Severity, detected_at: Millis, cleared: bool, at: Millis) -> f64 {
+    let age = at - detected_at;
+    if cleared || age < 0 || age >= RISK_HORIZON_MS {
+        return 0.0;
+    }
+    let halvings = (age / RISK_HALF_LIFE_MS) as i32;
+    severity.risk_weight() / f64::powi(2.0, halvings)
+}
+
+/// Risk scores at `at` for every entity (index into `Dataset::entities`), capped at 100.
+pub fn risk_scores(data: &Dataset, at: Millis) -> Vec<f64> {
+    let t = &data.signals;
+    let mut scores = vec![0.0f64; data.entities.len()];
+    for i in t.range(at - RISK_HORIZON_MS + 1, at + 1) {
+        let cleared = t.archive_reason[i].is_some_and(|r| r.clears_risk())
+            && t.state[i] == TriageState::Archived;
+        let c = risk_contribution(t.severity[i], t.detected_at_ms[i], cleared, at);
+        if c > 0.0 {
+            for &e in t.entities_of(i) {
+                scores[e as usize] += c;
+            }
+        }
+    }
+    for s in &mut scores {
+        *s = s.min(100.0);
+    }
+    scores
+}
+
+/// Risk insights (§4.3), with scores taken at the window's end (`to`, i.e. the last instant in
+/// it) and compared with the scores at its start.
+pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
+    let end = span.to - 1;
+    let now_scores = risk_scores(data, end);
+    let start_scores = risk_scores(data, span.from);
+    let prev_scores = risk_scores(data, span.previous().to - 1);
+    let mut by_type = vec![0u32; EntityKind::ALL.len()];
+    let mut by_level = [0u32; 4];
+    let mut risky: Vec<usize> = Vec::new();
+    for (e, &score) in now_scores.iter().enumerate() {
+        if let Some(level) = RiskLevel::of(score) {
+            by_type[data.entities[e].kind.index()] += 1;
+            by_level[level as usize] += 1;
+            risky.push(e);
+        }
+    }
+    risky.sort_by(|&a, &b| {
+        now_scores[b]
+            .total_cmp(&now_scores[a])
+            .then(data.entities[a].name.cmp(&data.entities[b].name))
+    });
+    let last_changed = last_changed(data, end);
+    let top = risky
+        .iter()
+        .take(10)
+        .map(|&e| {
+            let entity = &data.entities[e];
+            RiskyEntity {
+                entity_id: entity.id,
+                name: entity.name.clone(),
+                kind: entity.kind,
+                score: round2(now_scores[e]),
+                level: RiskLevel::of(now_scores[e]).expect("risky entities have a level"),
+                score_at_start: round2(start_scores[e]),
+                change: round2(now_scores[e] - start_scores[e]),
+                last_changed_ms: last_changed.get(&e).copied().unwrap_or(span.from),
+                query: term("@entity.name", &entity.name),
+            }
+        })
+        .collect();
+    let prev_risky = prev_scores.iter().filter(|&&s| s > 0.0).count();
+    RiskInsights {
+        top,
+        risky_entities: Kpi::new(risky.len() as f64, prev_risky as f64),
+        by_type: EntityKind::ALL.iter().map(|k| (*k, by_type[k.index()])).collect(),
+        by_level: RiskLevel::ALL.iter().map(|l| (*l, by_level[*l as usize])).collect(),
+    }
+}
+
+fn last_changed(data: &Dataset, at: Millis) -> HashMap<usize, Millis> {
+    let t = &data.signals;
+    let mut changed: HashMap<usize, Millis> = HashMap::new();
+    for i in t.range(at - RISK_HORIZON_MS + 1, at + 1) {
+        let cleared = t.archive_reason[i].is_some_and(|r| r.clears_risk());
+        if cleared || t.severity[i].risk_weight() == 0.0 {
+            continue;
+        }
+        let detected = t.detected_at_ms[i];
+        let steps = (at - detected) / RISK_HALF_LIFE_MS;
+        let moment = detected + steps * RISK_HALF_LIFE_MS;
+        for &e in t.entities_of(i) {
+            let entry = changed.entry(e as usize).or_insert(moment);
+            *entry = (*entry).max(moment);
+        }
+    }
+    changed
+}
+
+fn round2(v: f64) -> f64 {
+    (v * 100.0).round() / 100.0
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.4 Threat map
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct CountryCount {
+    pub iso: String,
+    pub signals: u64,
+    pub important: u64,
+    /// Signals per region (subdivision), most first: the wedge's drill-down.
+    pub regions: Vec<(String, u64)>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IpRow {
+    pub ip: String,
+    pub country: Option<String>,
+    pub important: u64,
+    pub other: u64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct IspRow {
+    pub isp: String,
+    pub asn: Option<i64>,
+    pub signals: u64,
+    /// Signals per (country, region): the provider drilled into by location.
+    pub locations: Vec<(String, String, u64)>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ThreatMap {
+    /// Every country with signals in the window, most first.
+    pub countries: Vec<CountryCount>,
+    /// Signals with a known attacker country.
+    pub located_signals: Kpi,
+    pub top_ips: Vec<IpRow>,
+    pub isps: Vec<IspRow>,
+}
+
+/// Threat map (§4.4). Counts signals detected in the window that carry an attacker IP; a signal
+/// without a country is not on the map. "Important" is critical or high.
+pub fn threat_map(data: &Dataset, span: Span) -> ThreatMap {
+    let t = &data.signals;
+    let mut countries: HashMap<u32, (u64, u64, HashMap<u32, u64>)> = HashMap::new();
+    let mut ips: HashMap<u32, (u32, u64, u64)> = HashMap::new();
+    let mut isps: HashMap<u32, (i64, u64, HashMap<(u32, u32), u64>)> = HashMap::new();
+    for i in t.range(span.from, span.to) {
+        let important = t.severity[i].is_important();
+        if t.country[i] != 0 {
+            let c = countries.entry(t.country[i]).or_default();
+            c.0 += 1;
+            c.1 += important as u64;
+            if t.region[i] != 0 {
+                *c.2.entry(t.region[i]).or_default() += 1;
+            }
+        }
+        if t.ip[i] != 0 {
+            let ip = ips.entry(t.ip[i]).or_insert((t.country[i], 0, 0));
+            if important {
+                ip.1 += 1;
+            } else {
+                ip.2 += 1;
+            }
+        }
+        if t.isp[i] != 0 {
+            let p = isps.entry(t.isp[i]).or_insert((t.asn[i], 0, HashMap::new()));
+            p.1 += 1;
+            *p.2.entry((t.country[i], t.region[i])).or_default() += 1;
+        }
+    }
+    let s = |id: u32| t.strings.get(id).to_owned();
+    let mut country_rows: Vec<CountryCount> = countries
+        .into_iter()
+        .map(|(c, (signals, important, regions))| {
+            let mut regions: Vec<(String, u64)> = regions.into_iter().map(|(r, n)| (s(r), n)).collect();
+            regions.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+            CountryCount {
+                query: term("@network.client.geoip.country.iso_code", t.strings.get(c)),
+                iso: s(c),
+                signals,
+                important,
+                regions,
+            }
+        })
+        .collect();
+    country_rows.sort_by(|a, b| b.signals.cmp(&a.signals).then(a.iso.cmp(&b.iso)));
+    let mut ip_rows: Vec<IpRow> = ips
+        .into_iter()
+        .map(|(ip, (country, important, other))| IpRow {
+            query: term("@network.ip.list", t.strings.get(ip)),
+            ip: s(ip),
+            country: t.strings.get_opt(country).map(str::to_owned),
+            important,
+            other,
+        })
+        .collect();
+    ip_rows.sort_by(|a, b| {
+        (b.important + b.other)
+            .cmp(&(a.important + a.other))
+            .then(b.important.cmp(&a.important))
+            .then(a.ip.cmp(&b.ip))
+    });
+    ip_rows.truncate(10);
+    let mut isp_rows: Vec<IspRow> = isps
+        .into_iter()
+        .map(|(isp, (asn, signals, locations))| {
+            let mut locations: Vec<(String, String, u64)> = locations
+                .into_iter()
+                .map(|((c, r), n)| (s(c), s(r), n))
+                .collect();
+            locations.sort_by(|a, b| b.2.cmp(&a.2).then(a.0.cmp(&b.0)).then(a.1.cmp(&b.1)));
+            IspRow {
+                query: term("@network.client.isp", t.strings.get(isp)),
+                isp: s(isp),
+                asn: (asn != 0).then_some(asn),
+                signals,
+                locations,
+            }
+        })
+        .collect();
+    isp_rows.sort_by(|a, b| b.signals.cmp(&a.signals).then(a.isp.cmp(&b.isp)));
+    isp_rows.truncate(10);
+    let located = |span: Span| t.range(span.from, span.to).filter(|&i| t.country[i] != 0).count();
+    ThreatMap {
+        located_signals: Kpi::new(located(span) as f64, located(span.previous()) as f64),
+        countries: country_rows,
+        top_ips: ip_rows,
+        isps: isp_rows,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.5 Security overview
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeverityKpi {
+    pub severity: Severity,
+    pub count: Kpi,
+    /// Signals per bucket over the window (the sparkline).
+    pub trend: Vec<u64>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FlowLink {
+    /// `severity:<s>`, `source:<id>` or `resolution:<open|under_review|archive reason>`.
+    pub from: String,
+    pub to: String,
+    pub signals: u64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct ResponseTime {
+    pub severity: Option<Severity>,
+    /// Signals detected in the window that have left `open`.
+    pub responded: u64,
+    /// Signals detected in the window still never moved out of `open`.
+    pub unresponded: u64,
+    pub mean_ms: Option<f64>,
+    pub p50_ms: Option<f64>,
+    pub p90_ms: Option<f64>,
+    pub previous_mean_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SecurityOverview {
+    pub bucket_ms: Millis,
+    pub bucket_starts: Vec<Millis>,
+    pub total: Kpi,
+    pub by_severity: Vec<SeverityKpi>,
+    pub flow: Vec<FlowLink>,
+    /// All severities first, then one per severity.
+    pub response: Vec<ResponseTime>,
+}
+
+/// The resolution a signal has reached: its state, or the archive reason once archived.
+fn resolution(state: TriageState, reason: Option<ArchiveReason>) -> (&'static str, String) {
+    match (state, reason) {
+        (TriageState::Archived, Some(reason)) => (reason.as_str(), term("@workflow.triage.archive_reason", reason.as_str())),
+        (state, _) => (state.as_str(), term("@workflow.triage.state", state.as_str())),
+    }
+}
+
+/// Security overview (§4.5). Mean time to respond: over signals detected in the window, the time
+/// from `detected_at` to their first move out of `open` recorded in the history; signals never
+/// responded to are counted apart and excluded from the mean. Percentiles use the nearest-rank
+/// method.
+pub fn security_overview(data: &Dataset, span: Span) -> SecurityOverview {
+    let t = &data.signals;
+    let bucket = bucket_for(span);
+    let starts = buckets(span, bucket);
+    let mut trend = vec![vec![0u64; starts.len()]; 5];
+    let mut counts = [0u64; 5];
+    let mut links: HashMap<(String, String), (u64, String)> = HashMap::new();
+    for i in t.range(span.from, span.to) {
+        let sev = t.severity[i];
+        counts[sev.index()] += 1;
+        let b = ((t.detected_at_ms[i] - span.from) / bucket) as usize;
+        trend[sev.index()][b.min(starts.len() - 1)] += 1;
+        let source = &data.sources[t.source[i] as usize].id;
+        let sev_term = term("status", sev.as_str());
+        let source_term = term("source", source);
+        let (res, res_term) = resolution(t.state[i], t.archive_reason[i]);
+        links
+            .entry((format!("severity:{}", sev.as_str()), format!("source:{source}")))
+            .or_insert_with(|| (0, format!("{sev_term} {source_term}")))
+            .0 += 1;
+        links
+            .entry((format!("source:{source}"), format!("resolution:{res}")))
+            .or_insert_with(|| (0, format!("{source_term} {res_term}")))
+            .0 += 1;
+    }
+    let prev = span.previous();
+    let mut prev_counts = [0u64; 5];
+    for i in t.range(prev.from, prev.to) {
+        prev_counts[t.severity[i].index()] += 1;
+    }
+    let mut flow: Vec<FlowLink> = links
+        .into_iter()
+        .map(|((from, to), (signals, query))| FlowLink { from, to, signals, query })
+        .collect();
+    flow.sort_by(|a, b| a.from.cmp(&b.from).then(b.signals.cmp(&a.signals)).then(a.to.cmp(&b.to)));
+
+    let mut response = vec![response_time(data, span, None)];
+    response.extend(Severity::ALL.iter().map(|s| response_time(data, span, Some(*s))));
+
+    SecurityOverview {
+        bucket_ms: bucket,
+        bucket_starts: starts,
+        total: Kpi::new(counts.iter().sum::<u64>() as f64, prev_counts.iter().sum::<u64>() as f64),
+        by_severity: Severity::ALL
+            .iter()
+            .map(|s| SeverityKpi {
+                severity: *s,
+                count: Kpi::new(counts[s.index()] as f64, prev_counts[s.index()] as f64),
+                trend: trend[s.index()].clone(),
+                query: term("status", s.as_str()),
+            })
+            .collect(),
+        flow,
+        response,
+    }
+}
+
+fn response_times(data: &Dataset, span: Span, severity: Option<Severity>) -> (Vec<f64>, u64) {
+    let t = &data.signals;
+    let mut times = Vec::new();
+    let mut unresponded = 0;
+    for i in t.range(span.from, span.to) {
+        if severity.is_some_and(|s| s != t.severity[i]) {
+            continue;
+        }
+        match t.first_response(i) {
+            Some(at) => times.push((at - t.detected_at_ms[i]) as f64),
+            None => unresponded += 1,
+        }
+    }
+    (times, unresponded)
+}
+
+fn response_time(data: &Dataset, span: Span, severity: Option<Severity>) -> ResponseTime {
+    let (mut times, unresponded) = response_times(data, span, severity);
+    let (previous, _) = response_times(data, span.previous(), severity);
+    times.sort_by(f64::total_cmp);
+    ResponseTime {
+        severity,
+        responded: times.len() as u64,
+        unresponded,
+        mean_ms: mean(&times),
+        p50_ms: percentile(&times, 50.0),
+        p90_ms: percentile(&times, 90.0),
+        previous_mean_ms: mean(&previous),
+    }
+}
+
+pub fn mean(values: &[f64]) -> Option<f64> {
+    (!values.is_empty()).then(|| values.iter().sum::<f64>() / values.len() as f64)
+}
+
+/// Nearest-rank percentile of sorted values: the smallest value with at least `p` % of the values
+/// at or below it.
+pub fn percentile(sorted: &[f64], p: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.6 MITRE ATT&CK coverage
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SubtechniqueCell {
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<String>,
+    pub signals: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TechniqueCell {
+    pub id: String,
+    pub name: String,
+    /// Enabled rules mapped to the technique or one of its sub-techniques (rule IDs).
+    pub rules: Vec<String>,
+    pub signals: u64,
+    pub density: Density,
+    pub subtechniques: Vec<SubtechniqueCell>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TacticColumn {
+    pub id: String,
+    pub name: String,
+    pub signals: u64,
+    pub rules: u32,
+    pub techniques: Vec<TechniqueCell>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Density {
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl Density {
+    /// §4.6: high 4 or more rules, medium 2 to 3, low 1, none 0.
+    pub fn of(rules: usize) -> Density {
+        match rules {
+            0 => Density::None,
+            1 => Density::Low,
+            2..=3 => Density::Medium,
+            _ => Density::High,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MitreCoverage {
+    pub covered_techniques: u32,
+    pub total_techniques: u32,
+    pub density_high: u32,
+    pub density_medium: u32,
+    pub density_low: u32,
+    pub density_none: u32,
+    pub tactics: Vec<TacticColumn>,
+    /// Rule-to-technique mappings that name a revoked or deprecated ATT&CK entry.
+    pub outdated_mappings: Vec<(String, String)>,
+    pub attack_version: String,
+    pub copyright: String,
+}
+
+/// Where a mapped technique ID lands in today's matrix: revoked IDs follow their replacement;
+/// deprecated and unknown IDs land nowhere (reported as outdated).
+fn resolve<'m>(matrix: &'m Matrix, id: &str) -> Option<&'m attack::Technique> {
+    matrix.current(id).filter(|t| t.is_active())
+}
+
+/// MITRE ATT&CK coverage (§4.6). Coverage counts the 216 active techniques of the matrix; a
+/// technique is covered when an enabled rule maps it or one of its sub-techniques (a revoked ID
+/// counts for the entry that replaced it). Signals count per technique through their rule's
+/// mapping; a signal of a rule mapped to several techniques counts once for each. A tactic's
+/// signal count counts each signal once, through the tactics its rule lists; its rule count is
+/// the enabled rules listing that tactic.
+pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
+    let matrix = attack::matrix();
+    // Per rule: the matrix entries its mapping lands on today.
+    let mut outdated = Vec::new();
+    let landed: Vec<Vec<usize>> = data
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut entries = Vec::new();
+            for id in &rule.techniques {
+                match resolve(matrix, id).and_then(|t| matrix.technique_index(t.id)) {
+                    Some(idx) if !entries.contains(&idx) => entries.push(idx),
+                    Some(_) => {}
+                    None => outdated.push((rule.id.clone(), id.clone())),
+                }
+            }
+            entries
+        })
+        .collect();
+    let t = &data.signals;
+    let mut signals_per_rule = vec![0u64; data.rules.len()];
+    for i in t.range(span.from, span.to) {
+        signals_per_rule[t.rule[i] as usize] += 1;
+    }
+    // Rules landing on any of `entries`; each rule counted once.
+    let rules_on = |entries: &[usize]| -> Vec<usize> {
+        (0..data.rules.len())
+            .filter(|&r| landed[r].iter().any(|e| entries.contains(e)))
+            .collect()
+    };
+    let enabled_ids = |rules: &[usize]| -> Vec<String> {
+        rules.iter().filter(|&&r| data.rules[r].enabled).map(|&r| data.rules[r].id.clone()).collect()
+    };
+    let signal_sum = |rules: &[usize]| -> u64 { rules.iter().map(|&r| signals_per_rule[r]).sum() };
+
+    let mut technique_cells: HashMap<&str, TechniqueCell> = HashMap::new();
+    let (mut covered, mut high, mut medium, mut low, mut none) = (0, 0, 0, 0, 0);
+    for tech in matrix.active_techniques() {
+        let idx = matrix.technique_index(tech.id).expect("matrix entries have an index");
+        let mut entries = vec![idx];
+        let mut subtechniques = Vec::new();
+        for sub in matrix.subtechniques_of(tech.id) {
+            let sidx = matrix.technique_index(sub.id).expect("matrix entries have an index");
+            entries.push(sidx);
+            let sub_rules = rules_on(&[sidx]);
+            subtechniques.push(SubtechniqueCell {
+                id: sub.id.to_owned(),
+                name: sub.name.to_owned(),
+                rules: enabled_ids(&sub_rules),
+                signals: signal_sum(&sub_rules),
+            });
+        }
+        let rules = rules_on(&entries);
+        let enabled = enabled_ids(&rules);
+        let density = Density::of(enabled.len());
+        match density {
+            Density::High => high += 1,
+            Density::Medium => medium += 1,
+            Density::Low => low += 1,
+            Density::None => none += 1,
+        }
+        if !enabled.is_empty() {
+            covered += 1;
+        }
+        technique_cells.insert(
+            tech.id,
+            TechniqueCell {
+                id: tech.id.to_owned(),
+                name: tech.name.to_owned(),
+                rules: enabled,
+                signals: signal_sum(&rules),
+                density,
+                subtechniques,
+                query: term("@technique", tech.id),
+            },
+        );
+    }
+    let tactics = matrix
+        .tactics
+        .iter()
+        .enumerate()
+        .map(|(ti, tactic)| {
+            let mut signals = 0;
+            let mut rules = 0;
+            for (r, rule) in data.rules.iter().enumerate() {
+                if rule.tactics.iter().any(|id| matrix.tactic_index(id) == Some(ti)) {
+                    signals += signals_per_rule[r];
+                    rules += rule.enabled as u32;
+                }
+            }
+            TacticColumn {
+                id: tactic.id.to_owned(),
+                name: tactic.name.to_owned(),
+                signals,
+                rules,
+                techniques: matrix
+                    .active_techniques()
+                    .filter(|tech| tech.tactics.contains(&ti))
+                    .map(|tech| technique_cells[tech.id].clone())
+                    .collect(),
+                query: term("@tactic", tactic.id),
+            }
+        })
+        .collect();
+    MitreCoverage {
+        covered_techniques: covered,
+        total_techniques: matrix.active_techniques().count() as u32,
+        density_high: high,
+        density_medium: medium,
+        density_low: low,
+        density_none: none,
+        tactics,
+        outdated_mappings: outdated,
+        attack_version: "18.1".to_owned(),
+        copyright: attack::COPYRIGHT.to_owned(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.7 Detection rule performance
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Mttd {
+    pub severity: Option<Severity>,
+    pub signals: u64,
+    pub mean_ms: Option<f64>,
+    pub previous_mean_ms: Option<f64>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleChange {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub last_7d: u64,
+    pub previous_7d: u64,
+    pub change: i64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SeverityChange {
+    pub severity: Severity,
+    pub last_7d: u64,
+    pub previous_7d: u64,
+    pub change: i64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RuleCount {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub count: u64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct FalsePositiveRate {
+    pub rule_id: String,
+    pub rule_name: String,
+    pub false_positives: u64,
+    pub signals: u64,
+    /// `false_positives / signals`, 0 to 1.
+    pub rate: f64,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct RulePerformance {
+    /// All signals first, then critical, high and medium.
+    pub mttd: Vec<Mttd>,
+    pub bucket_ms: Millis,
+    pub bucket_starts: Vec<Millis>,
+    /// Signal counts per bucket, one series per severity in [`Severity::ALL`] order.
+    pub activity: Vec<Vec<u64>>,
+    pub rules_by_important_change: Vec<RuleChange>,
+    pub severity_change: Vec<SeverityChange>,
+    pub important_by_archive_reason: Vec<(ArchiveReason, u64)>,
+    pub rules_true_positive_malicious: Vec<RuleCount>,
+    pub rules_true_positive_benign: Vec<RuleCount>,
+    pub rules_by_false_positive_rate: Vec<FalsePositiveRate>,
+}
+
+const WEEK_MS: Millis = 7 * DAY_MS;
+
+/// Detection rule performance (§4.7).
+///
+/// - MTTD: mean of `detected_at − first_seen` over signals detected in the window.
+/// - The 1-week comparisons are anchored at the window's end: `[to − 7 d, to)` against
+///   `[to − 14 d, to − 7 d)`, whatever the window's length, as the spec names them.
+///   Rules are listed when their important signal count grew, largest growth first.
+/// - Archive reasons, true-positive rankings and false positive rates count the signals detected
+///   in the window by their current state. The false positive rate divides a rule's signals
+///   archived as `false_positive` by all its signals in the window; rules without any false
+///   positive are left out.
+pub fn rule_performance(data: &Dataset, span: Span) -> RulePerformance {
+    let t = &data.signals;
+    let prev = span.previous();
+    let mttd_for = |severity: Option<Severity>| {
+        let collect = |span: Span| -> Vec<f64> {
+            t.range(span.from, span.to)
+                .filter(|&i| severity.is_none_or(|s| s == t.severity[i]))
+                .map(|i| (t.detected_at_ms[i] - t.first_seen_ms[i]) as f64)
+                .collect()
+        };
+        let now = collect(span);
+        Mttd {
+            severity,
+            signals: now.len() as u64,
+            mean_ms: mean(&now),
+            previous_mean_ms: mean(&collect(prev)),
+        }
+    };
+    let mttd = vec![
+        mttd_for(None),
+        mttd_for(Some(Severity::Critical)),
+        mttd_for(Some(Severity::High)),
+        mttd_for(Some(Severity::Medium)),
+    ];
+
+    let bucket = bucket_for(span);
+    let starts = buckets(span, bucket);
+    let mut activity = vec![vec![0u64; starts.len()]; 5];
+    let nrules = data.rules.len();
+    let mut signals_per_rule = vec![0u64; nrules];
+    let mut fp_per_rule = vec![0u64; nrules];
+    let mut tpm_per_rule = vec![0u64; nrules];
+    let mut tpb_per_rule = vec![0u64; nrules];
+    let mut important_reason = vec![0u64; ArchiveReason::ALL.len()];
+    for i in t.range(span.from, span.to) {
+        let b = ((t.detected_at_ms[i] - span.from) / bucket) as usize;
+        activity[t.severity[i].index()][b.min(starts.len() - 1)] += 1;
+        let r = t.rule[i] as usize;
+        signals_per_rule[r] += 1;
+        if t.state[i] == TriageState::Archived {
+            match t.archive_reason[i] {
+                Some(ArchiveReason::FalsePositive) => fp_per_rule[r] += 1,
+                Some(ArchiveReason::TruePositiveMalicious) => tpm_per_rule[r] += 1,
+                Some(ArchiveReason::TruePositiveBenign) => tpb_per_rule[r] += 1,
+                _ => {}
+            }
+            if let (true, Some(reason)) = (t.severity[i].is_important(), t.archive_reason[i]) {
+                important_reason[reason.index()] += 1;
+            }
+        }
+    }
+
+    let last_week = Span { from: span.to - WEEK_MS, to: span.to };
+    let week_before = last_week.previous();
+    let mut important_last = vec![0u64; nrules];
+    let mut important_before = vec![0u64; nrules];
+    let mut sev_last = [0u64; 5];
+    let mut sev_before = [0u64; 5];
+    for i in t.range(week_before.from, last_week.to) {
+        let in_last = t.detected_at_ms[i] >= last_week.from;
+        let sev = t.severity[i];
+        if in_last {
+            sev_last[sev.index()] += 1;
+        } else {
+            sev_before[sev.index()] += 1;
+        }
+        if sev.is_important() {
+            let r = t.rule[i] as usize;
+            if in_last {
+                important_last[r] += 1;
+            } else {
+                important_before[r] += 1;
+            }
+        }
+    }
+    let rule_query = |r: usize| term("@workflow.rule.id", &data.rules[r].id);
+    let mut rules_by_important_change: Vec<RuleChange> = (0..nrules)
+        .filter(|&r| important_last[r] > important_before[r])
+        .map(|r| RuleChange {
+            rule_id: data.rules[r].id.clone(),
+            rule_name: data.rules[r].name.clone(),
+            last_7d: important_last[r],
+            previous_7d: important_before[r],
+            change: important_last[r] as i64 - important_before[r] as i64,
+            query: format!("{} (status:critical OR status:high)", rule_query(r)),
+        })
+        .collect();
+    rules_by_important_change.sort_by(|a, b| b.change.cmp(&a.change).then(a.rule_name.cmp(&b.rule_name)));
+    rules_by_important_change.truncate(10);
+
+    let ranked = |counts: &[u64], reason: ArchiveReason| {
+        let mut rows: Vec<RuleCount> = (0..nrules)
+            .filter(|&r| counts[r] > 0)
+            .map(|r| RuleCount {
+                rule_id: data.rules[r].id.clone(),
+                rule_name: data.rules[r].name.clone(),
+                count: counts[r],
+                query: format!(
+                    "{} {}",
+                    rule_query(r),
+                    term("@workflow.triage.archive_reason", reason.as_str())
+                ),
+            })
+            .collect();
+        rows.sort_by(|a, b| b.count.cmp(&a.count).then(a.rule_name.cmp(&b.rule_name)));
+        rows.truncate(10);
+        rows
+    };
+    let mut fp_rates: Vec<FalsePositiveRate> = (0..nrules)
+        .filter(|&r| fp_per_rule[r] > 0)
+        .map(|r| FalsePositiveRate {
+            rule_id: data.rules[r].id.clone(),
+            rule_name: data.rules[r].name.clone(),
+            false_positives: fp_per_rule[r],
+            signals: signals_per_rule[r],
+            rate: fp_per_rule[r] as f64 / signals_per_rule[r] as f64,
+            query: format!(
+                "{} @workflow.triage.archive_reason:false_positive",
+                rule_query(r)
+            ),
+        })
+        .collect();
+    fp_rates.sort_by(|a, b| {
+        b.rate
+            .total_cmp(&a.rate)
+            .then(b.false_positives.cmp(&a.false_positives))
+            .then(a.rule_name.cmp(&b.rule_name))
+    });
+    fp_rates.truncate(10);
+
+    RulePerformance {
+        mttd,
+        bucket_ms: bucket,
+        bucket_starts: starts,
+        activity,
+        rules_by_important_change,
+        severity_change: Severity::ALL
+            .iter()
+            .map(|s| SeverityChange {
+                severity: *s,
+                last_7d: sev_last[s.index()],
+                previous_7d: sev_before[s.index()],
+                change: sev_last[s.index()] as i64 - sev_before[s.index()] as i64,
+            })
+            .collect(),
+        important_by_archive_reason: ArchiveReason::ALL
+            .iter()
+            .map(|r| (*r, important_reason[r.index()]))
+            .collect(),
+        rules_true_positive_malicious: ranked(&tpm_per_rule, ArchiveReason::TruePositiveMalicious),
+        rules_true_positive_benign: ranked(&tpb_per_rule, ArchiveReason::TruePositiveBenign),
+        rules_by_false_positive_rate: fp_rates,
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// §4.8 Research and §4.9 Getting started
+// ---------------------------------------------------------------------------------------------
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct Research {
+    pub articles: Vec<crate::dataset::Article>,
+}
+
+/// Research and release notes (§4.8), newest first; the window does not apply.
+pub fn research(data: &Dataset) -> Research {
+    let mut articles = data.articles.clone();
+    articles.sort_by(|a, b| b.published_at_ms.cmp(&a.published_at_ms).then(a.id.cmp(&b.id)));
+    Research { articles }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct OnboardingTask {
+    pub id: String,
+    pub title: String,
+    pub done: bool,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct GettingStarted {
+    pub tasks: Vec<OnboardingTask>,
+    pub completed: u32,
+    pub packs_active: u32,
+    pub packs_warning: u32,
+    pub packs_broken: u32,
+}
+
+/// Getting started (§4.9). A task is done when the data shows it: a log source has sent logs
+/// in the window; a content pack is enabled; a default rule has a change in the history;
+/// a notification webhook is configured (not yet possible: always open); more than one active user.
+pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
+    let logs = data
+        .volume
+        .iter()
+        .any(|v| v.events > 0 && v.hour_ms >= span.from && v.hour_ms < span.to);
+    let reviewed = data.history.iter().any(|h| {
+        h.asset_type == crate::dataset::AssetType::Rule
+            && data.rule_by_id(&h.asset_id).is_some_and(|r| !data.rules[r].custom)
+    });
+    let tasks = vec![
+        ("connect-log-source", "Connect a log source", logs),
+        ("enable-content-pack", "Enable a content pack", data.packs.iter().any(|p| p.enabled)),
+        ("review-default-rules", "Review the default detection rules", reviewed),
+        ("set-up-notification", "Set up a notification", false),
+        ("invite-team", "Invite your team", data.users.iter().filter(|u| u.active).count() > 1),
+    ];
+    let tasks: Vec<OnboardingTask> = tasks
+        .into_iter()
+        .map(|(id, title, done)| OnboardingTask { id: id.to_owned(), title: title.to_owned(), done })
+        .collect();
+    let count = |h: PackHealth| data.packs.iter().filter(|p| p.health == h).count() as u32;
+    GettingStarted {
+        completed: tasks.iter().filter(|t| t.done).count() as u32,
+        tasks,
+        packs_active: count(PackHealth::Active),
+        packs_warning: count(PackHealth::Warning),
+        packs_broken: count(PackHealth::Broken),
+    }
+}

@@ -1,0 +1,671 @@
+//! The signal explorer's query language (product-spec §3): free text and `@attribute:value`
+//! terms, implicit AND, `OR`, `-` (or `NOT`) for negation, parentheses, quoted values, `*`
+//! wildcards and `@attr:*` for "the attribute exists". Errors say what is wrong and at which
+//! character position (0-based).
+
+use std::fmt;
+
+use serde::{Deserialize, Serialize};
+
+use crate::attack;
+use crate::dataset::Dataset;
+use crate::model::*;
+
+/// The attributes a query can name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Attribute {
+    TriageState,
+    ArchiveReason,
+    Assignee,
+    Severity,
+    RuleName,
+    RuleId,
+    Source,
+    Product,
+    Tactic,
+    Technique,
+    Country,
+    Subdivision,
+    Isp,
+    IpList,
+    EntityName,
+    EntityType,
+    CaseId,
+    TiIndicator,
+    TiCategory,
+    TiIntention,
+    TiSubcategory,
+}
+
+impl Attribute {
+    pub const ALL: [Attribute; 21] = [
+        Attribute::TriageState,
+        Attribute::ArchiveReason,
+        Attribute::Assignee,
+        Attribute::Severity,
+        Attribute::RuleName,
+        Attribute::RuleId,
+        Attribute::Source,
+        Attribute::Product,
+        Attribute::Tactic,
+        Attribute::Technique,
+        Attribute::Country,
+        Attribute::Subdivision,
+        Attribute::Isp,
+        Attribute::IpList,
+        Attribute::EntityName,
+        Attribute::EntityType,
+        Attribute::CaseId,
+        Attribute::TiIndicator,
+        Attribute::TiCategory,
+        Attribute::TiIntention,
+        Attribute::TiSubcategory,
+    ];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Attribute::TriageState => "@workflow.triage.state",
+            Attribute::ArchiveReason => "@workflow.triage.archive_reason",
+            Attribute::Assignee => "@workflow.triage.assignee",
+            Attribute::Severity => "status",
+            Attribute::RuleName => "@workflow.rule.name",
+            Attribute::RuleId => "@workflow.rule.id",
+            Attribute::Source => "source",
+            Attribute::Product => "product",
+            Attribute::Tactic => "@tactic",
+            Attribute::Technique => "@technique",
+            Attribute::Country => "@network.client.geoip.country.iso_code",
+            Attribute::Subdivision => "@network.client.geoip.subdivision.name",
+            Attribute::Isp => "@network.client.isp",
+            Attribute::IpList => "@network.ip.list",
+            Attribute::EntityName => "@entity.name",
+            Attribute::EntityType => "@entity.type",
+            Attribute::CaseId => "@case.id",
+            Attribute::TiIndicator => "@threat_intel.indicators_matched",
+            Attribute::TiCategory => "@threat_intel.results.category",
+            Attribute::TiIntention => "@threat_intel.results.intention",
+            Attribute::TiSubcategory => "@threat_intel.results.subcategory",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Attribute> {
+        let name = name.to_ascii_lowercase();
+        let name = if name == "severity" { "status".to_owned() } else { name };
+        Attribute::ALL.into_iter().find(|a| a.name() == name)
+    }
+}
+
+/// A parsed query.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Query {
+    /// Matches every signal (the empty query).
+    All,
+    Text(String),
+    Term { attribute: Attribute, value: String },
+    Exists(Attribute),
+    Not(Box<Query>),
+    And(Vec<Query>),
+    Or(Vec<Query>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize, Deserialize)]
+#[error("{message} at position {position}")]
+pub struct QueryError {
+    pub message: String,
+    /// 0-based character offset into the query.
+    pub position: usize,
+}
+
+fn error(message: impl Into<String>, position: usize) -> QueryError {
+    QueryError { message: message.into(), position }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+enum Token {
+    Open,
+    Close,
+    Minus,
+    Or,
+    And,
+    Not,
+    /// A word or `attr:value`; `quoted` says whether the value part was quoted.
+    Word { text: String, quoted: bool },
+}
+
+fn tokenize(input: &str) -> Result<Vec<(Token, usize)>, QueryError> {
+    let chars: Vec<char> = input.chars().collect();
+    let mut tokens = Vec::new();
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        if c.is_whitespace() {
+            i += 1;
+            continue;
+        }
+        let start = i;
+        match c {
+            '(' => {
+                tokens.push((Token::Open, i));
+                i += 1;
+            }
+            ')' => {
+                tokens.push((Token::Close, i));
+                i += 1;
+            }
+            '-' if i + 1 < chars.len() && !chars[i + 1].is_whitespace() && chars[i + 1] != ')' => {
+                tokens.push((Token::Minus, i));
+                i += 1;
+            }
+            _ => {
+                let mut text = String::new();
+                let mut quoted = false;
+                while i < chars.len() {
+                    let c = chars[i];
+                    if c == '"' {
+                        quoted = true;
+                        let open = i;
+                        i += 1;
+                        loop {
+                            match chars.get(i) {
+                                None => return Err(error("unclosed quote", open)),
+                                Some('\\') => {
+                                    match chars.get(i + 1) {
+                                        Some(&next) => text.push(next),
+                                        None => return Err(error("unclosed quote", open)),
+                                    }
+                                    i += 2;
+                                }
+                                Some('"') => {
+                                    i += 1;
+                                    break;
+                                }
+                                Some(&other) => {
+                                    text.push(other);
+                                    i += 1;
+                                }
+                            }
+                        }
+                    } else if c.is_whitespace() || c == '(' || c == ')' {
+                        break;
+                    } else {
+                        text.push(c);
+                        i += 1;
+                    }
+                }
+                let token = match (quoted, text.as_str()) {
+                    (false, "OR") => Token::Or,
+                    (false, "AND") => Token::And,
+                    (false, "NOT") => Token::Not,
+                    _ => Token::Word { text, quoted },
+                };
+                tokens.push((token, start));
+            }
+        }
+    }
+    Ok(tokens)
+}
+
+struct Parser {
+    tokens: Vec<(Token, usize)>,
+    at: usize,
+    end: usize,
+}
+
+impl Parser {
+    fn peek(&self) -> Option<&Token> {
+        self.tokens.get(self.at).map(|(t, _)| t)
+    }
+
+    fn position(&self) -> usize {
+        self.tokens.get(self.at).map_or(self.end, |(_, p)| *p)
+    }
+
+    fn or(&mut self) -> Result<Query, QueryError> {
+        let mut parts = vec![self.and()?];
+        while self.peek() == Some(&Token::Or) {
+            self.at += 1;
+            if matches!(self.peek(), None | Some(Token::Close | Token::Or | Token::And)) {
+                return Err(error("expected a term after OR", self.position()));
+            }
+            parts.push(self.and()?);
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Query::Or(parts) })
+    }
+
+    fn and(&mut self) -> Result<Query, QueryError> {
+        let mut parts = Vec::new();
+        loop {
+            match self.peek() {
+                None | Some(Token::Close) | Some(Token::Or) => break,
+                Some(Token::And) => {
+                    if parts.is_empty() {
+                        return Err(error("AND needs a term before it", self.position()));
+                    }
+                    self.at += 1;
+                    if matches!(self.peek(), None | Some(Token::Close | Token::Or | Token::And)) {
+                        return Err(error("expected a term after AND", self.position()));
+                    }
+                }
+                _ => parts.push(self.unary()?),
+            }
+        }
+        if parts.is_empty() {
+            return Err(match self.peek() {
+                Some(Token::Or) => error("OR needs a term before it", self.position()),
+                Some(Token::Close) => error("unexpected ')'", self.position()),
+                _ => error("expected a term", self.position()),
+            });
+        }
+        Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Query::And(parts) })
+    }
+
+    fn unary(&mut self) -> Result<Query, QueryError> {
+        match self.peek() {
+            Some(Token::Minus) | Some(Token::Not) => {
+                self.at += 1;
+                if matches!(self.peek(), None | Some(Token::Close | Token::Or | Token::And)) {
+                    return Err(error("expected a term to negate", self.position()));
+                }
+                Ok(Query::Not(Box::new(self.unary()?)))
+            }
+            Some(Token::Open) => {
+                let open = self.position();
+                self.at += 1;
+                if self.peek() == Some(&Token::Close) {
+                    return Err(error("empty parentheses", open));
+                }
+                let inner = self.or()?;
+                if self.peek() != Some(&Token::Close) {
+                    return Err(error("unclosed '('", open));
+                }
+                self.at += 1;
+                Ok(inner)
+            }
+            Some(Token::Word { .. }) => {
+                let position = self.position();
+                let Some((Token::Word { text, quoted }, _)) = self.tokens.get(self.at).cloned() else {
+                    unreachable!()
+                };
+                self.at += 1;
+                word(&text, quoted, position)
+            }
+            _ => Err(error("expected a term", self.position())),
+        }
+    }
+}
+
+fn word(text: &str, quoted: bool, position: usize) -> Result<Query, QueryError> {
+    // `attr:value`: an attribute is a bare prefix before the first colon.
+    let split = if quoted && text.starts_with(|c: char| c != '@') {
+        None
+    } else {
+        text.split_once(':')
+    };
+    match split {
+        Some((name, value)) if name.starts_with('@') || Attribute::parse(name).is_some() => {
+            let attribute = Attribute::parse(name)
+                .ok_or_else(|| error(format!("unknown attribute '{name}'"), position))?;
+            if value.is_empty() && !quoted {
+                return Err(error(format!("missing value after '{name}:'"), position + name.len() + 1));
+            }
+            if value == "*" && !quoted {
+                return Ok(Query::Exists(attribute));
+            }
+            validate(attribute, value, position + name.len() + 1)?;
+            Ok(Query::Term { attribute, value: value.to_owned() })
+        }
+        _ => Ok(Query::Text(text.to_owned())),
+    }
+}
+
+/// Values of enumerated attributes must be one of their spellings (wildcards aside).
+fn validate(attribute: Attribute, value: &str, position: usize) -> Result<(), QueryError> {
+    if value.contains('*') {
+        return Ok(());
+    }
+    let check = |result: Result<(), UnknownValue>| result.map_err(|e| error(e.to_string(), position));
+    match attribute {
+        Attribute::TriageState => check(TriageState::parse(value).map(drop)),
+        Attribute::ArchiveReason => check(ArchiveReason::parse(value).map(drop)),
+        Attribute::Severity => check(Severity::parse(value).map(drop)),
+        Attribute::Product => check(Product::parse(value).map(drop)),
+        Attribute::EntityType => check(EntityKind::parse(value).map(drop)),
+        Attribute::TiCategory => check(ThreatCategory::parse(value).map(drop)),
+        Attribute::TiIntention => check(ThreatIntention::parse(value).map(drop)),
+        Attribute::TiSubcategory => check(ThreatSubcategory::parse(value).map(drop)),
+        Attribute::CaseId => value
+            .parse::<i64>()
+            .map(drop)
+            .map_err(|_| error(format!("case id '{value}' is not a number"), position)),
+        _ => Ok(()),
+    }
+}
+
+impl Query {
+    /// Parses a query; the empty query matches everything.
+    pub fn parse(input: &str) -> Result<Query, QueryError> {
+        let tokens = tokenize(input)?;
+        if tokens.is_empty() {
+            return Ok(Query::All);
+        }
+        let mut parser = Parser { tokens, at: 0, end: input.chars().count() };
+        let query = parser.or()?;
+        if let Some((token, position)) = parser.tokens.get(parser.at) {
+            let what = match token {
+                Token::Close => "unexpected ')'".to_owned(),
+                other => format!("unexpected {other:?}"),
+            };
+            return Err(error(what, *position));
+        }
+        Ok(query)
+    }
+
+    /// Whether signal `i` of `data` matches.
+    pub fn matches(&self, data: &Dataset, i: usize) -> bool {
+        match self {
+            Query::All => true,
+            Query::Text(text) => {
+                let t = &data.signals;
+                let rule = &data.rules[t.rule[i] as usize];
+                glob_contains(t.strings.get(t.title[i]), text) || glob_contains(&rule.name, text)
+            }
+            Query::Term { attribute, value } => values(data, i, *attribute)
+                .iter()
+                .any(|v| term_matches(*attribute, v, value)),
+            Query::Exists(attribute) => !values(data, i, *attribute).is_empty(),
+            Query::Not(inner) => !inner.matches(data, i),
+            Query::And(parts) => parts.iter().all(|p| p.matches(data, i)),
+            Query::Or(parts) => parts.iter().any(|p| p.matches(data, i)),
+        }
+    }
+}
+
+fn term_matches(attribute: Attribute, actual: &str, wanted: &str) -> bool {
+    match attribute {
+        // A technique term matches its sub-techniques too, as the matrix cell counts them.
+        Attribute::Technique => {
+            glob_eq(actual, wanted)
+                || (!wanted.contains('.')
+                    && actual.split_once('.').is_some_and(|(parent, _)| glob_eq(parent, wanted)))
+        }
+        _ => glob_eq(actual, wanted),
+    }
+}
+
+/// The values signal `i` has for an attribute (empty when absent).
+fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
+    let t = &data.signals;
+    let s = |id: u32| t.strings.get_opt(id).map(str::to_owned).into_iter().collect::<Vec<_>>();
+    let rule = &data.rules[t.rule[i] as usize];
+    match attribute {
+        Attribute::TriageState => vec![t.state[i].as_str().to_owned()],
+        Attribute::ArchiveReason => t.archive_reason[i].map(|r| r.as_str().to_owned()).into_iter().collect(),
+        Attribute::Assignee => t.assignee[i]
+            .and_then(|id| data.users.iter().find(|u| u.id == id))
+            .map(|u| u.username.clone())
+            .into_iter()
+            .collect(),
+        Attribute::Severity => vec![t.severity[i].as_str().to_owned()],
+        Attribute::RuleName => vec![rule.name.clone()],
+        Attribute::RuleId => vec![rule.id.clone()],
+        Attribute::Source => vec![data.sources[t.source[i] as usize].id.clone()],
+        Attribute::Product => vec![t.product[i].as_str().to_owned()],
+        Attribute::Tactic => {
+            let matrix = attack::matrix();
+            let mut out = Vec::new();
+            for id in &rule.tactics {
+                out.push(id.clone());
+                if let Some(tactic) = matrix.tactic_index(id).map(|ti| &matrix.tactics[ti]) {
+                    out.push(tactic.short_name.to_owned());
+                    out.push(tactic.name.to_owned());
+                }
+            }
+            out
+        }
+        Attribute::Technique => {
+            let matrix = attack::matrix();
+            rule.techniques
+                .iter()
+                .flat_map(|id| {
+                    let current = matrix.current(id).filter(|t| t.is_active()).map(|t| t.id.to_owned());
+                    std::iter::once(id.clone()).chain(current)
+                })
+                .collect()
+        }
+        Attribute::Country => s(t.country[i]),
+        Attribute::Subdivision => s(t.region[i]),
+        Attribute::Isp => s(t.isp[i]),
+        Attribute::IpList => {
+            let mut ips = s(t.ip[i]);
+            for &e in t.entities_of(i) {
+                let entity = &data.entities[e as usize];
+                if entity.kind == EntityKind::Ip && !ips.contains(&entity.name) {
+                    ips.push(entity.name.clone());
+                }
+            }
+            ips
+        }
+        Attribute::EntityName => t.entities_of(i).iter().map(|&e| data.entities[e as usize].name.clone()).collect(),
+        Attribute::EntityType => t
+            .entities_of(i)
+            .iter()
+            .map(|&e| data.entities[e as usize].kind.as_str().to_owned())
+            .collect(),
+        Attribute::CaseId => t.case_id[i].map(|c| c.to_string()).into_iter().collect(),
+        Attribute::TiIndicator => s(t.ti_indicator[i]),
+        Attribute::TiCategory => t.ti_category[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
+        Attribute::TiIntention => t.ti_intention[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
+        Attribute::TiSubcategory => t.ti_subcategory[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
+    }
+}
+
+/// Case-insensitive equality where `*` in the pattern matches any run of characters.
+pub fn glob_eq(actual: &str, pattern: &str) -> bool {
+    if !pattern.contains('*') {
+        return actual.eq_ignore_ascii_case(pattern);
+    }
+    glob(&actual.to_lowercase(), &pattern.to_lowercase())
+}
+
+/// Case-insensitive "contains", with `*` wildcards in the pattern.
+fn glob_contains(actual: &str, pattern: &str) -> bool {
+    let actual = actual.to_lowercase();
+    let pattern = pattern.to_lowercase();
+    if !pattern.contains('*') {
+        return actual.contains(&pattern);
+    }
+    glob(&actual, &format!("*{pattern}*"))
+}
+
+fn glob(text: &str, pattern: &str) -> bool {
+    let parts: Vec<&str> = pattern.split('*').collect();
+    let mut rest = text;
+    for (k, part) in parts.iter().enumerate() {
+        if k == 0 {
+            match rest.strip_prefix(part) {
+                Some(r) => rest = r,
+                None => return false,
+            }
+        } else if k == parts.len() - 1 {
+            return part.is_empty() || rest.ends_with(part);
+        } else if let Some(at) = rest.find(part) {
+            rest = &rest[at + part.len()..];
+        } else {
+            return false;
+        }
+    }
+    rest.is_empty()
+}
+
+fn render_value(value: &str) -> String {
+    let plain = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| !c.is_whitespace() && !matches!(c, '"' | '(' | ')' | '\\'))
+        && !matches!(value, "OR" | "AND" | "NOT")
+        && !value.starts_with('-');
+    if plain {
+        value.to_owned()
+    } else {
+        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
+    }
+}
+
+impl fmt::Display for Query {
+    /// The canonical text of the query: parsing it gives back the same tree.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Query::All => Ok(()),
+            Query::Text(text) => {
+                if text.contains(':') && !text.starts_with('"') {
+                    write!(f, "\"{}\"", text.replace('\\', "\\\\").replace('"', "\\\""))
+                } else {
+                    f.write_str(&render_value(text))
+                }
+            }
+            Query::Term { attribute, value } => {
+                if value == "*" {
+                    write!(f, "{}:\"*\"", attribute.name())
+                } else {
+                    write!(f, "{}:{}", attribute.name(), render_value(value))
+                }
+            }
+            Query::Exists(attribute) => write!(f, "{}:*", attribute.name()),
+            Query::Not(inner) => match **inner {
+                Query::And(_) | Query::Or(_) => write!(f, "-({inner})"),
+                _ => write!(f, "-{inner}"),
+            },
+            Query::And(parts) => {
+                for (k, part) in parts.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(" ")?;
+                    }
+                    match part {
+                        Query::Or(_) | Query::And(_) => write!(f, "({part})")?,
+                        _ => write!(f, "{part}")?,
+                    }
+                }
+                Ok(())
+            }
+            Query::Or(parts) => {
+                for (k, part) in parts.iter().enumerate() {
+                    if k > 0 {
+                        f.write_str(" OR ")?;
+                    }
+                    match part {
+                        Query::Or(_) => write!(f, "({part})")?,
+                        _ => write!(f, "{part}")?,
+                    }
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn term(attribute: Attribute, value: &str) -> Query {
+        Query::Term { attribute, value: value.to_owned() }
+    }
+
+    #[test]
+    fn terms_free_text_and_implicit_and() {
+        let q = Query::parse("@workflow.rule.id:def-0001 @workflow.triage.state:open okta").unwrap();
+        assert_eq!(
+            q,
+            Query::And(vec![
+                term(Attribute::RuleId, "def-0001"),
+                term(Attribute::TriageState, "open"),
+                Query::Text("okta".into()),
+            ])
+        );
+    }
+
+    #[test]
+    fn or_binds_looser_than_and_and_parentheses_group() {
+        let q = Query::parse("status:critical OR status:high source:okta").unwrap();
+        assert_eq!(
+            q,
+            Query::Or(vec![
+                term(Attribute::Severity, "critical"),
+                Query::And(vec![term(Attribute::Severity, "high"), term(Attribute::Source, "okta")]),
+            ])
+        );
+        let q = Query::parse("(status:critical OR status:high) -source:okta").unwrap();
+        assert_eq!(
+            q,
+            Query::And(vec![
+                Query::Or(vec![term(Attribute::Severity, "critical"), term(Attribute::Severity, "high")]),
+                Query::Not(Box::new(term(Attribute::Source, "okta"))),
+            ])
+        );
+    }
+
+    #[test]
+    fn quoted_values_wildcards_and_existence() {
+        let q = Query::parse("@network.client.isp:\"Amazon.com, Inc.\" @workflow.rule.name:*MFA* @case.id:*").unwrap();
+        assert_eq!(
+            q,
+            Query::And(vec![
+                term(Attribute::Isp, "Amazon.com, Inc."),
+                term(Attribute::RuleName, "*MFA*"),
+                Query::Exists(Attribute::CaseId),
+            ])
+        );
+    }
+
+    #[test]
+    fn errors_say_what_and_where() {
+        let cases = [
+            ("status:critical)", "unexpected ')' at position 15"),
+            ("(status:critical", "unclosed '(' at position 0"),
+            ("@foo:bar", "unknown attribute '@foo' at position 0"),
+            ("status:", "missing value after 'status:' at position 7"),
+            ("status:severe", "unknown severity 'severe': expected one of critical, high, medium, low, info at position 7"),
+            ("okta OR", "expected a term after OR at position 7"),
+            ("OR okta", "OR needs a term before it at position 0"),
+            ("title:\"unclosed", "unclosed quote at position 6"),
+            ("()", "empty parentheses at position 0"),
+            ("@case.id:abc", "case id 'abc' is not a number at position 9"),
+        ];
+        for (input, expected) in cases {
+            let err = Query::parse(input).unwrap_err();
+            assert_eq!(err.to_string(), expected, "for {input:?}");
+        }
+    }
+
+    #[test]
+    fn empty_query_matches_everything() {
+        assert_eq!(Query::parse("   ").unwrap(), Query::All);
+    }
+
+    #[test]
+    fn rendered_queries_parse_back_to_the_same_tree() {
+        for input in [
+            "status:critical",
+            "@workflow.rule.id:def-0001 @workflow.triage.state:open",
+            "(status:critical OR status:high) -source:okta",
+            "@network.client.isp:\"Amazon.com, Inc.\" \"two words\"",
+            "-(a OR b) c",
+            "@case.id:* NOT @tactic:TA0001",
+            "@entity.name:\"say \\\"hi\\\"\"",
+        ] {
+            let q = Query::parse(input).unwrap();
+            let rendered = q.to_string();
+            assert_eq!(Query::parse(&rendered).unwrap(), q, "{input} -> {rendered}");
+        }
+    }
+
+    #[test]
+    fn globs() {
+        assert!(glob_eq("Okta MFA push", "*mfa*"));
+        assert!(glob_eq("def-0001", "def-*"));
+        assert!(!glob_eq("def-0001", "cus-*"));
+        assert!(glob_eq("OKTA", "okta"));
+        assert!(glob_eq("abc", "a*c"));
+        assert!(!glob_eq("abcd", "a*c"));
+    }
+}

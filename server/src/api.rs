@@ -1,0 +1,406 @@
+//! The REST API under `/api/v1`: the overview and its modules, the signal list, the OpenAPI
+//! document. Bad parameters get a 400 whose message says which parameter and what is wrong.
+
+use std::sync::Arc;
+
+use analytics::dataset::{Dataset, Millis};
+use analytics::overview::{Span, MODULE_IDS};
+use analytics::query::Query;
+use analytics::WindowPreset;
+use axum::body::Body;
+use axum::extract::{Path, Query as QueryParams, State};
+use axum::http::{header, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use crate::engine::{rfc3339, Engine};
+
+/// What can go wrong answering an API request.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    NotFound(String),
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = match &self {
+            ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Internal(error) => {
+                tracing::error!("{error:#}");
+                StatusCode::INTERNAL_SERVER_ERROR
+            }
+        };
+        (status, Json(json!({ "error": self.to_string() }))).into_response()
+    }
+}
+
+pub fn router() -> Router<Arc<Engine>> {
+    Router::new()
+        .route("/api/v1/overview", get(overview))
+        .route("/api/v1/modules/{id}", get(module))
+        .route("/api/v1/signals", get(signals))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WindowParams {
+    pub window: Option<String>,
+    pub from: Option<String>,
+    pub to: Option<String>,
+}
+
+/// The window a request asks for. A preset (`window=7d`) ends at the next whole minute, so
+/// requests within the same minute share one cached answer; `from`/`to` are used as given.
+/// Without either, the default preset (1 day).
+pub fn resolve_window(params: &WindowParams, now: Millis) -> Result<Span, ApiError> {
+    let parse = |name: &str, value: &str| -> Result<Millis, ApiError> {
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&Utc).timestamp_millis())
+            .map_err(|e| ApiError::BadRequest(format!("parameter '{name}': '{value}' is not an RFC 3339 time ({e})")))
+    };
+    match (&params.window, &params.from, &params.to) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::BadRequest(
+            "give either 'window' or 'from' and 'to', not both".to_owned(),
+        )),
+        (Some(window), None, None) => {
+            let preset = WindowPreset::parse(window)
+                .map_err(|e| ApiError::BadRequest(format!("parameter 'window': {e}")))?;
+            Ok(preset_span(preset, now))
+        }
+        (None, Some(from), Some(to)) => {
+            let (from, to) = (parse("from", from)?, parse("to", to)?);
+            if from >= to {
+                return Err(ApiError::BadRequest("parameter 'from' must be before 'to'".to_owned()));
+            }
+            Ok(Span { from, to })
+        }
+        (None, Some(_), None) => Err(ApiError::BadRequest("parameter 'to' is missing (it goes with 'from')".to_owned())),
+        (None, None, Some(_)) => Err(ApiError::BadRequest("parameter 'from' is missing (it goes with 'to')".to_owned())),
+        (None, None, None) => Ok(preset_span(WindowPreset::default(), now)),
+    }
+}
+
+pub fn preset_span(preset: WindowPreset, now: Millis) -> Span {
+    const MINUTE: Millis = 60_000;
+    let to = (now / MINUTE + 1) * MINUTE;
+    Span { from: to - preset.duration().num_milliseconds(), to }
+}
+
+fn now_ms() -> Millis {
+    Utc::now().timestamp_millis()
+}
+
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn overview(
+    State(engine): State<Arc<Engine>>,
+    QueryParams(params): QueryParams<WindowParams>,
+) -> Result<Response, ApiError> {
+    let now = now_ms();
+    let span = resolve_window(&params, now)?;
+    let body = tokio::task::spawn_blocking(move || {
+        format!(
+            "{{\"from\":\"{}\",\"to\":\"{}\",\"modules\":{}}}",
+            rfc3339(span.from),
+            rfc3339(span.to),
+            engine.overview(span, now)
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(json_response(body))
+}
+
+async fn module(
+    State(engine): State<Arc<Engine>>,
+    Path(id): Path<String>,
+    QueryParams(params): QueryParams<WindowParams>,
+) -> Result<Response, ApiError> {
+    if !MODULE_IDS.contains(&id.as_str()) {
+        return Err(ApiError::NotFound(format!(
+            "no module '{id}': expected one of {}",
+            MODULE_IDS.join(", ")
+        )));
+    }
+    let now = now_ms();
+    let span = resolve_window(&params, now)?;
+    let body = tokio::task::spawn_blocking(move || {
+        let module = engine.module(&id, span, now).expect("known modules compute");
+        format!(
+            "{{\"from\":\"{}\",\"to\":\"{}\",\"module\":\"{id}\",\"result\":{module}}}",
+            rfc3339(span.from),
+            rfc3339(span.to)
+        )
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
+    Ok(json_response(body))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct SignalParams {
+    #[serde(flatten)]
+    pub window: WindowParams,
+    pub query: Option<String>,
+    pub format: Option<String>,
+    pub limit: Option<String>,
+    pub cursor: Option<String>,
+    pub sort: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Format {
+    Json,
+    Ndjson,
+    Csv,
+}
+
+const MAX_PAGE: usize = 1_000;
+
+/// Signals matching an explorer query in the window. `json` pages them (newest first by
+/// default, `sort=oldest` for the other way; `cursor` continues after the last signal of the
+/// previous page); `ndjson` and `csv` stream every match.
+async fn signals(
+    State(engine): State<Arc<Engine>>,
+    QueryParams(params): QueryParams<SignalParams>,
+) -> Result<Response, ApiError> {
+    let now = now_ms();
+    let span = resolve_window(&params.window, now)?;
+    let text = params.query.clone().unwrap_or_default();
+    let query = Query::parse(&text).map_err(|e| ApiError::BadRequest(format!("parameter 'query': {e}")))?;
+    let format = match params.format.as_deref().unwrap_or("json") {
+        "json" => Format::Json,
+        "ndjson" => Format::Ndjson,
+        "csv" => Format::Csv,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "parameter 'format': '{other}' is not one of json, ndjson, csv"
+            )))
+        }
+    };
+    let limit = match params.limit.as_deref() {
+        None => 50,
+        Some(text) => match text.parse::<usize>() {
+            Ok(n) if (1..=MAX_PAGE).contains(&n) => n,
+            _ => {
+                return Err(ApiError::BadRequest(format!(
+                    "parameter 'limit': '{text}' is not a whole number from 1 to {MAX_PAGE}"
+                )))
+            }
+        },
+    };
+    let newest_first = match params.sort.as_deref().unwrap_or("newest") {
+        "newest" => true,
+        "oldest" => false,
+        other => {
+            return Err(ApiError::BadRequest(format!(
+                "parameter 'sort': '{other}' is not one of newest, oldest"
+            )))
+        }
+    };
+    let cursor = match params.cursor.as_deref() {
+        None => None,
+        Some(text) => Some(parse_cursor(text)?),
+    };
+
+    let data = engine.snapshot();
+    let matches = tokio::task::spawn_blocking({
+        let data = data.clone();
+        move || -> Vec<usize> {
+            let mut found: Vec<usize> = data
+                .signals
+                .range(span.from, span.to)
+                .filter(|&i| query.matches(&data, i))
+                .collect();
+            if newest_first {
+                found.reverse();
+            }
+            found
+        }
+    })
+    .await
+    .map_err(|e| ApiError::Internal(e.into()))?;
+
+    match format {
+        Format::Json => {
+            let t = &data.signals;
+            let key = |i: usize| (t.detected_at_ms[i], t.id[i]);
+            let start = match cursor {
+                None => 0,
+                Some(c) => matches.partition_point(|&i| if newest_first { key(i) >= c } else { key(i) <= c }),
+            };
+            let page: Vec<usize> = matches[start..].iter().take(limit).copied().collect();
+            let next_cursor = (start + page.len() < matches.len())
+                .then(|| page.last().map(|&i| format!("{}_{}", t.detected_at_ms[i], t.id[i])))
+                .flatten();
+            let signals: Vec<Value> = page.iter().map(|&i| signal_json(&data, i, true)).collect();
+            Ok(Json(json!({
+                "from": rfc3339(span.from),
+                "to": rfc3339(span.to),
+                "query": text,
+                "total": matches.len(),
+                "signals": signals,
+                "next_cursor": next_cursor,
+            }))
+            .into_response())
+        }
+        Format::Ndjson | Format::Csv => {
+            let csv = format == Format::Csv;
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
+            tokio::task::spawn_blocking(move || {
+                let mut chunk = String::new();
+                if csv {
+                    chunk.push_str(CSV_HEADER);
+                    chunk.push('\n');
+                }
+                for i in matches {
+                    if csv {
+                        chunk.push_str(&signal_csv(&data, i));
+                    } else {
+                        chunk.push_str(&signal_json(&data, i, true).to_string());
+                    }
+                    chunk.push('\n');
+                    if chunk.len() > 64 * 1024 && tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                        return;
+                    }
+                }
+                let _ = tx.blocking_send(Ok(chunk));
+            });
+            let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
+            let content_type = if csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
+            let mut response = Response::new(Body::from_stream(stream));
+            response
+                .headers_mut()
+                .insert(header::CONTENT_TYPE, content_type.parse().expect("valid header"));
+            if csv {
+                response.headers_mut().insert(
+                    header::CONTENT_DISPOSITION,
+                    "attachment; filename=\"signals.csv\"".parse().expect("valid header"),
+                );
+            }
+            Ok(response)
+        }
+    }
+}
+
+fn parse_cursor(text: &str) -> Result<(Millis, i64), ApiError> {
+    text.split_once('_')
+        .and_then(|(t, id)| Some((t.parse().ok()?, id.parse().ok()?)))
+        .ok_or_else(|| ApiError::BadRequest(format!("parameter 'cursor': '{text}' is not a cursor this API returned")))
+}
+
+/// A signal as the API shows it, with its triage history.
+pub fn signal_json(data: &Dataset, i: usize, with_history: bool) -> Value {
+    let record = data.signal_record(i);
+    let rule = &data.rules[data.signals.rule[i] as usize];
+    let entities: Vec<Value> = record
+        .entity_ids
+        .iter()
+        .filter_map(|id| data.entity_by_id(*id))
+        .map(|e| json!({ "id": data.entities[e].id, "type": data.entities[e].kind, "name": data.entities[e].name }))
+        .collect();
+    let mut value = json!({
+        "id": record.id,
+        "title": record.title,
+        "severity": record.severity,
+        "product": record.product,
+        "source": record.log_source_id,
+        "rule": { "id": rule.id, "name": rule.name, "tactics": rule.tactics, "techniques": rule.techniques },
+        "first_seen": rfc3339(record.first_seen_ms),
+        "detected_at": rfc3339(record.detected_at_ms),
+        "network": {
+            "ip": record.ip, "country": record.country_iso, "region": record.region,
+            "city": record.city, "isp": record.isp, "asn": record.asn,
+        },
+        "threat_intel": {
+            "indicator": record.ti_indicator, "category": record.ti_category,
+            "intention": record.ti_intention, "subcategory": record.ti_subcategory,
+        },
+        "entities": entities,
+        "triage": {
+            "state": record.triage_state,
+            "assignee": record.assignee_id.and_then(|id| data.users.iter().find(|u| u.id == id)).map(|u| &u.username),
+            "archive_reason": record.archive_reason,
+            "archive_comment": record.archive_comment,
+        },
+        "case_id": record.case_id,
+        "tags": record.tags,
+        "version": record.version,
+    });
+    if with_history {
+        let id = record.id.to_string();
+        let history: Vec<Value> = data
+            .history
+            .iter()
+            .filter(|h| h.asset_type == analytics::dataset::AssetType::SecuritySignal && h.asset_id == id)
+            .map(|h| {
+                json!({
+                    "at": rfc3339(h.at_ms),
+                    "actor": h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| &u.username),
+                    "action": h.action, "old_value": h.old_value, "new_value": h.new_value,
+                    "reason": h.reason, "comment": h.comment,
+                })
+            })
+            .collect();
+        value["history"] = Value::Array(history);
+    }
+    value
+}
+
+const CSV_HEADER: &str = "id,detected_at,first_seen,severity,rule_id,rule_name,source,title,ip,country,region,isp,state,archive_reason,assignee,case_id";
+
+fn csv_field(value: &str) -> String {
+    if value.contains([',', '"', '\n', '\r']) {
+        format!("\"{}\"", value.replace('"', "\"\""))
+    } else {
+        value.to_owned()
+    }
+}
+
+fn signal_csv(data: &Dataset, i: usize) -> String {
+    let r = data.signal_record(i);
+    let rule = &data.rules[data.signals.rule[i] as usize];
+    let assignee = r
+        .assignee_id
+        .and_then(|id| data.users.iter().find(|u| u.id == id))
+        .map(|u| u.username.clone())
+        .unwrap_or_default();
+    [
+        r.id.to_string(),
+        rfc3339(r.detected_at_ms),
+        rfc3339(r.first_seen_ms),
+        r.severity.to_string(),
+        rule.id.clone(),
+        rule.name.clone(),
+        r.log_source_id.clone(),
+        r.title.clone(),
+        r.ip.unwrap_or_default(),
+        r.country_iso.unwrap_or_default(),
+        r.region.unwrap_or_default(),
+        r.isp.unwrap_or_default(),
+        r.triage_state.to_string(),
+        r.archive_reason.map(|a| a.to_string()).unwrap_or_default(),
+        assignee,
+        r.case_id.map(|c| c.to_string()).unwrap_or_default(),
+    ]
+    .iter()
+    .map(|f| csv_field(f))
+    .collect::<Vec<_>>()
+    .join(",")
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}

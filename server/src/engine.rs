@@ -1,0 +1,106 @@
+//! The analytics engine the server answers from: the dataset held in memory, kept in step with
+//! the database, and a cache of computed modules keyed by the data's version, so a repeated
+//! request for unchanged data is a lookup.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, RwLock};
+
+use analytics::dataset::{Dataset, Millis};
+use analytics::overview::{self, Span, MODULE_IDS};
+use chrono::{TimeZone, Utc};
+use serde_json::json;
+use storage::Database;
+
+/// How many computed modules to keep; old entries are dropped wholesale when full.
+const CACHE_CAPACITY: usize = 512;
+
+pub struct Engine {
+    db: Database,
+    data: RwLock<Arc<Dataset>>,
+    version: AtomicU64,
+    cache: Mutex<HashMap<(String, Millis, Millis), (u64, Arc<str>)>>,
+}
+
+impl Engine {
+    /// Loads the whole dataset from the database.
+    pub async fn load(db: Database) -> Result<Engine, storage::StorageError> {
+        let started = std::time::Instant::now();
+        let data = db.load_dataset().await?;
+        tracing::info!(
+            signals = data.signals.len(),
+            rules = data.rules.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "dataset loaded"
+        );
+        Ok(Engine {
+            db,
+            data: RwLock::new(Arc::new(data)),
+            version: AtomicU64::new(1),
+            cache: Mutex::new(HashMap::new()),
+        })
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The current dataset; cheap to take, never blocks writers for long.
+    pub fn snapshot(&self) -> Arc<Dataset> {
+        self.data.read().expect("dataset lock").clone()
+    }
+
+    /// Replaces the dataset (after a write) and invalidates every cached module.
+    pub fn replace(&self, data: Dataset) {
+        *self.data.write().expect("dataset lock") = Arc::new(data);
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.cache.lock().expect("cache lock").clear();
+    }
+
+    /// One module's data with its `computed_at`, serialized as JSON, from the cache when the
+    /// data has not changed since it was computed. `None` for an unknown module id.
+    pub fn module(&self, id: &str, span: Span, now: Millis) -> Option<Arc<str>> {
+        let version = self.version.load(Ordering::SeqCst);
+        let key = (id.to_owned(), span.from, span.to);
+        if let Some((v, value)) = self.cache.lock().expect("cache lock").get(&key) {
+            if *v == version {
+                return Some(value.clone());
+            }
+        }
+        let data = self.snapshot();
+        let computed = overview::compute_module(&data, id, span, now)?;
+        let value: Arc<str> = json!({
+            "computed_at": rfc3339(Utc::now().timestamp_millis()),
+            "data": computed,
+        })
+        .to_string()
+        .into();
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, (version, value.clone()));
+        Some(value)
+    }
+
+    /// Every module as one JSON object keyed by module id.
+    pub fn overview(&self, span: Span, now: Millis) -> String {
+        let mut out = String::from("{");
+        for (k, id) in MODULE_IDS.iter().enumerate() {
+            if k > 0 {
+                out.push(',');
+            }
+            out.push_str(&format!("\"{id}\":"));
+            out.push_str(&self.module(id, span, now).expect("registered modules compute"));
+        }
+        out.push('}');
+        out
+    }
+}
+
+pub fn rfc3339(ms: Millis) -> String {
+    Utc.timestamp_millis_opt(ms)
+        .single()
+        .map(|t| t.to_rfc3339_opts(chrono::SecondsFormat::Millis, true))
+        .unwrap_or_default()
+}

@@ -1,0 +1,128 @@
+//! The OpenAPI 3.1 document served at `/api/v1/openapi.json`.
+
+use serde_json::{json, Value};
+
+fn window_parameters() -> Value {
+    json!([
+        { "name": "window", "in": "query", "required": false,
+          "description": "A preset window ending at the next whole minute: 1h, 4h, 1d, 7d or 30d (default 1d). Not with from/to.",
+          "schema": { "type": "string", "enum": ["1h", "4h", "1d", "7d", "30d"] } },
+        { "name": "from", "in": "query", "required": false,
+          "description": "Start of the window (inclusive), RFC 3339. Needs `to`.",
+          "schema": { "type": "string", "format": "date-time" } },
+        { "name": "to", "in": "query", "required": false,
+          "description": "End of the window (exclusive), RFC 3339. Needs `from`.",
+          "schema": { "type": "string", "format": "date-time" } }
+    ])
+}
+
+pub fn document() -> Value {
+    let error = json!({
+        "description": "A parameter is wrong; the message says which and why.",
+        "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
+    });
+    let mut signal_params = window_parameters();
+    signal_params.as_array_mut().expect("array").extend([
+        json!({ "name": "query", "in": "query", "required": false,
+                "description": "An explorer query (product-spec §3), e.g. `@workflow.rule.id:def-0001 @workflow.triage.state:open`.",
+                "schema": { "type": "string" } }),
+        json!({ "name": "format", "in": "query", "required": false,
+                "description": "json (paged), ndjson or csv (every match, streamed).",
+                "schema": { "type": "string", "enum": ["json", "ndjson", "csv"], "default": "json" } }),
+        json!({ "name": "limit", "in": "query", "required": false,
+                "schema": { "type": "integer", "minimum": 1, "maximum": 1000, "default": 50 } }),
+        json!({ "name": "cursor", "in": "query", "required": false,
+                "description": "`next_cursor` of the previous page.", "schema": { "type": "string" } }),
+        json!({ "name": "sort", "in": "query", "required": false,
+                "schema": { "type": "string", "enum": ["newest", "oldest"], "default": "newest" } }),
+    ]);
+    let mut module_parameters = vec![json!({
+        "name": "id", "in": "path", "required": true,
+        "schema": { "type": "string", "enum": analytics::overview::MODULE_IDS }
+    })];
+    module_parameters.extend(window_parameters().as_array().expect("array").iter().cloned());
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "Signalboard API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "The Cloud SIEM overview's data: every overview module and the signals behind each number."
+        },
+        "paths": {
+            "/healthz": {
+                "get": {
+                    "summary": "Health: 200 while the database answers, 503 otherwise.",
+                    "responses": { "200": { "description": "Healthy" }, "503": { "description": "Database unreachable" } }
+                }
+            },
+            "/api/v1/overview": {
+                "get": {
+                    "summary": "Every overview module for a window, keyed by module id, each with its computed_at.",
+                    "parameters": window_parameters(),
+                    "responses": {
+                        "200": { "description": "The overview", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Overview" } } } },
+                        "400": error.clone()
+                    }
+                }
+            },
+            "/api/v1/modules/{id}": {
+                "get": {
+                    "summary": "One overview module for a window.",
+                    "parameters": module_parameters,
+                    "responses": {
+                        "200": { "description": "The module" },
+                        "400": error.clone(),
+                        "404": { "description": "No such module" }
+                    }
+                }
+            },
+            "/api/v1/signals": {
+                "get": {
+                    "summary": "Signals matching an explorer query in a window, with their triage history.",
+                    "parameters": signal_params,
+                    "responses": {
+                        "200": {
+                            "description": "A page of signals (json), or every match (ndjson, csv)",
+                            "content": {
+                                "application/json": { "schema": { "$ref": "#/components/schemas/SignalPage" } },
+                                "application/x-ndjson": { "schema": { "type": "string" } },
+                                "text/csv": { "schema": { "type": "string" } }
+                            }
+                        },
+                        "400": error
+                    }
+                }
+            }
+        },
+        "components": {
+            "schemas": {
+                "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
+                "Overview": {
+                    "type": "object",
+                    "required": ["from", "to", "modules"],
+                    "properties": {
+                        "from": { "type": "string", "format": "date-time" },
+                        "to": { "type": "string", "format": "date-time" },
+                        "modules": {
+                            "type": "object",
+                            "additionalProperties": {
+                                "type": "object",
+                                "required": ["computed_at", "data"],
+                                "properties": { "computed_at": { "type": "string", "format": "date-time" }, "data": { "type": "object" } }
+                            }
+                        }
+                    }
+                },
+                "SignalPage": {
+                    "type": "object",
+                    "required": ["total", "signals"],
+                    "properties": {
+                        "total": { "type": "integer" },
+                        "signals": { "type": "array", "items": { "type": "object" } },
+                        "next_cursor": { "type": ["string", "null"] }
+                    }
+                }
+            }
+        }
+    })
+}

@@ -1,0 +1,148 @@
+//! The REST API against the real application with demo data.
+
+
+
+use crate::helpers::TestApp;
+use serde_json::Value;
+
+async fn json(app: &TestApp, path: &str) -> (u16, Value) {
+    let response = app.get(path).await;
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap())
+}
+
+#[tokio::test]
+async fn overview_returns_every_module_with_its_computed_at() {
+    let app = TestApp::spawn_with_demo(3_000).await;
+    let (status, body) = json(&app, "/api/v1/overview?window=30d").await;
+    assert_eq!(status, 200);
+    let modules = body["modules"].as_object().unwrap();
+    for id in analytics::overview::MODULE_IDS {
+        let module = &modules[id];
+        assert!(module["computed_at"].as_str().unwrap().ends_with('Z'), "{id}");
+        assert_eq!(module["data"]["module"], id);
+    }
+    let total = body["modules"]["security-overview"]["data"]["total"]["value"].as_f64().unwrap();
+    assert!(total > 2_500.0, "30 days hold nearly all 3,000 demo signals: {total}");
+}
+
+#[tokio::test]
+async fn a_module_by_id_and_an_explicit_window() {
+    let app = TestApp::spawn_with_demo(1_000).await;
+    let (status, body) = json(
+        &app,
+        "/api/v1/modules/mitre-coverage?from=2020-01-01T00:00:00Z&to=2020-01-02T00:00:00Z",
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(body["from"], "2020-01-01T00:00:00.000Z");
+    let data = &body["result"]["data"];
+    assert_eq!(data["total_techniques"], 216);
+    assert!(data["covered_techniques"].as_u64().unwrap() > 30);
+    let signals: u64 = data["tactics"].as_array().unwrap().iter().map(|t| t["signals"].as_u64().unwrap()).sum();
+    assert_eq!(signals, 0, "no signal in 2020");
+}
+
+#[tokio::test]
+async fn bad_parameters_are_400_with_a_message() {
+    let app = TestApp::spawn().await;
+    for (path, expected) in [
+        ("/api/v1/overview?window=2w", "parameter 'window': unknown time window '2w'"),
+        ("/api/v1/overview?from=yesterday&to=2026-01-01T00:00:00Z", "parameter 'from': 'yesterday' is not an RFC 3339 time"),
+        ("/api/v1/overview?from=2026-01-02T00:00:00Z&to=2026-01-01T00:00:00Z", "parameter 'from' must be before 'to'"),
+        ("/api/v1/overview?from=2026-01-02T00:00:00Z", "parameter 'to' is missing"),
+        ("/api/v1/overview?window=1d&from=2026-01-02T00:00:00Z", "give either 'window' or 'from' and 'to'"),
+        ("/api/v1/signals?query=status:severe", "parameter 'query': unknown severity 'severe'"),
+        ("/api/v1/signals?query=(okta", "parameter 'query': unclosed '(' at position 0"),
+        ("/api/v1/signals?format=xml", "parameter 'format': 'xml' is not one of json, ndjson, csv"),
+        ("/api/v1/signals?limit=0", "parameter 'limit': '0' is not a whole number from 1 to 1000"),
+        ("/api/v1/signals?cursor=abc", "parameter 'cursor': 'abc' is not a cursor"),
+    ] {
+        let (status, body) = json(&app, path).await;
+        assert_eq!(status, 400, "{path}");
+        let message = body["error"].as_str().unwrap();
+        assert!(message.starts_with(expected), "{path}: {message}");
+    }
+    let (status, body) = json(&app, "/api/v1/modules/nope").await;
+    assert_eq!(status, 404);
+    assert!(body["error"].as_str().unwrap().contains("no module 'nope'"));
+}
+
+#[tokio::test]
+async fn drill_down_queries_list_exactly_the_signals_behind_the_number() {
+    let app = TestApp::spawn_with_demo(3_000).await;
+    let (_, body) = json(&app, "/api/v1/overview?window=7d").await;
+    let window = "window=7d";
+    let rows = body["modules"]["important-signals"]["data"]["rules"].as_array().unwrap().clone();
+    assert!(!rows.is_empty());
+    for row in rows.iter().take(3) {
+        let query = row["query"].as_str().unwrap();
+        let (status, list) = json(&app, &format!("/api/v1/signals?{window}&query={}", urlencode(query))).await;
+        assert_eq!(status, 200);
+        assert_eq!(list["total"], row["total"], "{query}");
+    }
+    let countries = body["modules"]["threat-map"]["data"]["countries"].as_array().unwrap().clone();
+    let top = &countries[0];
+    let (_, list) = json(&app, &format!("/api/v1/signals?{window}&query={}", urlencode(top["query"].as_str().unwrap()))).await;
+    assert_eq!(list["total"], top["signals"]);
+}
+
+#[tokio::test]
+async fn signals_page_with_a_cursor_and_stream_as_ndjson_and_csv() {
+    let app = TestApp::spawn_with_demo(1_500).await;
+    let (_, first) = json(&app, "/api/v1/signals?window=30d&limit=40&query=status:medium").await;
+    let total = first["total"].as_u64().unwrap();
+    assert!(total > 80);
+    let page1: Vec<i64> = first["signals"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert_eq!(page1.len(), 40);
+    assert!(first["signals"][0]["history"].is_array());
+    let cursor = first["next_cursor"].as_str().unwrap();
+    let (_, second) = json(&app, &format!("/api/v1/signals?window=30d&limit=40&query=status:medium&cursor={cursor}")).await;
+    let page2: Vec<i64> = second["signals"].as_array().unwrap().iter().map(|s| s["id"].as_i64().unwrap()).collect();
+    assert!(page2.iter().all(|id| !page1.contains(id)), "pages do not overlap");
+    let last_detected = first["signals"][39]["detected_at"].as_str().unwrap().to_owned();
+    assert!(second["signals"][0]["detected_at"].as_str().unwrap() <= last_detected.as_str(), "newest first across pages");
+
+    let ndjson = app.get("/api/v1/signals?window=30d&query=status:medium&format=ndjson").await;
+    assert_eq!(ndjson.headers()["content-type"], "application/x-ndjson");
+    let text = ndjson.text().await.unwrap();
+    assert_eq!(text.lines().count() as u64, total, "ndjson streams every match");
+    for line in text.lines().take(5) {
+        let signal: Value = serde_json::from_str(line).unwrap();
+        assert_eq!(signal["severity"], "medium");
+    }
+    let csv = app.get("/api/v1/signals?window=30d&query=status:medium&format=csv").await.text().await.unwrap();
+    assert!(csv.starts_with("id,detected_at,first_seen,severity,"));
+    assert_eq!(csv.lines().count() as u64, total + 1);
+}
+
+#[tokio::test]
+async fn a_repeated_request_is_answered_from_the_cache() {
+    let app = TestApp::spawn_with_demo(500).await;
+    let (_, a) = json(&app, "/api/v1/overview?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z").await;
+    let (_, b) = json(&app, "/api/v1/overview?from=2026-01-01T00:00:00Z&to=2026-01-08T00:00:00Z").await;
+    // Unchanged data: the same computation, down to its computed_at.
+    assert_eq!(a["modules"]["threat-map"]["computed_at"], b["modules"]["threat-map"]["computed_at"]);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_the_api() {
+    let app = TestApp::spawn().await;
+    let (status, doc) = json(&app, "/api/v1/openapi.json").await;
+    assert_eq!(status, 200);
+    assert_eq!(doc["openapi"], "3.1.0");
+    for path in ["/api/v1/overview", "/api/v1/modules/{id}", "/api/v1/signals"] {
+        assert!(doc["paths"][path]["get"].is_object(), "{path}");
+    }
+}
+
+fn urlencode(text: &str) -> String {
+    let mut out = String::new();
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
