@@ -347,6 +347,9 @@ pub struct Dataset {
     pub volume: Vec<VolumePoint>,
     pub articles: Vec<Article>,
     pub signals: SignalTable,
+    /// Positions in `history` of events about anything but signals (rules, cases, users): few,
+    /// and looked for without scanning every signal event.
+    other_history: Vec<usize>,
     rule_index: HashMap<String, usize>,
     source_index: HashMap<String, usize>,
     entity_index: HashMap<i64, usize>,
@@ -390,6 +393,14 @@ impl Dataset {
         self.rule_index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         self.source_index = self.sources.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
         self.entity_index = self.entities.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    }
+
+    /// History events about rules, oldest first.
+    pub fn rule_history(&self) -> impl Iterator<Item = &HistoryEvent> {
+        self.other_history
+            .iter()
+            .map(|&k| &self.history[k])
+            .filter(|h| h.asset_type == AssetType::Rule)
     }
 
     /// Adds an entity and returns its index.
@@ -473,6 +484,13 @@ impl Dataset {
     /// Fills first-response and archive times from the history: the first state change away
     /// from `open`, and the latest change to `archived` that still stands.
     pub fn derive_response_times(&mut self) {
+        self.other_history = self
+            .history
+            .iter()
+            .enumerate()
+            .filter(|(_, h)| h.asset_type != AssetType::SecuritySignal)
+            .map(|(k, _)| k)
+            .collect();
         for event in &self.history {
             if event.asset_type != AssetType::SecuritySignal || event.action != "state" {
                 continue;

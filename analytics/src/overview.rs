@@ -6,12 +6,44 @@
 //! lists exactly the signals behind it (product-spec §3).
 
 use std::collections::HashMap;
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde::{Deserialize, Serialize};
 
 use crate::attack::{self, Matrix};
 use crate::dataset::{Dataset, Millis, DAY_MS, HOUR_MS};
 use crate::model::*;
+
+/// A quick, non-cryptographic hasher for small integer keys on hot paths (the multiply-rotate
+/// scheme of rustc's FxHasher).
+#[derive(Default, Clone, Copy)]
+pub struct FastHasher(u64);
+
+impl Hasher for FastHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.write_u64(b as u64);
+        }
+    }
+
+    fn write_u32(&mut self, n: u32) {
+        self.write_u64(n as u64);
+    }
+
+    fn write_u64(&mut self, n: u64) {
+        self.0 = (self.0.rotate_left(5) ^ n).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+
+    fn write_usize(&mut self, n: usize) {
+        self.write_u64(n as u64);
+    }
+}
+
+type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 /// A window in milliseconds, half-open.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -364,11 +396,11 @@ pub struct ImportantSignals {
 /// first, then oldest; a case's age is measured to `now`.
 pub fn important_signals(data: &Dataset, span: Span, now: Millis) -> ImportantSignals {
     let t = &data.signals;
-    let mut per_rule: HashMap<u32, [u64; 5]> = HashMap::new();
+    let mut per_rule = vec![severity_counts(); data.rules.len()];
     let mut open_now = 0u64;
     for i in t.range(span.from, span.to) {
         if t.state[i] == TriageState::Open {
-            per_rule.entry(t.rule[i]).or_insert_with(severity_counts)[t.severity[i].index()] += 1;
+            per_rule[t.rule[i] as usize][t.severity[i].index()] += 1;
             open_now += 1;
         }
     }
@@ -379,8 +411,10 @@ pub fn important_signals(data: &Dataset, span: Span, now: Millis) -> ImportantSi
         .count();
     let mut rules: Vec<RuleRow> = per_rule
         .into_iter()
+        .enumerate()
+        .filter(|(_, counts)| counts.iter().any(|&c| c > 0))
         .map(|(r, by_severity)| {
-            let rule = &data.rules[r as usize];
+            let rule = &data.rules[r];
             RuleRow {
                 rule_id: rule.id.clone(),
                 rule_name: rule.name.clone(),
@@ -517,20 +551,35 @@ pub fn risk_contribution(severity: Severity, detected_at: Millis, cleared: bool,
 
 /// Risk scores at `at` for every entity (index into `Dataset::entities`), capped at 100.
 pub fn risk_scores(data: &Dataset, at: Millis) -> Vec<f64> {
+    risk_scores_at(data, &[at]).pop().expect("one instant, one result")
+}
+
+/// Risk scores at several instants in one pass over the signals.
+pub fn risk_scores_at(data: &Dataset, instants: &[Millis]) -> Vec<Vec<f64>> {
     let t = &data.signals;
-    let mut scores = vec![0.0f64; data.entities.len()];
-    for i in t.range(at - RISK_HORIZON_MS + 1, at + 1) {
+    let mut scores = vec![vec![0.0f64; data.entities.len()]; instants.len()];
+    let (Some(&earliest), Some(&latest)) = (instants.iter().min(), instants.iter().max()) else {
+        return scores;
+    };
+    for i in t.range(earliest - RISK_HORIZON_MS + 1, latest + 1) {
         let cleared = t.archive_reason[i].is_some_and(|r| r.clears_risk())
             && t.state[i] == TriageState::Archived;
-        let c = risk_contribution(t.severity[i], t.detected_at_ms[i], cleared, at);
-        if c > 0.0 {
-            for &e in t.entities_of(i) {
-                scores[e as usize] += c;
+        if cleared || t.severity[i].risk_weight() == 0.0 {
+            continue;
+        }
+        for (k, &at) in instants.iter().enumerate() {
+            let c = risk_contribution(t.severity[i], t.detected_at_ms[i], false, at);
+            if c > 0.0 {
+                for &e in t.entities_of(i) {
+                    scores[k][e as usize] += c;
+                }
             }
         }
     }
-    for s in &mut scores {
-        *s = s.min(100.0);
+    for list in &mut scores {
+        for s in list.iter_mut() {
+            *s = s.min(100.0);
+        }
     }
     scores
 }
@@ -539,9 +588,12 @@ pub fn risk_scores(data: &Dataset, at: Millis) -> Vec<f64> {
 /// it) and compared with the scores at its start.
 pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
     let end = span.to - 1;
-    let now_scores = risk_scores(data, end);
-    let start_scores = risk_scores(data, span.from);
-    let prev_scores = risk_scores(data, span.previous().to - 1);
+    let mut at = risk_scores_at(data, &[end, span.from, span.previous().to - 1]).into_iter();
+    let (now_scores, start_scores, prev_scores) = (
+        at.next().expect("three instants"),
+        at.next().expect("three instants"),
+        at.next().expect("three instants"),
+    );
     let mut by_type = vec![0u32; EntityKind::ALL.len()];
     let mut by_level = [0u32; 4];
     let mut risky: Vec<usize> = Vec::new();
@@ -571,7 +623,7 @@ pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
                 level: RiskLevel::of(now_scores[e]).expect("risky entities have a level"),
                 score_at_start: round2(start_scores[e]),
                 change: round2(now_scores[e] - start_scores[e]),
-                last_changed_ms: last_changed.get(&e).copied().unwrap_or(span.from),
+                last_changed_ms: Some(last_changed[e]).filter(|&m| m != Millis::MIN).unwrap_or(span.from),
                 query: term("@entity.name", &entity.name),
             }
         })
@@ -585,11 +637,12 @@ pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
     }
 }
 
-fn last_changed(data: &Dataset, at: Millis) -> HashMap<usize, Millis> {
+fn last_changed(data: &Dataset, at: Millis) -> Vec<Millis> {
     let t = &data.signals;
-    let mut changed: HashMap<usize, Millis> = HashMap::new();
+    let mut changed = vec![Millis::MIN; data.entities.len()];
     for i in t.range(at - RISK_HORIZON_MS + 1, at + 1) {
-        let cleared = t.archive_reason[i].is_some_and(|r| r.clears_risk());
+        let cleared = t.state[i] == TriageState::Archived
+            && t.archive_reason[i].is_some_and(|r| r.clears_risk());
         if cleared || t.severity[i].risk_weight() == 0.0 {
             continue;
         }
@@ -597,8 +650,8 @@ fn last_changed(data: &Dataset, at: Millis) -> HashMap<usize, Millis> {
         let steps = (at - detected) / RISK_HALF_LIFE_MS;
         let moment = detected + steps * RISK_HALF_LIFE_MS;
         for &e in t.entities_of(i) {
-            let entry = changed.entry(e as usize).or_insert(moment);
-            *entry = (*entry).max(moment);
+            let slot = &mut changed[e as usize];
+            *slot = (*slot).max(moment);
         }
     }
     changed
@@ -655,33 +708,66 @@ pub struct ThreatMap {
 /// without a country is not on the map. "Important" is critical or high.
 pub fn threat_map(data: &Dataset, span: Span) -> ThreatMap {
     let t = &data.signals;
-    let mut countries: HashMap<u32, (u64, u64, HashMap<u32, u64>)> = HashMap::new();
-    let mut ips: HashMap<u32, (u32, u64, u64)> = HashMap::new();
-    let mut isps: HashMap<u32, (i64, u64, HashMap<(u32, u32), u64>)> = HashMap::new();
+    // Dense counters indexed by interned string id; pairs and triples in a fast hash map.
+    let n = t.strings.len();
+    let mut country_counts = vec![(0u64, 0u64); n];
+    let mut ip_counts = vec![(0u32, 0u64, 0u64); n];
+    let mut isp_counts = vec![(0i64, 0u64); n];
+    let mut regions: FastMap<(u32, u32), u64> = FastMap::default();
+    let mut isp_locations: FastMap<(u32, u32, u32), u64> = FastMap::default();
     for i in t.range(span.from, span.to) {
         let important = t.severity[i].is_important();
-        if t.country[i] != 0 {
-            let c = countries.entry(t.country[i]).or_default();
+        let (country, region, ip, isp) = (t.country[i], t.region[i], t.ip[i], t.isp[i]);
+        if country != 0 {
+            let c = &mut country_counts[country as usize];
             c.0 += 1;
             c.1 += important as u64;
-            if t.region[i] != 0 {
-                *c.2.entry(t.region[i]).or_default() += 1;
+            if region != 0 {
+                *regions.entry((country, region)).or_default() += 1;
             }
         }
-        if t.ip[i] != 0 {
-            let ip = ips.entry(t.ip[i]).or_insert((t.country[i], 0, 0));
+        if ip != 0 {
+            let c = &mut ip_counts[ip as usize];
+            c.0 = country;
             if important {
-                ip.1 += 1;
+                c.1 += 1;
             } else {
-                ip.2 += 1;
+                c.2 += 1;
             }
         }
-        if t.isp[i] != 0 {
-            let p = isps.entry(t.isp[i]).or_insert((t.asn[i], 0, HashMap::new()));
-            p.1 += 1;
-            *p.2.entry((t.country[i], t.region[i])).or_default() += 1;
+        if isp != 0 {
+            let c = &mut isp_counts[isp as usize];
+            c.0 = t.asn[i];
+            c.1 += 1;
+            *isp_locations.entry((isp, country, region)).or_default() += 1;
         }
     }
+    let mut country_regions: HashMap<u32, HashMap<u32, u64>> = HashMap::new();
+    for ((c, r), count) in regions {
+        country_regions.entry(c).or_default().insert(r, count);
+    }
+    let countries: HashMap<u32, (u64, u64, HashMap<u32, u64>)> = country_counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.0 > 0)
+        .map(|(id, c)| (id as u32, (c.0, c.1, country_regions.remove(&(id as u32)).unwrap_or_default())))
+        .collect();
+    let ips: HashMap<u32, (u32, u64, u64)> = ip_counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.1 + c.2 > 0)
+        .map(|(id, c)| (id as u32, *c))
+        .collect();
+    let mut locations_of: HashMap<u32, HashMap<(u32, u32), u64>> = HashMap::new();
+    for ((isp, c, r), count) in isp_locations {
+        locations_of.entry(isp).or_default().insert((c, r), count);
+    }
+    let isps: HashMap<u32, (i64, u64, HashMap<(u32, u32), u64>)> = isp_counts
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| c.1 > 0)
+        .map(|(id, c)| (id as u32, (c.0, c.1, locations_of.remove(&(id as u32)).unwrap_or_default())))
+        .collect();
     let s = |id: u32| t.strings.get(id).to_owned();
     let mut country_rows: Vec<CountryCount> = countries
         .into_iter()
@@ -807,38 +893,74 @@ pub fn security_overview(data: &Dataset, span: Span) -> SecurityOverview {
     let starts = buckets(span, bucket);
     let mut trend = vec![vec![0u64; starts.len()]; 5];
     let mut counts = [0u64; 5];
-    let mut links: HashMap<(String, String), (u64, String)> = HashMap::new();
+    // Resolutions: 0 open, 1 under review, 2.. archive reasons (by index).
+    const RESOLUTIONS: usize = 2 + ArchiveReason::ALL.len();
+    let nsources = data.sources.len();
+    let mut severity_source = vec![0u64; 5 * nsources];
+    let mut source_resolution = vec![0u64; nsources * RESOLUTIONS];
     for i in t.range(span.from, span.to) {
-        let sev = t.severity[i];
-        counts[sev.index()] += 1;
+        let sev = t.severity[i].index();
+        counts[sev] += 1;
         let b = ((t.detected_at_ms[i] - span.from) / bucket) as usize;
-        trend[sev.index()][b.min(starts.len() - 1)] += 1;
-        let source = &data.sources[t.source[i] as usize].id;
-        let sev_term = term("status", sev.as_str());
-        let source_term = term("source", source);
-        let (res, res_term) = resolution(t.state[i], t.archive_reason[i]);
-        links
-            .entry((format!("severity:{}", sev.as_str()), format!("source:{source}")))
-            .or_insert_with(|| (0, format!("{sev_term} {source_term}")))
-            .0 += 1;
-        links
-            .entry((format!("source:{source}"), format!("resolution:{res}")))
-            .or_insert_with(|| (0, format!("{source_term} {res_term}")))
-            .0 += 1;
+        trend[sev][b.min(starts.len() - 1)] += 1;
+        let source = t.source[i] as usize;
+        let res = match (t.state[i], t.archive_reason[i]) {
+            (TriageState::Archived, Some(reason)) => 2 + reason.index(),
+            (TriageState::UnderReview, _) => 1,
+            _ => 0,
+        };
+        severity_source[sev * nsources + source] += 1;
+        source_resolution[source * RESOLUTIONS + res] += 1;
+    }
+    let resolution_of = |res: usize| match res {
+        0 => resolution(TriageState::Open, None),
+        1 => resolution(TriageState::UnderReview, None),
+        r => resolution(TriageState::Archived, Some(ArchiveReason::ALL[r - 2])),
+    };
+    let mut flow = Vec::new();
+    for sev in Severity::ALL {
+        for (s, source) in data.sources.iter().enumerate() {
+            let n = severity_source[sev.index() * nsources + s];
+            if n > 0 {
+                flow.push(FlowLink {
+                    from: format!("severity:{}", sev.as_str()),
+                    to: format!("source:{}", source.id),
+                    signals: n,
+                    query: format!("{} {}", term("status", sev.as_str()), term("source", &source.id)),
+                });
+            }
+        }
+    }
+    for (s, source) in data.sources.iter().enumerate() {
+        for res in 0..RESOLUTIONS {
+            let n = source_resolution[s * RESOLUTIONS + res];
+            if n > 0 {
+                let (name, res_term) = resolution_of(res);
+                flow.push(FlowLink {
+                    from: format!("source:{}", source.id),
+                    to: format!("resolution:{name}"),
+                    signals: n,
+                    query: format!("{} {res_term}", term("source", &source.id)),
+                });
+            }
+        }
     }
     let prev = span.previous();
     let mut prev_counts = [0u64; 5];
     for i in t.range(prev.from, prev.to) {
         prev_counts[t.severity[i].index()] += 1;
     }
-    let mut flow: Vec<FlowLink> = links
-        .into_iter()
-        .map(|((from, to), (signals, query))| FlowLink { from, to, signals, query })
-        .collect();
     flow.sort_by(|a, b| a.from.cmp(&b.from).then(b.signals.cmp(&a.signals)).then(a.to.cmp(&b.to)));
 
-    let mut response = vec![response_time(data, span, None)];
-    response.extend(Severity::ALL.iter().map(|s| response_time(data, span, Some(*s))));
+    let (times, unresponded) = response_times(data, span);
+    let (previous_times, _) = response_times(data, span.previous());
+    let all_previous: Vec<f64> = previous_times.concat();
+    let mut response = vec![response_summary(None, times.concat(), unresponded.iter().sum(), &all_previous)];
+    for ((severity, times), (unresponded, previous)) in
+        Severity::ALL.iter().zip(times).zip(unresponded.into_iter().zip(&previous_times))
+    {
+        response.push(response_summary(Some(*severity), times, unresponded, previous));
+    }
 
     SecurityOverview {
         bucket_ms: bucket,
@@ -858,35 +980,42 @@ pub fn security_overview(data: &Dataset, span: Span) -> SecurityOverview {
     }
 }
 
-fn response_times(data: &Dataset, span: Span, severity: Option<Severity>) -> (Vec<f64>, u64) {
+/// Response times (ms) per severity for signals detected in `span`, and how many per severity
+/// were never responded to.
+fn response_times(data: &Dataset, span: Span) -> (Vec<Vec<f64>>, [u64; 5]) {
     let t = &data.signals;
-    let mut times = Vec::new();
-    let mut unresponded = 0;
+    let mut times = vec![Vec::new(); 5];
+    let mut unresponded = [0u64; 5];
     for i in t.range(span.from, span.to) {
-        if severity.is_some_and(|s| s != t.severity[i]) {
-            continue;
-        }
+        let sev = t.severity[i].index();
         match t.first_response(i) {
-            Some(at) => times.push((at - t.detected_at_ms[i]) as f64),
-            None => unresponded += 1,
+            Some(at) => times[sev].push((at - t.detected_at_ms[i]) as f64),
+            None => unresponded[sev] += 1,
         }
     }
     (times, unresponded)
 }
 
-fn response_time(data: &Dataset, span: Span, severity: Option<Severity>) -> ResponseTime {
-    let (mut times, unresponded) = response_times(data, span, severity);
-    let (previous, _) = response_times(data, span.previous(), severity);
-    times.sort_by(f64::total_cmp);
+fn response_summary(severity: Option<Severity>, mut times: Vec<f64>, unresponded: u64, previous: &[f64]) -> ResponseTime {
     ResponseTime {
         severity,
         responded: times.len() as u64,
         unresponded,
         mean_ms: mean(&times),
-        p50_ms: percentile(&times, 50.0),
-        p90_ms: percentile(&times, 90.0),
-        previous_mean_ms: mean(&previous),
+        p50_ms: select_percentile(&mut times, 50.0),
+        p90_ms: select_percentile(&mut times, 90.0),
+        previous_mean_ms: mean(previous),
     }
+}
+
+/// [`percentile`] without sorting: a linear-time selection that reorders `values`.
+pub fn select_percentile(values: &mut [f64], p: f64) -> Option<f64> {
+    if values.is_empty() {
+        return None;
+    }
+    let rank = ((p / 100.0) * values.len() as f64).ceil().max(1.0) as usize;
+    let (_, value, _) = values.select_nth_unstable_by(rank.min(values.len()) - 1, f64::total_cmp);
+    Some(*value)
 }
 
 pub fn mean(values: &[f64]) -> Option<f64> {
@@ -1107,6 +1236,58 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
 // §4.7 Detection rule performance
 // ---------------------------------------------------------------------------------------------
 
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn selection_agrees_with_the_sorted_percentile() {
+        let mut values: Vec<f64> = (0..1_001).map(|k| ((k * 7_919) % 1_001) as f64).collect();
+        let mut sorted = values.clone();
+        sorted.sort_by(f64::total_cmp);
+        for p in [1.0, 50.0, 90.0, 99.0, 100.0] {
+            assert_eq!(select_percentile(&mut values, p), percentile(&sorted, p), "p{p}");
+        }
+        assert_eq!(select_percentile(&mut [], 50.0), None);
+    }
+
+    #[test]
+    fn risk_levels_follow_the_thresholds() {
+        assert_eq!(RiskLevel::of(90.0), Some(RiskLevel::Critical));
+        assert_eq!(RiskLevel::of(89.99), Some(RiskLevel::High));
+        assert_eq!(RiskLevel::of(70.0), Some(RiskLevel::High));
+        assert_eq!(RiskLevel::of(40.0), Some(RiskLevel::Medium));
+        assert_eq!(RiskLevel::of(0.01), Some(RiskLevel::Low));
+        assert_eq!(RiskLevel::of(0.0), None);
+    }
+
+    #[test]
+    fn risk_contribution_halves_every_full_week_and_stops_at_thirty_days() {
+        let w = RISK_HALF_LIFE_MS;
+        assert_eq!(risk_contribution(Severity::Critical, 0, false, w - 1), 40.0);
+        assert_eq!(risk_contribution(Severity::Critical, 0, false, w), 20.0);
+        assert_eq!(risk_contribution(Severity::High, 0, false, 4 * w), 20.0 / 16.0);
+        assert_eq!(risk_contribution(Severity::High, 0, false, RISK_HORIZON_MS), 0.0);
+        assert_eq!(risk_contribution(Severity::High, 10, false, 5), 0.0, "not yet detected");
+        assert_eq!(risk_contribution(Severity::Critical, 0, true, 1), 0.0, "cleared");
+    }
+
+    #[test]
+    fn density_thresholds() {
+        assert_eq!([0, 1, 2, 3, 4, 9].map(Density::of), [Density::None, Density::Low, Density::Medium, Density::Medium, Density::High, Density::High]);
+    }
+
+    #[test]
+    fn buckets_cover_the_window() {
+        let day = Span { from: 0, to: DAY_MS };
+        assert_eq!(bucket_for(day), HOUR_MS);
+        assert_eq!(buckets(day, HOUR_MS).len(), 24);
+        let month = Span { from: 0, to: 30 * DAY_MS };
+        assert_eq!(bucket_for(month), 15 * HOUR_MS);
+        assert_eq!(buckets(month, bucket_for(month)).len(), 48);
+    }
+}
+
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct Mttd {
     pub severity: Option<Severity>,
@@ -1183,20 +1364,33 @@ const WEEK_MS: Millis = 7 * DAY_MS;
 pub fn rule_performance(data: &Dataset, span: Span) -> RulePerformance {
     let t = &data.signals;
     let prev = span.previous();
-    let mttd_for = |severity: Option<Severity>| {
-        let collect = |span: Span| -> Vec<f64> {
-            t.range(span.from, span.to)
-                .filter(|&i| severity.is_none_or(|s| s == t.severity[i]))
-                .map(|i| (t.detected_at_ms[i] - t.first_seen_ms[i]) as f64)
-                .collect()
-        };
-        let now = collect(span);
-        Mttd {
-            severity,
-            signals: now.len() as u64,
-            mean_ms: mean(&now),
-            previous_mean_ms: mean(&collect(prev)),
+    // Sums and counts of detection delays per severity, now and in the previous window.
+    let delays = |span: Span| {
+        let mut sum = [0f64; 5];
+        let mut count = [0u64; 5];
+        for i in t.range(span.from, span.to) {
+            let sev = t.severity[i].index();
+            sum[sev] += (t.detected_at_ms[i] - t.first_seen_ms[i]) as f64;
+            count[sev] += 1;
         }
+        (sum, count)
+    };
+    let (sum, count) = delays(span);
+    let (prev_sum, prev_count) = delays(prev);
+    let mean_of = |sum: f64, count: u64| (count > 0).then(|| sum / count as f64);
+    let mttd_for = |severity: Option<Severity>| match severity {
+        None => Mttd {
+            severity,
+            signals: count.iter().sum(),
+            mean_ms: mean_of(sum.iter().sum(), count.iter().sum()),
+            previous_mean_ms: mean_of(prev_sum.iter().sum(), prev_count.iter().sum()),
+        },
+        Some(s) => Mttd {
+            severity,
+            signals: count[s.index()],
+            mean_ms: mean_of(sum[s.index()], count[s.index()]),
+            previous_mean_ms: mean_of(prev_sum[s.index()], prev_count[s.index()]),
+        },
     };
     let mttd = vec![
         mttd_for(None),
@@ -1375,9 +1569,8 @@ pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
         .volume
         .iter()
         .any(|v| v.events > 0 && v.hour_ms >= span.from && v.hour_ms < span.to);
-    let reviewed = data.history.iter().any(|h| {
-        h.asset_type == crate::dataset::AssetType::Rule
-            && data.rule_by_id(&h.asset_id).is_some_and(|r| !data.rules[r].custom)
+    let reviewed = data.rule_history().any(|h| {
+        data.rule_by_id(&h.asset_id).is_some_and(|r| !data.rules[r].custom)
     });
     let tasks = vec![
         ("connect-log-source", "Connect a log source", logs),
