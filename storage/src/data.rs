@@ -25,9 +25,100 @@ macro_rules! on_pool {
     };
 }
 
+pub(crate) const SIGNALS_SQL: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version FROM signals ORDER BY detected_at_ms, id";
+pub(crate) const LINKS_SQL: &str = "SELECT signal_id, entity_id FROM signal_entities";
+pub(crate) const HISTORY_SQL: &str = "SELECT id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment FROM history ORDER BY at_ms, id";
+
+/// Column access by position, for rows from sqlx (either backend) and from rusqlite alike.
+pub(crate) trait Fetch {
+    fn int(&self, i: usize) -> Result<i64, StorageError>;
+    fn opt_int(&self, i: usize) -> Result<Option<i64>, StorageError>;
+    fn text(&self, i: usize) -> Result<String, StorageError>;
+    fn opt_text(&self, i: usize) -> Result<Option<String>, StorageError>;
+}
+
+macro_rules! fetch_for_sqlx {
+    ($row:ty) => {
+        impl Fetch for $row {
+            fn int(&self, i: usize) -> Result<i64, StorageError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_int(&self, i: usize) -> Result<Option<i64>, StorageError> {
+                Ok(self.try_get(i)?)
+            }
+            fn text(&self, i: usize) -> Result<String, StorageError> {
+                Ok(self.try_get(i)?)
+            }
+            fn opt_text(&self, i: usize) -> Result<Option<String>, StorageError> {
+                Ok(self.try_get(i)?)
+            }
+        }
+    };
+}
+fetch_for_sqlx!(sqlx::sqlite::SqliteRow);
+fetch_for_sqlx!(sqlx::postgres::PgRow);
+
+fn parse_opt<T>(
+    value: Option<String>,
+    parse: impl Fn(&str) -> Result<T, UnknownValue>,
+) -> Result<Option<T>, StorageError> {
+    value.map(|v| parse(&v)).transpose().map_err(corrupt)
+}
+
+/// A signal row (columns as in [`SIGNALS_SQL`]) with its entities taken from `links`.
+pub(crate) fn signal_from(r: &impl Fetch, links: &mut HashMap<i64, Vec<i64>>) -> Result<SignalRecord, StorageError> {
+    let id = r.int(0)?;
+    let tags = r.text(23)?;
+    Ok(SignalRecord {
+        id,
+        rule_id: r.text(1)?,
+        title: r.text(2)?,
+        severity: Severity::parse(&r.text(3)?).map_err(corrupt)?,
+        product: Product::parse(&r.text(4)?).map_err(corrupt)?,
+        log_source_id: r.text(5)?,
+        first_seen_ms: r.int(6)?,
+        detected_at_ms: r.int(7)?,
+        ip: r.opt_text(8)?,
+        country_iso: r.opt_text(9)?,
+        region: r.opt_text(10)?,
+        city: r.opt_text(11)?,
+        isp: r.opt_text(12)?,
+        asn: r.opt_int(13)?,
+        ti_indicator: r.opt_text(14)?,
+        ti_category: parse_opt(r.opt_text(15)?, ThreatCategory::parse)?,
+        ti_intention: parse_opt(r.opt_text(16)?, ThreatIntention::parse)?,
+        ti_subcategory: parse_opt(r.opt_text(17)?, ThreatSubcategory::parse)?,
+        triage_state: TriageState::parse(&r.text(18)?).map_err(corrupt)?,
+        assignee_id: r.opt_int(19)?,
+        archive_reason: parse_opt(r.opt_text(20)?, ArchiveReason::parse)?,
+        archive_comment: r.opt_text(21)?,
+        case_id: r.opt_int(22)?,
+        tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
+        version: r.int(24)?,
+        entity_ids: links.remove(&id).unwrap_or_default(),
+    })
+}
+
+/// A history row (columns as in [`HISTORY_SQL`]).
+pub(crate) fn history_from(r: &impl Fetch) -> Result<HistoryEvent, StorageError> {
+    let asset_type = r.text(3)?;
+    Ok(HistoryEvent {
+        id: r.int(0)?,
+        at_ms: r.int(1)?,
+        actor_id: r.opt_int(2)?,
+        asset_type: AssetType::parse(&asset_type).ok_or_else(|| corrupt(format!("unknown asset type '{asset_type}'")))?,
+        asset_id: r.text(4)?,
+        action: r.text(5)?,
+        old_value: r.opt_text(6)?,
+        new_value: r.opt_text(7)?,
+        reason: r.opt_text(8)?,
+        comment: r.opt_text(9)?,
+    })
+}
+
 /// Stored text that is not one of an enumeration's spellings: the database was written by
 /// something else.
-fn corrupt(error: impl std::fmt::Display) -> StorageError {
+pub(crate) fn corrupt(error: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(error.to_string())
 }
 
@@ -44,144 +135,53 @@ impl Database {
         Ok(n)
     }
 
-    /// Writes a whole dataset into an empty database, in one transaction.
+    /// Writes a whole dataset into an empty database, in one transaction: everything or nothing.
+    /// On a SQLite file the rows go through a direct SQLite connection (prepared statements,
+    /// no per-value overhead), elsewhere through batched multi-row statements.
     pub async fn save_dataset(&self, data: &Dataset) -> Result<(), StorageError> {
+        if let Some(path) = self.sqlite_file() {
+            // Synchronous on purpose: it runs while seeding, before the server answers anything.
+            return crate::bulk::save(&path, data);
+        }
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
-
-            for chunk in data.users.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO users (id, username, display_name, role, active, created_at_ms) ");
-                q.push_values(chunk, |mut b, u| {
-                    b.push_bind(u.id).push_bind(&u.username).push_bind(&u.display_name)
-                        .push_bind(u.role.as_str()).push_bind(u.active).push_bind(u.created_at_ms);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.packs.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO content_packs (id, name, category, enabled, health, health_detail, health_since_ms) ");
-                q.push_values(chunk, |mut b, p| {
-                    b.push_bind(&p.id).push_bind(&p.name).push_bind(p.category.as_str()).push_bind(p.enabled)
-                        .push_bind(p.health.as_str()).push_bind(&p.health_detail).push_bind(p.health_since_ms);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.sources.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO log_sources (id, name, content_pack_id) ");
-                q.push_values(chunk, |mut b, s| {
-                    b.push_bind(&s.id).push_bind(&s.name).push_bind(&data.packs[s.pack].id);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.rules.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO detection_rules (id, name, default_severity, enabled, origin, log_source_id, content_pack_id, created_at_ms) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(&r.id).push_bind(&r.name).push_bind(r.default_severity.as_str()).push_bind(r.enabled)
-                        .push_bind(if r.custom { "custom" } else { "default" })
-                        .push_bind(&data.sources[r.source].id).push_bind(&data.packs[r.pack].id).push_bind(r.created_at_ms);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            let tactics: Vec<(&str, &str)> = data.rules.iter()
-                .flat_map(|r| r.tactics.iter().map(move |t| (r.id.as_str(), t.as_str()))).collect();
-            for chunk in tactics.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO rule_tactics (rule_id, tactic_id) ");
-                q.push_values(chunk, |mut b, (r, t)| { b.push_bind(*r).push_bind(*t); });
-                q.build().execute(&mut *tx).await?;
-            }
-            let techniques: Vec<(&str, &str)> = data.rules.iter()
-                .flat_map(|r| r.techniques.iter().map(move |t| (r.id.as_str(), t.as_str()))).collect();
-            for chunk in techniques.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO rule_techniques (rule_id, technique_id) ");
-                q.push_values(chunk, |mut b, (r, t)| { b.push_bind(*r).push_bind(*t); });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.entities.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO entities (id, kind, name) ");
-                q.push_values(chunk, |mut b, e| {
-                    b.push_bind(e.id).push_bind(e.kind.as_str()).push_bind(&e.name);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.cases.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO cases (id, title, description, status, priority, assignee_id, created_at_ms, updated_at_ms, closed_at_ms) ");
-                q.push_values(chunk, |mut b, c| {
-                    b.push_bind(c.id).push_bind(&c.title).push_bind(&c.description).push_bind(c.status.as_str())
-                        .push_bind(c.priority.as_str()).push_bind(c.assignee_id).push_bind(c.created_at_ms)
-                        .push_bind(c.updated_at_ms).push_bind(c.closed_at_ms);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            let t = &data.signals;
-            let indexes: Vec<usize> = (0..t.len()).collect();
-            for chunk in indexes.chunks(BATCH) {
-                let records: Vec<SignalRecord> = chunk.iter().map(|&i| data.signal_record(i)).collect();
-                let mut q = QueryBuilder::new("INSERT INTO signals (id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version) ");
-                q.push_values(&records, |mut b, s| {
-                    b.push_bind(s.id).push_bind(&s.rule_id).push_bind(&s.title).push_bind(s.severity.as_str())
-                        .push_bind(s.product.as_str()).push_bind(&s.log_source_id).push_bind(s.first_seen_ms)
-                        .push_bind(s.detected_at_ms).push_bind(&s.ip).push_bind(&s.country_iso).push_bind(&s.region)
-                        .push_bind(&s.city).push_bind(&s.isp).push_bind(s.asn).push_bind(&s.ti_indicator)
-                        .push_bind(s.ti_category.map(|v| v.as_str())).push_bind(s.ti_intention.map(|v| v.as_str()))
-                        .push_bind(s.ti_subcategory.map(|v| v.as_str())).push_bind(s.triage_state.as_str())
-                        .push_bind(s.assignee_id).push_bind(s.archive_reason.map(|v| v.as_str()))
-                        .push_bind(&s.archive_comment).push_bind(s.case_id).push_bind(s.tags.join(","))
-                        .push_bind(s.version);
-                });
-                q.build().execute(&mut *tx).await?;
-                let links: Vec<(i64, i64)> = records.iter()
-                    .flat_map(|s| s.entity_ids.iter().map(move |e| (s.id, *e))).collect();
-                for links in links.chunks(BATCH * 4) {
-                    let mut q = QueryBuilder::new("INSERT INTO signal_entities (signal_id, entity_id) ");
-                    q.push_values(links, |mut b, (s, e)| { b.push_bind(*s).push_bind(*e); });
+            for table in crate::rows::TABLES {
+                let mut rows = crate::rows::rows(data, table).peekable();
+                while rows.peek().is_some() {
+                    let batch: Vec<Vec<crate::rows::Val>> = rows.by_ref().take(BATCH).collect();
+                    let mut q = QueryBuilder::new(format!("INSERT INTO {} ({}) ", table.name, table.columns.join(", ")));
+                    q.push_values(batch, |mut b, row| {
+                        for value in row {
+                            value.bind_to(&mut b);
+                        }
+                    });
                     q.build().execute(&mut *tx).await?;
                 }
-            }
-            for chunk in data.incidents.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO incidents (id, title, severity, status, commander_id, case_id, signal_id, declared_at_ms) ");
-                q.push_values(chunk, |mut b, i| {
-                    b.push_bind(i.id).push_bind(&i.title).push_bind(i.severity.as_str()).push_bind(i.status.as_str())
-                        .push_bind(i.commander_id).push_bind(i.case_id).push_bind(i.signal_id).push_bind(i.declared_at_ms);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.history.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO history (id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment) ");
-                q.push_values(chunk, |mut b, h| {
-                    b.push_bind(h.id).push_bind(h.at_ms).push_bind(h.actor_id).push_bind(h.asset_type.as_str())
-                        .push_bind(&h.asset_id).push_bind(&h.action).push_bind(&h.old_value).push_bind(&h.new_value)
-                        .push_bind(&h.reason).push_bind(&h.comment);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.risk_scores.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO entity_risk_scores (entity_id, computed_at_ms, score) ");
-                q.push_values(chunk, |mut b, r| {
-                    b.push_bind(r.entity_id).push_bind(r.computed_at_ms).push_bind(r.score);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.volume.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO log_volume (log_source_id, hour_ms, events) ");
-                q.push_values(chunk, |mut b, v| {
-                    b.push_bind(&data.sources[v.source].id).push_bind(v.hour_ms).push_bind(v.events);
-                });
-                q.build().execute(&mut *tx).await?;
-            }
-            for chunk in data.articles.chunks(BATCH) {
-                let mut q = QueryBuilder::new("INSERT INTO articles (id, kind, title, url, summary, published_at_ms) ");
-                q.push_values(chunk, |mut b, a| {
-                    b.push_bind(a.id).push_bind(&a.kind).push_bind(&a.title).push_bind(&a.url)
-                        .push_bind(&a.summary).push_bind(a.published_at_ms);
-                });
-                q.build().execute(&mut *tx).await?;
             }
             tx.commit().await?;
             Ok(())
         })
     }
 
+    /// The file behind a SQLite database (not an in-memory one).
+    pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+        match self {
+            Database::Sqlite(pool) => {
+                let options = pool.connect_options();
+                let path = options.get_filename();
+                let name = path.to_string_lossy();
+                (!name.is_empty() && !name.contains(":memory:")).then(|| path.to_path_buf())
+            }
+            Database::Postgres(_) => None,
+        }
+    }
+
     /// Reads everything into memory: what the overview is computed from.
     pub async fn load_dataset(&self) -> Result<Dataset, StorageError> {
+        // The big tables (signals, their entities, the history) come through a direct SQLite
+        // connection when there is a file: sqlx's per-value overhead makes a million wide rows
+        // take half a minute, SQLite itself a few seconds.
+        let sqlite_file = self.sqlite_file();
         on_pool!(self, pool => {
             let packs: Vec<ContentPack> = sqlx::query("SELECT id, name, category, enabled, health, health_detail, health_since_ms FROM content_packs ORDER BY id")
                 .fetch_all(pool).await?
@@ -261,72 +261,33 @@ impl Database {
                 }))
                 .collect::<Result<_, StorageError>>()?;
 
-            let history: Vec<HistoryEvent> = sqlx::query("SELECT id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment FROM history ORDER BY at_ms, id")
-                .fetch_all(pool).await?
-                .iter()
-                .map(|r| Ok(HistoryEvent {
-                    id: r.try_get("id")?,
-                    at_ms: r.try_get("at_ms")?,
-                    actor_id: r.try_get("actor_id")?,
-                    asset_type: {
-                        let text: &str = r.try_get("asset_type")?;
-                        AssetType::parse(text).ok_or_else(|| corrupt(format!("unknown asset type '{text}'")))?
-                    },
-                    asset_id: r.try_get("asset_id")?,
-                    action: r.try_get("action")?,
-                    old_value: r.try_get("old_value")?,
-                    new_value: r.try_get("new_value")?,
-                    reason: r.try_get("reason")?,
-                    comment: r.try_get("comment")?,
-                }))
-                .collect::<Result<_, StorageError>>()?;
+            let history: Vec<HistoryEvent> = match &sqlite_file {
+                Some(path) => crate::bulk::load_history(path)?,
+                None => sqlx::query(HISTORY_SQL)
+                    .fetch_all(pool).await?
+                    .iter()
+                    .map(history_from)
+                    .collect::<Result<_, StorageError>>()?,
+            };
 
             let mut data = Dataset::assemble(packs, sources, rules, users, entities, Vec::new(), history)
                 .map_err(corrupt)?;
 
-            let mut links: HashMap<i64, Vec<i64>> = HashMap::new();
-            {
-                let mut rows = sqlx::query("SELECT signal_id, entity_id FROM signal_entities ORDER BY signal_id, entity_id").fetch(pool);
-                while let Some(r) = rows.try_next().await? {
-                    links.entry(r.try_get("signal_id")?).or_default().push(r.try_get("entity_id")?);
-                }
-            }
-            {
-                let mut rows = sqlx::query("SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version FROM signals ORDER BY detected_at_ms, id")
-                    .fetch(pool);
-                while let Some(r) = rows.try_next().await? {
-                    let id: i64 = r.try_get("id")?;
-                    let opt = |name: &str| -> Result<Option<String>, StorageError> { Ok(r.try_get(name)?) };
-                    let tags: String = r.try_get("tags")?;
-                    let record = SignalRecord {
-                        id,
-                        rule_id: r.try_get("rule_id")?,
-                        title: r.try_get("title")?,
-                        severity: Severity::parse(r.try_get("severity")?).map_err(corrupt)?,
-                        product: Product::parse(r.try_get("product")?).map_err(corrupt)?,
-                        log_source_id: r.try_get("log_source_id")?,
-                        first_seen_ms: r.try_get("first_seen_ms")?,
-                        detected_at_ms: r.try_get("detected_at_ms")?,
-                        ip: opt("ip")?,
-                        country_iso: opt("country_iso")?,
-                        region: opt("region")?,
-                        city: opt("city")?,
-                        isp: opt("isp")?,
-                        asn: r.try_get("asn")?,
-                        ti_indicator: opt("ti_indicator")?,
-                        ti_category: opt("ti_category")?.map(|v| ThreatCategory::parse(&v)).transpose().map_err(corrupt)?,
-                        ti_intention: opt("ti_intention")?.map(|v| ThreatIntention::parse(&v)).transpose().map_err(corrupt)?,
-                        ti_subcategory: opt("ti_subcategory")?.map(|v| ThreatSubcategory::parse(&v)).transpose().map_err(corrupt)?,
-                        triage_state: TriageState::parse(r.try_get("triage_state")?).map_err(corrupt)?,
-                        assignee_id: r.try_get("assignee_id")?,
-                        archive_reason: opt("archive_reason")?.map(|v| ArchiveReason::parse(&v)).transpose().map_err(corrupt)?,
-                        archive_comment: opt("archive_comment")?,
-                        case_id: r.try_get("case_id")?,
-                        tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
-                        version: r.try_get("version")?,
-                        entity_ids: links.remove(&id).unwrap_or_default(),
-                    };
-                    data.push_signal(&record).map_err(corrupt)?;
+            match &sqlite_file {
+                Some(path) => crate::bulk::load_signals(path, &mut data)?,
+                None => {
+                    let mut links: HashMap<i64, Vec<i64>> = HashMap::new();
+                    {
+                        let mut rows = sqlx::query(LINKS_SQL).fetch(pool);
+                        while let Some(r) = rows.try_next().await? {
+                            links.entry(r.int(0)?).or_default().push(r.int(1)?);
+                        }
+                    }
+                    let mut rows = sqlx::query(SIGNALS_SQL).fetch(pool);
+                    while let Some(r) = rows.try_next().await? {
+                        let record = signal_from(&r, &mut links)?;
+                        data.push_signal(&record).map_err(corrupt)?;
+                    }
                 }
             }
             data.derive_response_times();

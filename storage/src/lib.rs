@@ -3,7 +3,9 @@
 //! migrations, embedded in the binary and applied at start-up; an applied migration is never
 //! edited, a change is always a new file in both folders.
 
+mod bulk;
 pub mod data;
+mod rows;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -34,6 +36,8 @@ pub enum StorageError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("database error: {0}")]
     Sqlx(#[from] sqlx::Error),
+    #[error("SQLite error: {0}")]
+    Sqlite(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }
