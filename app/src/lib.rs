@@ -3,6 +3,8 @@
 
 pub mod modules;
 pub mod overview;
+pub mod panels;
+pub mod service;
 pub mod window_picker;
 
 use leptos::prelude::*;

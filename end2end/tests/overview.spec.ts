@@ -80,3 +80,41 @@ test('an unknown window is explained on the page', async ({ page }) => {
   await expect(page).toHaveURL(/\?window=4h$/);
   await expect(page.getByRole('alert')).toHaveCount(0);
 });
+
+test('every module shows its data with when it was computed', async ({ page }) => {
+  await page.goto('/?window=30d');
+  await waitForHydration(page);
+  const modules = page.locator('[data-module]');
+  await expect(modules).toHaveCount(9);
+  for (const module of await modules.all()) {
+    await expect(module.locator('.module-body')).toBeVisible();
+    await expect(module.locator('.computed-at')).toContainText('UTC');
+    await expect(module.locator('.module-error')).toHaveCount(0);
+  }
+  // The demo data has signals in the last 30 days: real numbers, not an empty state.
+  const total = page.locator('[data-module="security-overview"] .stat-value').first();
+  await expect(total).not.toHaveText('0');
+  await expect(page.locator('[data-module="mitre-coverage"]')).toContainText('/ 216');
+});
+
+test('changing the window changes the numbers', async ({ page }) => {
+  await page.goto('/?window=30d');
+  await waitForHydration(page);
+  const overview = page.locator('[data-module="security-overview"] .module-body');
+  const month = await overview.innerText();
+  await page.getByRole('link', { name: '1h', exact: true }).click();
+  await expect(page).toHaveURL(/\?window=1h$/);
+  await expect(overview).not.toHaveText(month);
+});
+
+test('a module refreshes on its own', async ({ page }) => {
+  await page.goto('/?window=7d');
+  await waitForHydration(page);
+  const requests: string[] = [];
+  page.on('request', (request) => {
+    if (request.method() === 'POST') requests.push(request.url());
+  });
+  await page.getByRole('button', { name: 'Refresh Threat map' }).click();
+  await expect.poll(() => requests.length).toBe(1);
+  await expect(page.locator('[data-module="threat-map"] .module-body')).toBeVisible();
+});
