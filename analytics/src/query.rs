@@ -369,9 +369,12 @@ impl Query {
                 let rule = &data.rules[t.rule[i] as usize];
                 glob_contains(t.strings.get(t.title[i]), text) || glob_contains(&rule.name, text)
             }
-            Query::Term { attribute, value } => values(data, i, *attribute)
-                .iter()
-                .any(|v| term_matches(*attribute, v, value)),
+            Query::Term { attribute, value } => match fast_value(data, i, *attribute) {
+                Some(actual) => actual.is_some_and(|actual| glob_eq(actual, value)),
+                None => values(data, i, *attribute)
+                    .iter()
+                    .any(|v| term_matches(*attribute, v, value)),
+            },
             Query::Exists(attribute) => !values(data, i, *attribute).is_empty(),
             Query::Not(inner) => !inner.matches(data, i),
             Query::And(parts) => parts.iter().all(|p| p.matches(data, i)),
@@ -390,6 +393,29 @@ fn term_matches(attribute: Attribute, actual: &str, wanted: &str) -> bool {
         }
         _ => glob_eq(actual, wanted),
     }
+}
+
+/// The single value of a single-valued attribute, without allocating (`Some(None)` when the
+/// signal has none); `None` for attributes that need [`values`].
+fn fast_value<'d>(data: &'d Dataset, i: usize, attribute: Attribute) -> Option<Option<&'d str>> {
+    let t = &data.signals;
+    Some(match attribute {
+        Attribute::TriageState => Some(t.state[i].as_str()),
+        Attribute::ArchiveReason => t.archive_reason[i].map(|r| r.as_str()),
+        Attribute::Severity => Some(t.severity[i].as_str()),
+        Attribute::RuleName => Some(data.rules[t.rule[i] as usize].name.as_str()),
+        Attribute::RuleId => Some(data.rules[t.rule[i] as usize].id.as_str()),
+        Attribute::Source => Some(data.sources[t.source[i] as usize].id.as_str()),
+        Attribute::Product => Some(t.product[i].as_str()),
+        Attribute::Country => t.strings.get_opt(t.country[i]),
+        Attribute::Subdivision => t.strings.get_opt(t.region[i]),
+        Attribute::Isp => t.strings.get_opt(t.isp[i]),
+        Attribute::TiIndicator => t.strings.get_opt(t.ti_indicator[i]),
+        Attribute::TiCategory => t.ti_category[i].map(|c| c.as_str()),
+        Attribute::TiIntention => t.ti_intention[i].map(|c| c.as_str()),
+        Attribute::TiSubcategory => t.ti_subcategory[i].map(|c| c.as_str()),
+        _ => return None,
+    })
 }
 
 /// The values signal `i` has for an attribute (empty when absent).
@@ -657,6 +683,110 @@ mod tests {
             let rendered = q.to_string();
             assert_eq!(Query::parse(&rendered).unwrap(), q, "{input} -> {rendered}");
         }
+    }
+
+    fn dataset() -> Dataset {
+        use crate::dataset::*;
+        let rule = |id: &str, name: &str, techniques: &[&str], tactics: &[&str]| Rule {
+            id: id.into(),
+            name: name.into(),
+            default_severity: Severity::High,
+            enabled: true,
+            custom: false,
+            source: 0,
+            pack: 0,
+            created_at_ms: 0,
+            tactics: tactics.iter().map(|t| t.to_string()).collect(),
+            techniques: techniques.iter().map(|t| t.to_string()).collect(),
+        };
+        let signal = |id: i64, rule: &str, severity, state, ip: Option<&str>, entities: Vec<i64>| SignalRecord {
+            id,
+            rule_id: rule.into(),
+            title: format!("Signal {id} about Okta"),
+            severity,
+            product: Product::Siem,
+            log_source_id: "okta".into(),
+            first_seen_ms: id,
+            detected_at_ms: id,
+            ip: ip.map(str::to_owned),
+            country_iso: ip.map(|_| "NL".to_owned()),
+            region: None,
+            city: None,
+            isp: ip.map(|_| "M247 Europe SRL".to_owned()),
+            asn: None,
+            ti_indicator: None,
+            ti_category: None,
+            ti_intention: None,
+            ti_subcategory: None,
+            triage_state: state,
+            assignee_id: (state != TriageState::Open).then_some(1),
+            archive_reason: (state == TriageState::Archived).then_some(ArchiveReason::FalsePositive),
+            archive_comment: None,
+            case_id: (id == 3).then_some(9),
+            tags: vec![],
+            version: 1,
+            entity_ids: entities,
+        };
+        Dataset::assemble(
+            vec![ContentPack {
+                id: "okta-pack".into(),
+                name: "Okta".into(),
+                category: PackCategory::Identity,
+                enabled: true,
+                health: PackHealth::Active,
+                health_detail: None,
+                health_since_ms: None,
+            }],
+            vec![LogSource { id: "okta".into(), name: "Okta".into(), pack: 0 }],
+            vec![
+                rule("r1", "MFA push fatigue", &["T1621", "T1078.004"], &["TA0006"]),
+                rule("r2", "Legacy archive", &["T1002"], &["TA0010"]),
+            ],
+            vec![User { id: 1, username: "ana".into(), display_name: "Ana".into(), role: Role::Analyst, active: true, created_at_ms: 0 }],
+            vec![
+                Entity { id: 1, kind: EntityKind::User, name: "alice@acme-corp.com".into() },
+                Entity { id: 2, kind: EntityKind::Ip, name: "10.0.0.9".into() },
+            ],
+            vec![
+                signal(1, "r1", Severity::Critical, TriageState::Open, Some("203.0.113.7"), vec![1]),
+                signal(2, "r1", Severity::Low, TriageState::Archived, None, vec![2]),
+                signal(3, "r2", Severity::High, TriageState::UnderReview, Some("198.51.100.4"), vec![]),
+            ],
+            vec![],
+        )
+        .unwrap()
+    }
+
+    fn ids(data: &Dataset, query: &str) -> Vec<i64> {
+        let q = Query::parse(query).unwrap();
+        (0..data.signals.len()).filter(|&i| q.matches(data, i)).map(|i| data.signals.id[i]).collect()
+    }
+
+    #[test]
+    fn queries_select_the_right_signals() {
+        let data = dataset();
+        assert_eq!(ids(&data, ""), [1, 2, 3]);
+        assert_eq!(ids(&data, "status:critical OR status:high"), [1, 3]);
+        assert_eq!(ids(&data, "-@workflow.triage.state:open"), [2, 3]);
+        assert_eq!(ids(&data, "@workflow.triage.archive_reason:false_positive"), [2]);
+        assert_eq!(ids(&data, "@workflow.triage.assignee:ana"), [2, 3]);
+        assert_eq!(ids(&data, "@workflow.rule.name:*fatigue*"), [1, 2]);
+        assert_eq!(ids(&data, "@network.client.geoip.country.iso_code:nl @network.client.isp:\"M247 Europe SRL\""), [1, 3]);
+        // Any IP in the signal: the attacker's, or an IP entity.
+        assert_eq!(ids(&data, "@network.ip.list:10.0.0.9"), [2]);
+        assert_eq!(ids(&data, "@network.ip.list:203.0.113.*"), [1]);
+        assert_eq!(ids(&data, "@entity.type:user"), [1]);
+        assert_eq!(ids(&data, "@case.id:*"), [3]);
+        assert_eq!(ids(&data, "@case.id:9"), [3]);
+        // A technique matches its sub-techniques; a revoked ID its replacement.
+        assert_eq!(ids(&data, "@technique:T1078"), [1, 2]);
+        assert_eq!(ids(&data, "@technique:T1560"), [3]);
+        assert_eq!(ids(&data, "@tactic:TA0006"), [1, 2]);
+        assert_eq!(ids(&data, "@tactic:credential-access"), [1, 2]);
+        // Free text searches titles and rule names.
+        assert_eq!(ids(&data, "legacy"), [3]);
+        assert_eq!(ids(&data, "okta -status:low"), [1, 3]);
+        assert_eq!(ids(&data, "(status:low OR status:high) source:okta product:siem"), [2, 3]);
     }
 
     #[test]
