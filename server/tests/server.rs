@@ -158,3 +158,46 @@ fn selected_window(html: &str) -> String {
     let start = rest.find(key).expect("data-window after aria-current") + key.len();
     rest[start..start + rest[start..].find('"').unwrap()].to_owned()
 }
+
+#[test]
+fn seed_fills_an_empty_database_once_and_deterministically() {
+    let dir = tempfile::tempdir().unwrap();
+    let run = |db: &str, seed: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_signalboard"))
+            .args(["seed", "--signals", "400", "--days", "7", "--seed", seed, "--database-url"])
+            .arg(format!("sqlite://{}", dir.path().join(db).display()))
+            .env("RUST_LOG", "warn")
+            .output()
+            .unwrap()
+    };
+    let first = run("a.db", "5");
+    assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
+    assert!(String::from_utf8_lossy(&first.stdout).contains("wrote 400 signals over 7 days (seed 5)"));
+
+    // A database that holds data is refused, and left as it was.
+    let again = run("a.db", "5");
+    assert!(!again.status.success());
+    assert!(
+        String::from_utf8_lossy(&again.stderr).contains("the database already holds data"),
+        "{}",
+        String::from_utf8_lossy(&again.stderr)
+    );
+
+    // The same seed gives the same signals (apart from the instant they end at).
+    assert!(run("b.db", "5").status.success());
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let shapes = |db: &str| {
+        let url = format!("sqlite://{}", dir.path().join(db).display());
+        runtime.block_on(async {
+            let data = storage::Database::open(&url).await.unwrap().load_dataset().await.unwrap();
+            assert_eq!(data.signals.len(), 400);
+            (0..data.signals.len())
+                .map(|i| {
+                    let s = data.signal_record(i);
+                    (s.id, s.rule_id, s.severity, s.ip, s.triage_state, s.archive_reason, s.entity_ids)
+                })
+                .collect::<Vec<_>>()
+        })
+    };
+    assert_eq!(shapes("a.db"), shapes("b.db"));
+}
