@@ -350,6 +350,10 @@ pub struct Dataset {
     /// Positions in `history` of events about anything but signals (rules, cases, users): few,
     /// and looked for without scanning every signal event.
     other_history: Vec<usize>,
+    /// Positions in `history` of each signal's events, oldest first:
+    /// `signal_history[signal_history_start[i]..signal_history_start[i + 1]]` for signal i.
+    signal_history: Vec<u32>,
+    signal_history_start: Vec<u32>,
     rule_index: HashMap<String, usize>,
     source_index: HashMap<String, usize>,
     entity_index: HashMap<i64, usize>,
@@ -393,6 +397,15 @@ impl Dataset {
         self.rule_index = self.rules.iter().enumerate().map(|(i, r)| (r.id.clone(), i)).collect();
         self.source_index = self.sources.iter().enumerate().map(|(i, s)| (s.id.clone(), i)).collect();
         self.entity_index = self.entities.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
+    }
+
+    /// The history of signal `i`, oldest first.
+    pub fn history_of(&self, i: usize) -> impl Iterator<Item = &HistoryEvent> {
+        let (from, to) = match (self.signal_history_start.get(i), self.signal_history_start.get(i + 1)) {
+            (Some(&from), Some(&to)) => (from as usize, to as usize),
+            _ => (0, 0),
+        };
+        self.signal_history[from..to].iter().map(|&k| &self.history[k as usize])
     }
 
     /// History events about rules, oldest first.
@@ -481,9 +494,37 @@ impl Dataset {
         Ok(i)
     }
 
-    /// Fills first-response and archive times from the history: the first state change away
-    /// from `open`, and the latest change to `archived` that still stands.
+    /// Indexes the history by signal and fills first-response and archive times from it: the
+    /// first state change away from `open`, and the latest change to `archived`.
     pub fn derive_response_times(&mut self) {
+        // Group the signal events by signal (counting sort, keeping time order within a signal).
+        let n = self.signals.len();
+        let owner: Vec<Option<usize>> = self
+            .history
+            .iter()
+            .map(|h| {
+                (h.asset_type == AssetType::SecuritySignal)
+                    .then(|| h.asset_id.parse().ok().and_then(|id| self.signal_index.get(&id).copied()))
+                    .flatten()
+            })
+            .collect();
+        let mut start = vec![0u32; n + 1];
+        for i in owner.iter().flatten() {
+            start[i + 1] += 1;
+        }
+        for i in 0..n {
+            start[i + 1] += start[i];
+        }
+        let mut next = start.clone();
+        let mut grouped = vec![0u32; start[n] as usize];
+        for (k, i) in owner.iter().enumerate() {
+            if let Some(i) = i {
+                grouped[next[*i] as usize] = k as u32;
+                next[*i] += 1;
+            }
+        }
+        self.signal_history = grouped;
+        self.signal_history_start = start;
         self.other_history = self
             .history
             .iter()
@@ -491,15 +532,12 @@ impl Dataset {
             .filter(|(_, h)| h.asset_type != AssetType::SecuritySignal)
             .map(|(k, _)| k)
             .collect();
-        for event in &self.history {
-            if event.asset_type != AssetType::SecuritySignal || event.action != "state" {
+        let t = &mut self.signals;
+        for (event, owner) in self.history.iter().zip(&owner) {
+            let Some(i) = *owner else { continue };
+            if event.action != "state" {
                 continue;
             }
-            let Some(i) = event.asset_id.parse().ok().and_then(|id| self.signal_index.get(&id).copied())
-            else {
-                continue;
-            };
-            let t = &mut self.signals;
             if event.old_value.as_deref() == Some("open") && t.first_response_ms[i] == NO_TIME {
                 t.first_response_ms[i] = event.at_ms;
             }

@@ -340,11 +340,8 @@ pub fn signal_json(data: &Dataset, i: usize, with_history: bool) -> Value {
         "version": record.version,
     });
     if with_history {
-        let id = record.id.to_string();
         let history: Vec<Value> = data
-            .history
-            .iter()
-            .filter(|h| h.asset_type == analytics::dataset::AssetType::SecuritySignal && h.asset_id == id)
+            .history_of(i)
             .map(|h| {
                 json!({
                     "at": rfc3339(h.at_ms),

@@ -620,6 +620,22 @@ mod tests {
     }
 
     #[test]
+    fn each_signal_finds_its_own_history() {
+        let data = generate(params(3_000, 4));
+        for i in (0..data.signals.len()).step_by(97) {
+            let id = data.signals.id[i].to_string();
+            let scanned: Vec<_> = data
+                .history
+                .iter()
+                .filter(|h| h.asset_type == AssetType::SecuritySignal && h.asset_id == id)
+                .collect();
+            let indexed: Vec<_> = data.history_of(i).collect();
+            assert_eq!(indexed, scanned, "signal {id}");
+        }
+        assert!(data.history_of(data.signals.len() + 5).next().is_none());
+    }
+
+    #[test]
     fn critical_signals_are_answered_faster_than_info() {
         let data = generate(params(20_000, 5));
         let t = &data.signals;
