@@ -799,3 +799,44 @@ mod tests {
         assert!(!glob_eq("abcd", "a*c"));
     }
 }
+
+/// The signals detected in `[from, to)` that match, newest first unless `newest_first` is false.
+pub fn search(data: &Dataset, query: &Query, from: crate::dataset::Millis, to: crate::dataset::Millis, newest_first: bool) -> Vec<usize> {
+    let mut found: Vec<usize> = data.signals.range(from, to).filter(|&i| query.matches(data, i)).collect();
+    if newest_first {
+        found.reverse();
+    }
+    found
+}
+
+/// Where a page ends: the last signal shown, as `detected_at_id`.
+pub fn cursor_of(data: &Dataset, i: usize) -> String {
+    format!("{}_{}", data.signals.detected_at_ms[i], data.signals.id[i])
+}
+
+/// Reads a cursor written by [`cursor_of`].
+pub fn parse_cursor(text: &str) -> Option<(crate::dataset::Millis, i64)> {
+    let (at, id) = text.split_once('_')?;
+    Some((at.parse().ok()?, id.parse().ok()?))
+}
+
+/// The page of `matches` (as ordered by [`search`]) after `cursor`: the positions in `matches`
+/// and the cursor of the next page, if there is one. Keyset paging: a page deep in the result
+/// is found by binary search, not by counting rows.
+pub fn page(
+    data: &Dataset,
+    matches: &[usize],
+    cursor: Option<(crate::dataset::Millis, i64)>,
+    limit: usize,
+    newest_first: bool,
+) -> (std::ops::Range<usize>, Option<String>) {
+    let t = &data.signals;
+    let key = |i: usize| (t.detected_at_ms[i], t.id[i]);
+    let start = match cursor {
+        None => 0,
+        Some(c) => matches.partition_point(|&i| if newest_first { key(i) >= c } else { key(i) <= c }),
+    };
+    let end = (start + limit).min(matches.len());
+    let next = (end < matches.len() && end > start).then(|| cursor_of(data, matches[end - 1]));
+    (start..end, next)
+}

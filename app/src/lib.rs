@@ -5,6 +5,7 @@ pub mod modules;
 pub mod overview;
 pub mod panels;
 pub mod service;
+pub mod signals;
 pub mod window_picker;
 
 use leptos::prelude::*;
@@ -55,6 +56,7 @@ pub fn App() -> impl IntoView {
                 <main class="main" id="main">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=OverviewPage/>
+                        <Route path=path!("/signals") view=crate::signals::SignalsPage/>
                     </Routes>
                 </main>
             </div>
@@ -77,13 +79,21 @@ fn TopBar() -> impl IntoView {
                 <span class="brand-name">"Signalboard"</span>
             </a>
             <nav class="topnav" aria-label="Sections">
-                <a href="/" class="topnav-item" aria-current="page">"Overview"</a>
+                <TopNavItem href="/" label="Overview"/>
+                <TopNavItem href="/signals" label="Signals"/>
             </nav>
             <div class="topbar-end">
                 <span class="env-pill" title="Cloud SIEM">"Cloud SIEM"</span>
             </div>
         </header>
     }
+}
+
+#[component]
+fn TopNavItem(href: &'static str, label: &'static str) -> impl IntoView {
+    let location = leptos_router::hooks::use_location();
+    let current = move || (location.pathname.get() == href).then_some("page");
+    view! { <a href=href class="topnav-item" aria-current=current>{label}</a> }
 }
 
 /// The product mark: a shield crossed by a signal trace.

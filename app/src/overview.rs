@@ -87,7 +87,10 @@ fn ModuleFrame(module: ModuleInfo, window: Memo<Result<WindowPreset, WindowPrese
             <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
                 {move || {
                     data.get().map(|result| match result {
-                        Ok(result) => view! { <div class="module-body"><ModuleBody data=result.data/></div> }.into_any(),
+                        Ok(result) => {
+                            let window = window.get_untracked().unwrap_or_default();
+                            view! { <div class="module-body"><ModuleBody data=result.data window/></div> }.into_any()
+                        }
                         Err(error) => view! {
                             <p class="module-error" role="alert">
                                 {format!("This module could not be loaded: {error}")}

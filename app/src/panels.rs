@@ -2,7 +2,9 @@
 //! window, and the most important rows. Panels receive data and never fetch by themselves.
 
 use analytics::overview::*;
-use analytics::Severity;
+use analytics::{Severity, WindowPreset};
+
+use crate::signals::signals_href;
 use leptos::prelude::*;
 
 /// `12,345`.
@@ -67,17 +69,18 @@ fn severity_class(s: Severity) -> String {
     format!("pill sev-{}", s.as_str())
 }
 
-/// Draws one module's data.
+/// Draws one module's data; its numbers lead to the signals behind them in the same window.
 #[component]
-pub fn ModuleBody(data: ModuleData) -> impl IntoView {
+pub fn ModuleBody(data: ModuleData, window: WindowPreset) -> impl IntoView {
+    let w = window.as_str();
     match data {
         ModuleData::SecurityCoverage(d) => coverage(d).into_any(),
-        ModuleData::ImportantSignals(d) => important(d).into_any(),
-        ModuleData::RiskInsights(d) => risk(d).into_any(),
-        ModuleData::ThreatMap(d) => threats(d).into_any(),
-        ModuleData::SecurityOverview(d) => security(d).into_any(),
-        ModuleData::MitreCoverage(d) => mitre(d).into_any(),
-        ModuleData::RulePerformance(d) => performance(d).into_any(),
+        ModuleData::ImportantSignals(d) => important(d, w).into_any(),
+        ModuleData::RiskInsights(d) => risk(d, w).into_any(),
+        ModuleData::ThreatMap(d) => threats(d, w).into_any(),
+        ModuleData::SecurityOverview(d) => security(d, w).into_any(),
+        ModuleData::MitreCoverage(d) => mitre(d, w).into_any(),
+        ModuleData::RulePerformance(d) => performance(d, w).into_any(),
         ModuleData::Research(d) => research(d).into_any(),
         ModuleData::GettingStarted(d) => getting_started(d).into_any(),
     }
@@ -117,7 +120,7 @@ fn coverage(d: SecurityCoverage) -> impl IntoView {
     }
 }
 
-fn important(d: ImportantSignals) -> impl IntoView {
+fn important(d: ImportantSignals, w: &'static str) -> impl IntoView {
     let empty = d.rules.is_empty();
     view! {
         <div class="stats">
@@ -127,15 +130,22 @@ fn important(d: ImportantSignals) -> impl IntoView {
         </div>
         {empty.then(|| view! { <p class="module-empty-text">"No open signals in this window."</p> })}
         <ul class="rows">
-            {d.rules.into_iter().take(6).map(|r| view! {
-                <li class="row">
-                    <span class="row-main" title=r.rule_id.clone()>{r.rule_name}</span>
-                    <span class="pills">
-                        {Severity::ALL.iter().zip(r.by_severity).filter(|(_, n)| *n > 0).map(|(s, n)| view! {
-                            <span class=severity_class(*s) title=s.as_str()>{thousands(n as f64)}</span>
-                        }).collect_view()}
-                    </span>
-                </li>
+            {d.rules.into_iter().take(6).map(|r| {
+                let query = r.query.clone();
+                view! {
+                    <li class="row">
+                        <a class="row-main drill" href=signals_href(&r.query, w) title=r.rule_id.clone()
+                            data-count=r.total>{r.rule_name}</a>
+                        <span class="pills">
+                            {Severity::ALL.iter().zip(r.by_severity).filter(|(_, n)| *n > 0).map(|(s, n)| view! {
+                                <a class=format!("{} drill", severity_class(*s)) title=s.as_str() data-count=n
+                                    href=signals_href(&format!("{query} status:{}", s.as_str()), w)>
+                                    {thousands(n as f64)}
+                                </a>
+                            }).collect_view()}
+                        </span>
+                    </li>
+                }
             }).collect_view()}
         </ul>
         <ul class="rows">
@@ -150,7 +160,7 @@ fn important(d: ImportantSignals) -> impl IntoView {
     }
 }
 
-fn risk(d: RiskInsights) -> impl IntoView {
+fn risk(d: RiskInsights, w: &'static str) -> impl IntoView {
     view! {
         <div class="stats">
             <Stat label="Risky entities" value=thousands(d.risky_entities.value)
@@ -163,7 +173,7 @@ fn risk(d: RiskInsights) -> impl IntoView {
             {d.top.into_iter().take(6).map(|e| view! {
                 <li class="row">
                     <span class=format!("score risk-{}", e.level.as_str())>{format!("{:.0}", e.score)}</span>
-                    <span class="row-main">{e.name}</span>
+                    <a class="row-main drill" href=signals_href(&e.query, w)>{e.name}</a>
                     <span class="row-detail">{format!("{} · {:+.0}", e.kind.as_str(), e.change)}</span>
                 </li>
             }).collect_view()}
@@ -171,7 +181,7 @@ fn risk(d: RiskInsights) -> impl IntoView {
     }
 }
 
-fn threats(d: ThreatMap) -> impl IntoView {
+fn threats(d: ThreatMap, w: &'static str) -> impl IntoView {
     view! {
         <div class="stats">
             <Stat label="Located signals" value=thousands(d.located_signals.value)
@@ -181,7 +191,7 @@ fn threats(d: ThreatMap) -> impl IntoView {
         <ul class="rows">
             {d.countries.into_iter().take(5).map(|c| view! {
                 <li class="row">
-                    <span class="row-main">{c.iso}</span>
+                    <a class="row-main drill" href=signals_href(&c.query, w) data-count=c.signals>{c.iso}</a>
                     <span class="row-detail">{format!("{} signals · {} important", thousands(c.signals as f64), thousands(c.important as f64))}</span>
                 </li>
             }).collect_view()}
@@ -189,7 +199,7 @@ fn threats(d: ThreatMap) -> impl IntoView {
         <ul class="rows">
             {d.top_ips.into_iter().take(3).map(|ip| view! {
                 <li class="row">
-                    <span class="row-main mono">{ip.ip}</span>
+                    <a class="row-main mono drill" href=signals_href(&ip.query, w) data-count=ip.important + ip.other>{ip.ip}</a>
                     <span class="row-detail">{format!("{} · {} important · {} other", ip.country.unwrap_or_default(), ip.important, ip.other)}</span>
                 </li>
             }).collect_view()}
@@ -197,16 +207,16 @@ fn threats(d: ThreatMap) -> impl IntoView {
     }
 }
 
-fn security(d: SecurityOverview) -> impl IntoView {
+fn security(d: SecurityOverview, w: &'static str) -> impl IntoView {
     let response = d.response.first().cloned();
     view! {
         <div class="stats">
             {d.by_severity.into_iter().map(|s| view! {
-                <div class="stat">
+                <a class="stat drill" href=signals_href(&s.query, w) data-count=s.count.value>
                     <span class=severity_class(s.severity)>{s.severity.as_str()}</span>
                     <span class="stat-value">{thousands(s.count.value)}</span>
                     <Change kpi=s.count lower_is_better=true/>
-                </div>
+                </a>
             }).collect_view()}
         </div>
         {response.map(|r| view! {
@@ -220,7 +230,7 @@ fn security(d: SecurityOverview) -> impl IntoView {
     }
 }
 
-fn mitre(d: MitreCoverage) -> impl IntoView {
+fn mitre(d: MitreCoverage, w: &'static str) -> impl IntoView {
     let pct = if d.total_techniques > 0 { d.covered_techniques as f64 * 100.0 / d.total_techniques as f64 } else { 0.0 };
     view! {
         <div class="stats">
@@ -233,7 +243,7 @@ fn mitre(d: MitreCoverage) -> impl IntoView {
         <ul class="rows">
             {d.tactics.into_iter().map(|t| view! {
                 <li class="row">
-                    <span class="row-main">{t.name}</span>
+                    <a class="row-main drill" href=signals_href(&t.query, w) data-count=t.signals>{t.name}</a>
                     <span class="row-detail">{format!("{} signals · {} rules", thousands(t.signals as f64), t.rules)}</span>
                 </li>
             }).collect_view()}
@@ -242,7 +252,7 @@ fn mitre(d: MitreCoverage) -> impl IntoView {
     }
 }
 
-fn performance(d: RulePerformance) -> impl IntoView {
+fn performance(d: RulePerformance, w: &'static str) -> impl IntoView {
     view! {
         <div class="stats">
             {d.mttd.into_iter().map(|m| view! {
@@ -254,7 +264,7 @@ fn performance(d: RulePerformance) -> impl IntoView {
         <ul class="rows">
             {d.rules_by_false_positive_rate.into_iter().take(5).map(|r| view! {
                 <li class="row">
-                    <span class="row-main">{r.rule_name}</span>
+                    <a class="row-main drill" href=signals_href(&r.query, w) data-count=r.false_positives>{r.rule_name}</a>
                     <span class="row-detail">{format!("{:.0}% · {} of {}", r.rate * 100.0, r.false_positives, r.signals)}</span>
                 </li>
             }).collect_view()}

@@ -29,3 +29,56 @@ pub async fn load_module(id: String, window: String) -> Result<ModuleResult, Ser
     let source = use_context::<Overview>().ok_or_else(|| ServerFnError::new("the overview is not available"))?;
     source.0.module(&id, preset).ok_or_else(|| ServerFnError::new(format!("no module '{id}'")))
 }
+
+/// One row of the signal list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalRow {
+    pub id: i64,
+    pub detected_at: String,
+    pub severity: analytics::Severity,
+    pub title: String,
+    pub rule_name: String,
+    pub source: String,
+    pub state: analytics::TriageState,
+    pub archive_reason: Option<analytics::ArchiveReason>,
+    pub country: Option<String>,
+    pub ip: Option<String>,
+}
+
+/// A page of the signal list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalPage {
+    pub total: usize,
+    pub rows: Vec<SignalRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// Where the signal list gets its data (implemented by the server's engine).
+#[cfg(feature = "ssr")]
+pub trait SignalSource: Send + Sync + 'static {
+    /// Errors are for people: a bad query says what and where.
+    fn signals(
+        &self,
+        query: &str,
+        window: analytics::WindowPreset,
+        cursor: Option<&str>,
+        newest_first: bool,
+    ) -> Result<SignalPage, String>;
+}
+
+/// The [`SignalSource`] in context.
+#[cfg(feature = "ssr")]
+#[derive(Clone)]
+pub struct Signals(pub std::sync::Arc<dyn SignalSource>);
+
+#[server]
+pub async fn list_signals(
+    query: String,
+    window: String,
+    cursor: Option<String>,
+    newest_first: bool,
+) -> Result<SignalPage, ServerFnError> {
+    let preset = analytics::WindowPreset::parse(&window).map_err(ServerFnError::new)?;
+    let source = use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))?;
+    source.0.signals(&query, preset, cursor.as_deref(), newest_first).map_err(ServerFnError::new)
+}

@@ -21,6 +21,7 @@ pub fn use_window() -> Memo<Result<WindowPreset, WindowPresetError>> {
 #[component]
 pub fn WindowPicker(window: Memo<Result<WindowPreset, WindowPresetError>>) -> impl IntoView {
     let location = use_location();
+    let query = use_query_map();
     let current = move || window.get().unwrap_or_default();
 
     view! {
@@ -28,8 +29,14 @@ pub fn WindowPicker(window: Memo<Result<WindowPreset, WindowPresetError>>) -> im
             {WindowPreset::ALL
                 .into_iter()
                 .map(|preset| {
+                    // Keep the rest of the URL (an explorer query, say); a page cursor belongs to
+                    // the old window and is dropped.
                     let href = move || {
-                        format!("{}?{WINDOW_PARAM}={}", location.pathname.get(), preset.as_str())
+                        let mut params = query.get();
+                        params.remove("cursor");
+                        params.remove(WINDOW_PARAM);
+                        params.replace(WINDOW_PARAM, preset.as_str().to_owned());
+                        format!("{}{}", location.pathname.get(), params.to_query_string())
                     };
                     let selected = move || current() == preset;
                     view! {

@@ -12,6 +12,7 @@ const browser = await chromium.launch({
 const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
 const shots = [
   { url: '/?window=7d', file: 'overview-dark.png' },
+  { url: '/signals?window=7d&query=%40workflow.triage.state%3Aopen%20(status%3Acritical%20OR%20status%3Ahigh)', file: 'signals-dark.png' },
 ];
 for (const { url, file } of shots) {
   await page.goto(base + url);

@@ -218,33 +218,15 @@ async fn signals(
     let data = engine.snapshot();
     let matches = tokio::task::spawn_blocking({
         let data = data.clone();
-        move || -> Vec<usize> {
-            let mut found: Vec<usize> = data
-                .signals
-                .range(span.from, span.to)
-                .filter(|&i| query.matches(&data, i))
-                .collect();
-            if newest_first {
-                found.reverse();
-            }
-            found
-        }
+        move || analytics::query::search(&data, &query, span.from, span.to, newest_first)
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
 
     match format {
         Format::Json => {
-            let t = &data.signals;
-            let key = |i: usize| (t.detected_at_ms[i], t.id[i]);
-            let start = match cursor {
-                None => 0,
-                Some(c) => matches.partition_point(|&i| if newest_first { key(i) >= c } else { key(i) <= c }),
-            };
-            let page: Vec<usize> = matches[start..].iter().take(limit).copied().collect();
-            let next_cursor = (start + page.len() < matches.len())
-                .then(|| page.last().map(|&i| format!("{}_{}", t.detected_at_ms[i], t.id[i])))
-                .flatten();
+            let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, limit, newest_first);
+            let page = &matches[range];
             let signals: Vec<Value> = page.iter().map(|&i| signal_json(&data, i, true)).collect();
             Ok(Json(json!({
                 "from": rfc3339(span.from),
@@ -296,8 +278,7 @@ async fn signals(
 }
 
 fn parse_cursor(text: &str) -> Result<(Millis, i64), ApiError> {
-    text.split_once('_')
-        .and_then(|(t, id)| Some((t.parse().ok()?, id.parse().ok()?)))
+    analytics::query::parse_cursor(text)
         .ok_or_else(|| ApiError::BadRequest(format!("parameter 'cursor': '{text}' is not a cursor this API returned")))
 }
 

@@ -143,3 +143,43 @@ impl app::service::OverviewSource for Engine {
         }
     }
 }
+
+impl app::service::SignalSource for Engine {
+    fn signals(
+        &self,
+        query: &str,
+        window: analytics::WindowPreset,
+        cursor: Option<&str>,
+        newest_first: bool,
+    ) -> Result<app::service::SignalPage, String> {
+        const PAGE: usize = 50;
+        let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
+        let cursor = match cursor {
+            None => None,
+            Some(text) => Some(
+                analytics::query::parse_cursor(text).ok_or_else(|| format!("'{text}' is not a page of this list"))?,
+            ),
+        };
+        let span = crate::api::preset_span(window, Utc::now().timestamp_millis());
+        let data = self.snapshot();
+        let matches = analytics::query::search(&data, &parsed, span.from, span.to, newest_first);
+        let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, newest_first);
+        let t = &data.signals;
+        let rows = matches[range]
+            .iter()
+            .map(|&i| app::service::SignalRow {
+                id: t.id[i],
+                detected_at: rfc3339(t.detected_at_ms[i]),
+                severity: t.severity[i],
+                title: t.strings.get(t.title[i]).to_owned(),
+                rule_name: data.rules[t.rule[i] as usize].name.clone(),
+                source: data.sources[t.source[i] as usize].id.clone(),
+                state: t.state[i],
+                archive_reason: t.archive_reason[i],
+                country: t.strings.get_opt(t.country[i]).map(str::to_owned),
+                ip: t.strings.get_opt(t.ip[i]).map(str::to_owned),
+            })
+            .collect();
+        Ok(app::service::SignalPage { total: matches.len(), rows, next_cursor })
+    }
+}

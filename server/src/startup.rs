@@ -179,6 +179,7 @@ pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_db = state.db.clone();
     let overview = app::service::Overview(state.engine.clone());
+    let signals = app::service::Signals(state.engine.clone());
     let shell_options = state.leptos_options.clone();
     Router::new()
         .route("/healthz", get(health::healthz))
@@ -189,6 +190,7 @@ pub fn router(state: AppState) -> Router {
             move || {
                 provide_context(context_db.clone());
                 provide_context(overview.clone());
+                provide_context(signals.clone());
             },
             move || shell(shell_options.clone()),
         )
