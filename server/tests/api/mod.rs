@@ -146,3 +146,21 @@ fn urlencode(text: &str) -> String {
     }
     out
 }
+
+#[tokio::test]
+async fn responses_are_compressed_for_clients_that_accept_it() {
+    let app = TestApp::spawn_with_demo(300).await;
+    for path in ["/api/v1/overview?window=30d", "/"] {
+        let response = app
+            .client
+            .get(format!("http://{}{path}", app.addr))
+            .header("accept-encoding", "gzip")
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.headers()["content-encoding"], "gzip", "{path}");
+    }
+    let plain = app.get("/api/v1/overview?window=30d").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+}
