@@ -1,6 +1,7 @@
 //! Signalboard's user interface: the page shell, the overview and its modules. Rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
 
+pub mod charts;
 pub mod modules;
 pub mod overview;
 pub mod panels;

@@ -216,6 +216,8 @@ fn security(d: SecurityOverview, w: &'static str) -> impl IntoView {
                     <span class=severity_class(s.severity)>{s.severity.as_str()}</span>
                     <span class="stat-value">{thousands(s.count.value)}</span>
                     <Change kpi=s.count lower_is_better=true/>
+                    <span class="sparkline" aria-hidden="true"
+                        inner_html=crate::charts::sparkline(&s.trend, crate::charts::SEVERITY_COLOURS[s.severity.index()], 96, 26)></span>
                 </a>
             }).collect_view()}
         </div>
