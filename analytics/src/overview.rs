@@ -132,20 +132,9 @@ pub fn compute_module(data: &Dataset, id: &str, span: Span, now: Millis) -> Opti
     })
 }
 
-fn quote(value: &str) -> String {
-    if !value.is_empty()
-        && value
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '@' | ':' | '/'))
-    {
-        value.to_owned()
-    } else {
-        format!("\"{}\"", value.replace('\\', "\\\\").replace('"', "\\\""))
-    }
-}
-
+/// One `attribute:value` term of a drill-down query, quoted as the query language renders it.
 fn term(attribute: &str, value: &str) -> String {
-    format!("{attribute}:{}", quote(value))
+    format!("{attribute}:{}", crate::query::render_value(value))
 }
 
 fn severity_counts() -> [u64; 5] {

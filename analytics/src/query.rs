@@ -523,7 +523,8 @@ fn glob(text: &str, pattern: &str) -> bool {
     rest.is_empty()
 }
 
-fn render_value(value: &str) -> String {
+/// A value as a query writes it: bare when it can be, quoted and escaped otherwise.
+pub fn render_value(value: &str) -> String {
     let plain = !value.is_empty()
         && value
             .chars()

@@ -137,14 +137,7 @@ async fn the_openapi_document_describes_the_api() {
 }
 
 fn urlencode(text: &str) -> String {
-    let mut out = String::new();
-    for b in text.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
+    app::signals::encode(text)
 }
 
 #[tokio::test]
