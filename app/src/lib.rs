@@ -2,12 +2,15 @@
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
 
 pub mod charts;
+pub mod layout;
 pub mod modules;
 pub mod overview;
 pub mod panels;
 pub mod service;
 pub mod signals;
+pub mod theme;
 pub mod window_picker;
+pub mod world;
 
 use leptos::prelude::*;
 use leptos_meta::{provide_meta_context, MetaTags, Stylesheet, Title};
@@ -25,7 +28,7 @@ pub const BUNDLE_NAME: &str = "signalboard";
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     view! {
         <!DOCTYPE html>
-        <html lang="en" data-theme="dark">
+        <html lang="en" data-theme=crate::theme::current_theme().as_str()>
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
@@ -85,6 +88,7 @@ fn TopBar() -> impl IntoView {
             </nav>
             <div class="topbar-end">
                 <span class="env-pill" title="Cloud SIEM">"Cloud SIEM"</span>
+                <crate::theme::ThemeToggle/>
             </div>
         </header>
     }

@@ -9,6 +9,8 @@ pub struct ModuleInfo {
     pub title: &'static str,
     /// What the module answers, in one line.
     pub summary: &'static str,
+    /// Spans the whole width of the page (the map, the matrix).
+    pub wide: bool,
 }
 
 pub const MODULES: &[ModuleInfo] = &[
@@ -16,46 +18,55 @@ pub const MODULES: &[ModuleInfo] = &[
         id: "security-coverage",
         title: "Security coverage",
         summary: "Enabled content packs, their health and the logs analyzed",
+        wide: false,
     },
     ModuleInfo {
         id: "important-signals",
         title: "Important signals and cases",
         summary: "Open signals grouped by rule, and open security cases",
+        wide: false,
     },
     ModuleInfo {
         id: "risk-insights",
         title: "Risk insights",
         summary: "The riskiest entities and how their risk is spread",
+        wide: false,
     },
     ModuleInfo {
         id: "threat-map",
         title: "Threat map",
         summary: "Where attacks come from: countries, IPs and providers",
+        wide: true,
     },
     ModuleInfo {
         id: "security-overview",
         title: "Security overview",
         summary: "Signals by severity, their flow to resolution and time to respond",
+        wide: false,
     },
     ModuleInfo {
         id: "mitre-coverage",
         title: "MITRE ATT&CK coverage",
         summary: "Techniques covered by enabled rules, and signals per tactic",
+        wide: true,
     },
     ModuleInfo {
         id: "rule-performance",
         title: "Detection rule performance",
         summary: "Time to detect, signal activity, noisy and changing rules",
+        wide: false,
     },
     ModuleInfo {
         id: "research",
         title: "Security research and release notes",
         summary: "Recent research articles and product release notes",
+        wide: false,
     },
     ModuleInfo {
         id: "getting-started",
         title: "Getting started",
         summary: "Onboarding tasks and content pack health at a glance",
+        wide: false,
     },
 ];
 

@@ -82,3 +82,63 @@ pub async fn list_signals(
     let source = use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))?;
     source.0.signals(&query, preset, cursor.as_deref(), newest_first).map_err(ServerFnError::new)
 }
+
+#[cfg(feature = "ssr")]
+fn database() -> Result<storage::Database, ServerFnError> {
+    use_context::<storage::Database>().ok_or_else(|| ServerFnError::new("the database is not available"))
+}
+
+/// The overview layout of the current user (everyone shares the anonymous account until sign-in
+/// exists). A stored layout that cannot be read any more gives the default, and says so in the
+/// server log.
+#[server]
+pub async fn load_layout() -> Result<crate::layout::Layout, ServerFnError> {
+    use crate::layout::Layout;
+    let stored = database()?
+        .layout(storage::ANONYMOUS_USER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(match stored {
+        None => Layout::default(),
+        Some(stored) => Layout::from_stored(stored.schema_version, &stored.layout).unwrap_or_else(|error| {
+            leptos::logging::warn!("the stored overview layout is unreadable, using the default: {error}");
+            Layout::default()
+        }),
+    })
+}
+
+/// Stores the layout the page sends (JSON, see [`crate::layout::Layout`]) and answers it as
+/// stored. A layout naming an unknown module, or one twice, is refused and nothing changes.
+#[server]
+pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, ServerFnError> {
+    use crate::layout::{Layout, SCHEMA_VERSION};
+    let layout = Layout::from_page(&layout).map_err(|e| ServerFnError::new(format!("layout refused: {e}")))?;
+    let json = serde_json::to_string(&layout).map_err(|e| ServerFnError::new(e.to_string()))?;
+    let stored = storage::StoredLayout {
+        schema_version: SCHEMA_VERSION,
+        layout: json,
+        updated_at_ms: chrono_now_ms(),
+    };
+    database()?
+        .save_layout(storage::ANONYMOUS_USER_ID, &stored)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(layout)
+}
+
+/// Forgets the stored layout: the page goes back to the default.
+#[server]
+pub async fn reset_layout() -> Result<crate::layout::Layout, ServerFnError> {
+    database()?
+        .delete_layout(storage::ANONYMOUS_USER_ID)
+        .await
+        .map_err(|e| ServerFnError::new(e.to_string()))?;
+    Ok(crate::layout::Layout::default())
+}
+
+#[cfg(feature = "ssr")]
+fn chrono_now_ms() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64)
+}

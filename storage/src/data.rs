@@ -24,6 +24,7 @@ macro_rules! on_pool {
         }
     };
 }
+pub(crate) use on_pool;
 
 pub(crate) const SIGNALS_SQL: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version FROM signals ORDER BY detected_at_ms, id";
 pub(crate) const LINKS_SQL: &str = "SELECT signal_id, entity_id FROM signal_entities";
@@ -239,7 +240,7 @@ impl Database {
                 })
                 .collect::<Result<_, StorageError>>()?;
 
-            let users: Vec<User> = sqlx::query("SELECT id, username, display_name, role, active, created_at_ms FROM users ORDER BY id")
+            let users: Vec<User> = sqlx::query("SELECT id, username, display_name, role, active, created_at_ms FROM users WHERE id > 0 ORDER BY id")
                 .fetch_all(pool).await?
                 .iter()
                 .map(|r| Ok(User {

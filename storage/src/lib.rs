@@ -5,6 +5,7 @@
 
 mod bulk;
 pub mod data;
+mod layouts;
 mod rows;
 
 use std::path::Path;
@@ -14,6 +15,8 @@ use std::time::Duration;
 use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
+
+pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -137,3 +137,41 @@ async fn a_failed_save_writes_nothing() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_layout_is_saved_replaced_and_forgotten_per_user() {
+    use storage::{StoredLayout, ANONYMOUS_USER_ID};
+    on_both_backends(|db: Database| async move {
+        assert_eq!(db.layout(ANONYMOUS_USER_ID).await.unwrap(), None, "nothing stored at first");
+        let first = StoredLayout { schema_version: 1, layout: r#"{"modules":[]}"#.into(), updated_at_ms: 10 };
+        db.save_layout(ANONYMOUS_USER_ID, &first).await.unwrap();
+        assert_eq!(db.layout(ANONYMOUS_USER_ID).await.unwrap(), Some(first));
+
+        let second = StoredLayout { schema_version: 2, layout: r#"{"modules":["x"]}"#.into(), updated_at_ms: 20 };
+        db.save_layout(ANONYMOUS_USER_ID, &second).await.unwrap();
+        assert_eq!(db.layout(ANONYMOUS_USER_ID).await.unwrap(), Some(second), "a save replaces");
+
+        assert!(db.layout(1).await.unwrap().is_none(), "another user has their own");
+        assert!(
+            db.save_layout(4242, &StoredLayout { schema_version: 1, layout: "{}".into(), updated_at_ms: 1 }).await.is_err(),
+            "a layout for a user who does not exist is refused"
+        );
+
+        assert!(db.delete_layout(ANONYMOUS_USER_ID).await.unwrap());
+        assert_eq!(db.layout(ANONYMOUS_USER_ID).await.unwrap(), None);
+        assert!(!db.delete_layout(ANONYMOUS_USER_ID).await.unwrap(), "deleting twice finds nothing");
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn the_anonymous_account_is_reserved_and_not_a_team_member() {
+    on_both_backends(|db: Database| async move {
+        let data = analytics::demo::generate(analytics::demo::DemoParams { signals: 200, seed: 7, days: 3, now_ms: 1_760_000_000_000 });
+        db.save_dataset(&data).await.unwrap();
+        let loaded = db.load_dataset().await.unwrap();
+        assert_eq!(loaded.users.len(), data.users.len(), "the reserved account is not loaded as a user");
+        assert!(loaded.users.iter().all(|u| u.username != "anonymous"));
+    })
+    .await;
+}
