@@ -133,7 +133,7 @@ pub fn compute_module(data: &Dataset, id: &str, span: Span, now: Millis) -> Opti
 }
 
 /// One `attribute:value` term of a drill-down query, quoted as the query language renders it.
-fn term(attribute: &str, value: &str) -> String {
+pub fn term(attribute: &str, value: &str) -> String {
     format!("{attribute}:{}", crate::query::render_value(value))
 }
 
@@ -506,6 +506,8 @@ pub struct RiskyEntity {
     /// When the score last changed: the later of the newest contributing signal and the last
     /// time one of its contributions was halved, both before the window's end.
     pub last_changed_ms: Millis,
+    /// Signals of this entity detected in the window (what [`RiskyEntity::query`] lists).
+    pub signals: u64,
     pub query: String,
 }
 
@@ -575,6 +577,9 @@ pub fn risk_scores_at(data: &Dataset, instants: &[Millis]) -> Vec<Vec<f64>> {
 
 /// Risk insights (§4.3), with scores taken at the window's end (`to`, i.e. the last instant in
 /// it) and compared with the scores at its start.
+/// How many of the riskiest entities [`RiskInsights::top`] holds.
+pub const TOP_RISKY: usize = 50;
+
 pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
     let end = span.to - 1;
     let mut at = risk_scores_at(data, &[end, span.from, span.previous().to - 1]).into_iter();
@@ -599,9 +604,23 @@ pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
             .then(data.entities[a].name.cmp(&data.entities[b].name))
     });
     let last_changed = last_changed(data, end);
-    let top = risky
+    // The riskiest entities, enough for the page to list them by type or level.
+    let listed: Vec<usize> = risky.iter().take(TOP_RISKY).copied().collect();
+    let mut signals_of = vec![0u64; data.entities.len()];
+    let mut wanted = vec![false; data.entities.len()];
+    for &e in &listed {
+        wanted[e] = true;
+    }
+    let t = &data.signals;
+    for i in t.range(span.from, span.to) {
+        for &e in t.entities_of(i) {
+            if wanted[e as usize] {
+                signals_of[e as usize] += 1;
+            }
+        }
+    }
+    let top = listed
         .iter()
-        .take(10)
         .map(|&e| {
             let entity = &data.entities[e];
             RiskyEntity {
@@ -613,6 +632,7 @@ pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
                 score_at_start: round2(start_scores[e]),
                 change: round2(now_scores[e] - start_scores[e]),
                 last_changed_ms: Some(last_changed[e]).filter(|&m| m != Millis::MIN).unwrap_or(span.from),
+                signals: signals_of[e],
                 query: term("@entity.name", &entity.name),
             }
         })

@@ -348,6 +348,11 @@ async fn risk_score_follows_the_formula_and_ignores_old_and_cleared_signals() {
         // the 31-day-old critical was then 24 days old = 40 / 8 = 5 (malicious does not clear).
         assert_eq!(r.top[1].score_at_start, 29.0);
         assert_eq!(r.top[1].change, 23.0);
+        // Signals in the window behind each row: bob's three, alice's two of the last 7 days
+        // (the false positive counts: it is a signal of hers, even if it adds no risk).
+        assert_eq!((r.top[0].signals, r.top[1].signals), (3, 2));
+        assert_eq!(count(&data, &r.top[0].query, week), 3);
+        assert_eq!(count(&data, &r.top[1].query, week), 2);
         let levels: std::collections::HashMap<_, _> = r.by_level.iter().cloned().collect();
         assert_eq!((levels[&RiskLevel::Critical], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]), (1, 1, 0));
         let types: std::collections::HashMap<_, _> = r.by_type.iter().cloned().collect();
