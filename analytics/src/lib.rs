@@ -13,4 +13,4 @@ pub mod query;
 pub mod window;
 
 pub use model::*;
-pub use window::{TimeWindow, WindowPreset, WindowPresetError};
+pub use window::{TimeWindow, Window, WindowError, WindowPreset, WindowPresetError};

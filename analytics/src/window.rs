@@ -133,6 +133,126 @@ impl TimeWindow {
     }
 }
 
+/// The window the page shows: a preset ending now, or a custom range `[from, to)` (UTC
+/// milliseconds). In URLs it is `7d`, or `FROM/TO` with both ends as RFC 3339 times
+/// (`2026-11-20T08:00:00Z/2026-11-20T20:00:00Z`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Window {
+    Preset(WindowPreset),
+    Range { from: i64, to: i64 },
+}
+
+impl Default for Window {
+    fn default() -> Self {
+        Window::Preset(WindowPreset::default())
+    }
+}
+
+/// A window parameter that names no preset and no valid range.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum WindowError {
+    #[error(transparent)]
+    Preset(#[from] WindowPresetError),
+    #[error("the {end} of the range, '{given}', is not a time like 2026-11-20T08:00:00Z")]
+    BadTime { end: &'static str, given: String },
+    #[error("the range ends ({to}) before it starts ({from})")]
+    Backwards { from: String, to: String },
+    #[error("the range is longer than {max_days} days")]
+    TooLong { max_days: i64 },
+}
+
+/// The longest custom range: the data kept online (the risk horizon and the widest preset).
+pub const MAX_RANGE_DAYS: i64 = 90;
+
+impl Window {
+    /// Parses a URL value: a preset name, or `FROM/TO`.
+    pub fn parse(value: &str) -> Result<Window, WindowError> {
+        let value = value.trim();
+        let Some((from, to)) = value.split_once('/') else {
+            return Ok(Window::Preset(WindowPreset::parse(value)?));
+        };
+        let time = |end: &'static str, text: &str| -> Result<i64, WindowError> {
+            parse_time(text).ok_or_else(|| WindowError::BadTime { end, given: text.trim().to_owned() })
+        };
+        let (from_ms, to_ms) = (time("start", from)?, time("end", to)?);
+        if to_ms <= from_ms {
+            return Err(WindowError::Backwards { from: from.trim().to_owned(), to: to.trim().to_owned() });
+        }
+        if to_ms - from_ms > MAX_RANGE_DAYS * 86_400_000 {
+            return Err(WindowError::TooLong { max_days: MAX_RANGE_DAYS });
+        }
+        Ok(Window::Range { from: from_ms, to: to_ms })
+    }
+
+    /// The URL value: `7d`, or `FROM/TO`.
+    pub fn as_param(&self) -> String {
+        match self {
+            Window::Preset(preset) => preset.as_str().to_owned(),
+            Window::Range { from, to } => format!("{}/{}", format_time(*from), format_time(*to)),
+        }
+    }
+
+    pub fn preset(&self) -> Option<WindowPreset> {
+        match self {
+            Window::Preset(preset) => Some(*preset),
+            Window::Range { .. } => None,
+        }
+    }
+
+    /// "Past 7 days", or "Nov 20 08:00 – Nov 20 20:00 UTC".
+    pub fn label(&self) -> String {
+        match self {
+            Window::Preset(preset) => preset.label().to_owned(),
+            Window::Range { from, to } => {
+                let f = |ms: i64| {
+                    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%b %d %H:%M").to_string())
+                };
+                format!("{} – {} UTC", f(*from), f(*to))
+            }
+        }
+    }
+
+    /// The concrete interval `[from, to)` in milliseconds. A preset ends at the next whole
+    /// minute after `now_ms`, so every request within a minute sees the same window (and the
+    /// same cached result).
+    pub fn bounds(&self, now_ms: i64) -> (i64, i64) {
+        match self {
+            Window::Preset(preset) => {
+                const MINUTE: i64 = 60_000;
+                let to = (now_ms.div_euclid(MINUTE) + 1) * MINUTE;
+                (to - preset.duration().num_milliseconds(), to)
+            }
+            Window::Range { from, to } => (*from, *to),
+        }
+    }
+}
+
+impl From<WindowPreset> for Window {
+    fn from(preset: WindowPreset) -> Self {
+        Window::Preset(preset)
+    }
+}
+
+/// An RFC 3339 time, or the shorter `2026-11-20T08:00` (read as UTC, as a `datetime-local`
+/// input gives it).
+pub fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
+        return Some(t.with_timezone(&Utc).timestamp_millis());
+    }
+    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
+        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
+            return Some(t.and_utc().timestamp_millis());
+        }
+    }
+    None
+}
+
+/// `2026-11-20T08:00:00Z`.
+pub fn format_time(ms: i64) -> String {
+    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -197,5 +317,43 @@ mod tests {
             assert_eq!(json, format!("\"{}\"", preset.as_str()));
             assert_eq!(serde_json::from_str::<WindowPreset>(&json).unwrap(), preset);
         }
+    }
+
+    #[test]
+    fn a_custom_range_round_trips_through_the_url() {
+        let w = Window::parse("2026-11-20T08:00:00Z/2026-11-20T20:00:00Z").unwrap();
+        let day = 86_400_000;
+        assert_eq!(w, Window::Range { from: at(8).timestamp_millis() - day, to: at(20).timestamp_millis() - day });
+        assert_eq!(Window::parse(&w.as_param()).unwrap(), w);
+        assert_eq!(w.bounds(123), w.bounds(999_999_999), "a range does not move with time");
+        assert_eq!(w.label(), "Nov 20 08:00 – Nov 20 20:00 UTC");
+        let short = Window::parse("2026-11-20T08:00/2026-11-20T09:30").unwrap();
+        assert_eq!(short.bounds(0).1 - short.bounds(0).0, 90 * 60_000, "datetime-local values are read as UTC");
+    }
+
+    #[test]
+    fn a_bad_range_says_what_is_wrong() {
+        assert_eq!(
+            Window::parse("yesterday/2026-11-20T09:00").unwrap_err().to_string(),
+            "the start of the range, 'yesterday', is not a time like 2026-11-20T08:00:00Z"
+        );
+        assert_eq!(
+            Window::parse("2026-11-20T09:00/2026-11-20T08:00").unwrap_err().to_string(),
+            "the range ends (2026-11-20T08:00) before it starts (2026-11-20T09:00)"
+        );
+        assert_eq!(
+            Window::parse("2026-01-01T00:00/2026-06-01T00:00").unwrap_err().to_string(),
+            "the range is longer than 90 days"
+        );
+        assert!(matches!(Window::parse("2w"), Err(WindowError::Preset(_))));
+        assert_eq!(Window::parse("7d").unwrap(), Window::Preset(WindowPreset::SevenDays));
+    }
+
+    #[test]
+    fn a_preset_ends_at_the_next_whole_minute() {
+        let now = at(12).timestamp_millis() + 25_000;
+        let (from, to) = Window::Preset(WindowPreset::OneHour).bounds(now);
+        assert_eq!(to, at(12).timestamp_millis() + 60_000);
+        assert_eq!(to - from, 3_600_000);
     }
 }

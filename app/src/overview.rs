@@ -4,7 +4,7 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use analytics::{WindowPreset, WindowPresetError};
+use analytics::{Window, WindowError, WindowPreset};
 
 use crate::layout::Layout;
 use crate::modules::{ModuleInfo, MODULES};
@@ -12,7 +12,7 @@ use crate::panels::ModuleBody;
 use crate::service::{load_layout, load_module, reset_layout, save_layout};
 use crate::window_picker::{use_window, WindowPicker};
 
-type WindowMemo = Memo<Result<WindowPreset, WindowPresetError>>;
+type WindowMemo = Memo<Result<Window, WindowError>>;
 
 #[component]
 pub fn OverviewPage() -> impl IntoView {
@@ -243,7 +243,7 @@ fn ModuleFrame(module: ModuleInfo, arrangement: Arrangement, window: WindowMemo,
         move || wanted.get().then(|| window.get().unwrap_or_default()),
         move |preset| async move {
             match preset {
-                Some(preset) => Some(load_module(id.to_owned(), preset.as_str().to_owned()).await),
+                Some(window) => Some(load_module(id.to_owned(), window.as_param()).await),
                 None => None,
             }
         },

@@ -163,8 +163,8 @@ fn clicked_key(ev: &leptos::ev::MouseEvent) -> Option<String> {
 
 /// Draws one module's data; its numbers lead to the signals behind them in the same window.
 #[component]
-pub fn ModuleBody(data: ModuleData, window: analytics::WindowPreset) -> impl IntoView {
-    let drill = Drill::new(window.as_str());
+pub fn ModuleBody(data: ModuleData, window: analytics::Window) -> impl IntoView {
+    let drill = Drill::new(&window.as_param());
     match data {
         ModuleData::SecurityCoverage(d) => coverage(d).into_any(),
         ModuleData::ImportantSignals(d) => important(d, drill).into_any(),

@@ -15,7 +15,7 @@ pub struct ModuleResult {
 /// Where the server functions get their data (implemented by the server's engine).
 #[cfg(feature = "ssr")]
 pub trait OverviewSource: Send + Sync + 'static {
-    fn module(&self, id: &str, window: analytics::WindowPreset) -> Option<ModuleResult>;
+    fn module(&self, id: &str, window: analytics::Window) -> Option<ModuleResult>;
 }
 
 /// The [`OverviewSource`] in context.
@@ -25,9 +25,9 @@ pub struct Overview(pub std::sync::Arc<dyn OverviewSource>);
 
 #[server]
 pub async fn load_module(id: String, window: String) -> Result<ModuleResult, ServerFnError> {
-    let preset = analytics::WindowPreset::parse(&window).map_err(ServerFnError::new)?;
+    let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
     let source = use_context::<Overview>().ok_or_else(|| ServerFnError::new("the overview is not available"))?;
-    source.0.module(&id, preset).ok_or_else(|| ServerFnError::new(format!("no module '{id}'")))
+    source.0.module(&id, window).ok_or_else(|| ServerFnError::new(format!("no module '{id}'")))
 }
 
 /// One row of the signal list.
@@ -60,7 +60,7 @@ pub trait SignalSource: Send + Sync + 'static {
     fn signals(
         &self,
         query: &str,
-        window: analytics::WindowPreset,
+        window: analytics::Window,
         cursor: Option<&str>,
         newest_first: bool,
     ) -> Result<SignalPage, String>;
@@ -78,9 +78,9 @@ pub async fn list_signals(
     cursor: Option<String>,
     newest_first: bool,
 ) -> Result<SignalPage, ServerFnError> {
-    let preset = analytics::WindowPreset::parse(&window).map_err(ServerFnError::new)?;
+    let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
     let source = use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))?;
-    source.0.signals(&query, preset, cursor.as_deref(), newest_first).map_err(ServerFnError::new)
+    source.0.signals(&query, window, cursor.as_deref(), newest_first).map_err(ServerFnError::new)
 }
 
 #[cfg(feature = "ssr")]

@@ -35,10 +35,10 @@ pub fn SignalsPage() -> impl IntoView {
     let newest_first = move || params.read().get("sort").as_deref() != Some("oldest");
     let page = Resource::new(
         move || (query(), window.get().unwrap_or_default(), cursor(), newest_first()),
-        |(query, window, cursor, newest_first)| list_signals(query, window.as_str().to_owned(), cursor, newest_first),
+        |(query, window, cursor, newest_first)| list_signals(query, window.as_param(), cursor, newest_first),
     );
     let href_with = move |sort: Option<&str>, cursor: Option<String>| {
-        let mut href = signals_href(&query(), window.get().unwrap_or_default().as_str());
+        let mut href = signals_href(&query(), &window.get().unwrap_or_default().as_param());
         if let Some(sort) = sort {
             href.push_str(&format!("&sort={sort}"));
         }
@@ -70,7 +70,7 @@ pub fn SignalsPage() -> impl IntoView {
                 placeholder="@workflow.triage.state:open status:high"
                 prop:value=query
             />
-            <input type="hidden" name="window" prop:value=move || window.get().unwrap_or_default().as_str()/>
+            <input type="hidden" name="window" prop:value=move || window.get().unwrap_or_default().as_param()/>
             <button class="button" type="submit">"Search"</button>
         </form>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>

@@ -131,9 +131,10 @@ pub fn rfc3339(ms: Millis) -> String {
 }
 
 impl app::service::OverviewSource for Engine {
-    fn module(&self, id: &str, window: analytics::WindowPreset) -> Option<app::service::ModuleResult> {
+    fn module(&self, id: &str, window: analytics::Window) -> Option<app::service::ModuleResult> {
         let now = Utc::now().timestamp_millis();
-        let json = Engine::module(self, id, crate::api::preset_span(window, now), now)?;
+        let (from, to) = window.bounds(now);
+        let json = Engine::module(self, id, Span { from, to }, now)?;
         match serde_json::from_str(&json) {
             Ok(result) => Some(result),
             Err(error) => {
@@ -148,7 +149,7 @@ impl app::service::SignalSource for Engine {
     fn signals(
         &self,
         query: &str,
-        window: analytics::WindowPreset,
+        window: analytics::Window,
         cursor: Option<&str>,
         newest_first: bool,
     ) -> Result<app::service::SignalPage, String> {
@@ -160,7 +161,8 @@ impl app::service::SignalSource for Engine {
                 analytics::query::parse_cursor(text).ok_or_else(|| format!("'{text}' is not a page of this list"))?,
             ),
         };
-        let span = crate::api::preset_span(window, Utc::now().timestamp_millis());
+        let (from, to) = window.bounds(Utc::now().timestamp_millis());
+        let span = Span { from, to };
         let data = self.snapshot();
         let matches = analytics::query::search(&data, &parsed, span.from, span.to, newest_first);
         let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, newest_first);
