@@ -172,7 +172,7 @@ pub fn ModuleBody(data: ModuleData, window: analytics::Window) -> impl IntoView 
         ModuleData::ThreatMap(d) => threats(d, drill).into_any(),
         ModuleData::SecurityOverview(d) => security(d, drill).into_any(),
         ModuleData::MitreCoverage(d) => mitre(d, drill).into_any(),
-        ModuleData::RulePerformance(d) => performance(d, drill).into_any(),
+        ModuleData::RulePerformance(d) => performance(d, drill, window).into_any(),
         ModuleData::Research(d) => research(d).into_any(),
         ModuleData::GettingStarted(d) => getting_started(d).into_any(),
     }
@@ -978,7 +978,7 @@ fn short_tactic(name: &str) -> String {
 
 // ---- §4.7 Detection rule performance -------------------------------------------------------
 
-fn performance(d: RulePerformance, drill: Drill) -> impl IntoView {
+fn performance(d: RulePerformance, drill: Drill, window: analytics::Window) -> impl IntoView {
     let series: Vec<Series> = Severity::ALL
         .iter()
         .map(|s| Series {
@@ -990,11 +990,19 @@ fn performance(d: RulePerformance, drill: Drill) -> impl IntoView {
     let any_activity = series.iter().any(|s| s.values.iter().any(|&v| v > 0.0));
     let times: Vec<String> = d.bucket_starts.iter().map(|&t| clock(t, d.bucket_ms)).collect();
     let visible = RwSignal::new(vec![true; 5]);
-    let drill_bars = drill.clone();
+    // A bar leads to its severity's signals in its own bucket of time.
+    let (starts, bucket) = (d.bucket_starts.clone(), d.bucket_ms);
+    let window_end = match window {
+        analytics::Window::Range { to, .. } => Some(to),
+        analytics::Window::Preset(_) => None,
+    };
     let activity = move || {
-        let drill = drill_bars.clone();
-        charts::stacked_bars((640, 170), "Signal activity by severity", &series, &visible.get(), &times, move |k, _| {
-            Some(drill.href(&term("status", Severity::ALL[k].as_str())))
+        let starts = starts.clone();
+        charts::stacked_bars((640, 170), "Signal activity by severity", &series, &visible.get(), &times, move |k, j| {
+            let from = *starts.get(j)?;
+            let to = window_end.map_or(from + bucket, |end| (from + bucket).min(end));
+            let range = analytics::Window::Range { from, to };
+            Some(signals_href(&term("status", Severity::ALL[k].as_str()), &range.as_param()))
         })
     };
     let reasons_max = d.important_by_archive_reason.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;

@@ -23,7 +23,7 @@ pub trait OverviewSource: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Overview(pub std::sync::Arc<dyn OverviewSource>);
 
-#[server]
+#[server(endpoint = "module")]
 pub async fn load_module(id: String, window: String) -> Result<ModuleResult, ServerFnError> {
     let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
     let source = use_context::<Overview>().ok_or_else(|| ServerFnError::new("the overview is not available"))?;
@@ -71,7 +71,7 @@ pub trait SignalSource: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct Signals(pub std::sync::Arc<dyn SignalSource>);
 
-#[server]
+#[server(endpoint = "signals")]
 pub async fn list_signals(
     query: String,
     window: String,
@@ -91,7 +91,7 @@ fn database() -> Result<storage::Database, ServerFnError> {
 /// The overview layout of the current user (everyone shares the anonymous account until sign-in
 /// exists). A stored layout that cannot be read any more gives the default, and says so in the
 /// server log.
-#[server]
+#[server(endpoint = "layout/load")]
 pub async fn load_layout() -> Result<crate::layout::Layout, ServerFnError> {
     use crate::layout::Layout;
     let stored = database()?
@@ -109,7 +109,7 @@ pub async fn load_layout() -> Result<crate::layout::Layout, ServerFnError> {
 
 /// Stores the layout the page sends (JSON, see [`crate::layout::Layout`]) and answers it as
 /// stored. A layout naming an unknown module, or one twice, is refused and nothing changes.
-#[server]
+#[server(endpoint = "layout/save")]
 pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, ServerFnError> {
     use crate::layout::{Layout, SCHEMA_VERSION};
     let layout = Layout::from_page(&layout).map_err(|e| ServerFnError::new(format!("layout refused: {e}")))?;
@@ -127,7 +127,7 @@ pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, Server
 }
 
 /// Forgets the stored layout: the page goes back to the default.
-#[server]
+#[server(endpoint = "layout/reset")]
 pub async fn reset_layout() -> Result<crate::layout::Layout, ServerFnError> {
     database()?
         .delete_layout(storage::ANONYMOUS_USER_ID)

@@ -33,15 +33,17 @@ test('a severity pill adds the severity', async ({ page }) => {
   await expect(page.locator('.query-input')).toHaveValue(/status:/);
 });
 
-test('a country of the threat map leads to its signals', async ({ page }) => {
-  await drillDown(page, page.locator('[data-module="threat-map"] a.row-main.drill').first());
+test('a country on the world map leads to its signals', async ({ page }) => {
+  // Germany: compact, so the middle of its outline is Germany (a click lands where it aims).
+  await drillDown(page, page.locator('[data-module="threat-map"] a.mark.country[data-iso="DE"]'));
+  await expect(page.locator('.query-input')).toHaveValue('@network.client.geoip.country.iso_code:DE');
 });
 
 test('a severity KPI and a tactic lead to their signals', async ({ page }) => {
   await drillDown(page, page.locator('[data-module="security-overview"] a.stat.drill').nth(2));
   await page.goto('/?window=30d');
   await waitForHydration(page);
-  await drillDown(page, page.locator('[data-module="mitre-coverage"] a.row-main.drill').first());
+  await drillDown(page, page.locator('[data-module="mitre-coverage"] [data-testid="tactic-bars"] a.mark.bar').nth(2));
 });
 
 test('the signal list pages, sorts and explains a bad query', async ({ page }) => {

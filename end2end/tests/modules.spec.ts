@@ -1,0 +1,200 @@
+import { test, expect, type Page, type Locator } from '@playwright/test';
+
+// Every module's widgets, and at least one drill-down per module whose list holds exactly the
+// number clicked.
+
+async function waitForHydration(page: Page) {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+async function drillDown(page: Page, link: Locator, window = '30d') {
+  const expected = Number(await link.getAttribute('data-count'));
+  expect(expected).toBeGreaterThan(0);
+  await link.click();
+  await expect(page).toHaveURL(new RegExp(`/signals\\?query=.+&window=${window.replace('/', '%2F')}`));
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+}
+
+async function overview(page: Page, window = '30d') {
+  await page.goto(`/?window=${window}`);
+  await waitForHydration(page);
+}
+
+const module = (page: Page, id: string) => page.locator(`[data-module="${id}"]`);
+
+test.beforeEach(async ({ page }) => overview(page));
+
+test('security coverage: pack health KPIs list the packs, logs chart toggles sources', async ({ page }) => {
+  const m = module(page, 'security-coverage');
+  await m.getByTestId('packs-broken').click();
+  const list = m.getByTestId('pack-list');
+  await expect(list.locator('.row')).toHaveCount(Number(await m.getByTestId('packs-broken').locator('.stat-value').innerText()));
+  await expect(list).toContainText('since');
+  await m.getByTestId('packs-broken').click();
+  await expect(list).toHaveCount(0);
+
+  // The category bar lists a category's packs on hover.
+  await expect(m.locator('.mark.segment title').first()).toContainText(':');
+  // The log chart: one area per source; a legend entry hides its source, "only" isolates one.
+  const chart = m.getByTestId('logs-chart');
+  const series = await chart.locator('.mark.series').count();
+  expect(series).toBeGreaterThan(1);
+  await m.locator('.legend-item').first().click();
+  await expect(chart.locator('.mark.series')).toHaveCount(series - 1);
+  await m.locator('.legend-only').nth(1).click();
+  await expect(chart.locator('.mark.series')).toHaveCount(1);
+  // Hovering a time shows every source's exact value there.
+  await expect(chart.locator('.hover-column title').first()).toContainText(/\n.+: [\d,]+/);
+  // The demo's injected spike is marked.
+  await m.locator('.legend-item').first().click();
+  await expect(m.locator('.anomaly-flag').first()).toBeVisible();
+});
+
+test('important signals: the open-signal KPI and a case lead to their signals', async ({ page }) => {
+  await drillDown(page, module(page, 'important-signals').locator('a.stat.drill'));
+  await expect(page.locator('.query-input')).toHaveValue('@workflow.triage.state:open');
+});
+
+test('risk insights: an entity leads to its signals; type and level list entities', async ({ page }) => {
+  const m = module(page, 'risk-insights');
+  const table = m.getByTestId('risky-entities');
+  await expect(table.locator('tbody tr')).toHaveCount(8);
+  await m.locator('.legend-list .legend-item').first().click();
+  const type = (await m.locator('.legend-list .legend-item').first().innerText()).split('\n')[0].trim();
+  const types = await table.locator('tbody td:nth-child(3)').allInnerTexts();
+  expect(types.length).toBeGreaterThan(0);
+  expect(types.every((t) => t === type)).toBe(true);
+  await drillDown(page, table.locator('td.num a.drill').first());
+  await expect(page.locator('.query-input')).toHaveValue(/^@entity\.name:/);
+});
+
+test('threat map: the map, a region wedge, an ISP location and an IP lead to their signals', async ({ page }) => {
+  const m = module(page, 'threat-map');
+  await expect(m.getByTestId('world-map').locator('use').first()).toBeAttached();
+  expect(await m.locator('a.mark.country').count()).toBeGreaterThan(10);
+  // A wedge of the country donut drills into the country's states or provinces.
+  await m.getByTestId('country-donut').locator('.mark.wedge[data-key]').first().click();
+  await expect(m.getByTestId('region-donut')).toBeVisible();
+  await drillDown(page, m.getByTestId('region-donut').locator('a.mark.wedge').first());
+  await expect(page.locator('.query-input')).toHaveValue(/@network\.client\.geoip\.subdivision\.name:/);
+
+  await overview(page);
+  await m.locator('[data-testid="isps"] button').first().click();
+  await drillDown(page, m.locator('[data-testid="isps"] .sub-rows a.drill').first());
+  await expect(page.locator('.query-input')).toHaveValue(/@network\.client\.isp:.+ @network\.client\.geoip\.country\.iso_code:/);
+
+  await overview(page);
+  await drillDown(page, m.getByTestId('top-ips').locator('td.num a.drill').first());
+});
+
+test('security overview: a band of the flow diagram leads to its signals', async ({ page }) => {
+  const flow = module(page, 'security-overview').getByTestId('signal-flow');
+  await expect(flow.locator('.mark.node').first()).toBeAttached();
+  const band = flow.locator('a.mark.band').first();
+  await expect(band.locator('title')).toContainText('→');
+  // Bands cross one another, so the middle of a band's box may be another band: the click is
+  // sent to the band itself.
+  const expected = Number(await band.getAttribute('data-count'));
+  expect(expected).toBeGreaterThan(0);
+  await band.dispatchEvent('click');
+  await expect(page).toHaveURL(/\/signals\?query=.+&window=30d/);
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+});
+
+test('security overview: time to respond per severity with p50 and p90', async ({ page }) => {
+  const table = module(page, 'security-overview').getByTestId('response-times');
+  await expect(table.locator('tbody tr')).toHaveCount(6);
+  await expect(table.locator('tbody tr').first()).toContainText('all');
+});
+
+test('MITRE ATT&CK: the matrix has every tactic; a cell opens its rules and signals', async ({ page }) => {
+  const m = module(page, 'mitre-coverage');
+  const matrix = m.getByTestId('attack-matrix');
+  await expect(matrix.locator('.matrix-column')).toHaveCount(14);
+  await expect(matrix.locator('.matrix-column').first()).toHaveAttribute('data-tactic', 'TA0043');
+  await expect(matrix.locator('.matrix-column').last()).toHaveAttribute('data-tactic', 'TA0040');
+  // Filter by density: only techniques with no rule stay bright.
+  await m.getByTestId('density-no rules').click();
+  await expect(matrix.locator('.cell.covered:not(.dim)')).toHaveCount(0);
+  await m.getByTestId('density-no rules').click();
+  // The Rules toggle shows rules per tactic; a bar then lists the tactic's rules.
+  await m.getByRole('button', { name: 'Rules', exact: true }).click();
+  await expect(m.getByRole('heading', { name: 'Rules per tactic' })).toBeVisible();
+  await m.getByTestId('tactic-bars').locator('.mark.bar[data-key]').nth(2).click();
+  await expect(m.getByTestId('tactic-rules').locator('li').first()).toBeVisible();
+  await m.getByRole('button', { name: 'Signals', exact: true }).click();
+  // A covered cell with signals lists its rules, and its signal count leads to them.
+  const cell = matrix.locator('.cell.covered:not([data-count="0"])').first();
+  await cell.click();
+  const details = m.getByTestId('cell-details');
+  await expect(details.locator('h5').first()).toHaveText('Rules');
+  await expect(details.locator('.plain-list li').first()).toBeVisible();
+  await drillDown(page, details.locator('a.drill'));
+  await expect(page.locator('.query-input')).toHaveValue(/^@technique:T\d{4}$/);
+});
+
+test('rule performance: archive reasons, rankings and activity bars lead to their signals', async ({ page }) => {
+  const m = module(page, 'rule-performance');
+  await drillDown(page, m.getByTestId('archive-reasons').locator('a.row-detail.drill').first());
+  await expect(page.locator('.query-input')).toHaveValue(/@workflow\.triage\.archive_reason:/);
+
+  await overview(page);
+  await drillDown(page, m.getByTestId('tp-malicious').locator('a.row-detail.drill').first());
+
+  await overview(page);
+  await drillDown(page, m.getByTestId('false-positive-rates').locator('td.num a.drill').last());
+
+  await overview(page);
+  await drillDown(page, m.getByTestId('severity-change').locator('a.drill').nth(1), '7d');
+
+  // A bar of the activity chart leads to its severity in its own slice of time.
+  await overview(page);
+  const bar = m.getByTestId('activity-chart').locator('a.mark.bar').last();
+  const href = (await bar.getAttribute('href'))!;
+  expect(decodeURIComponent(href)).toMatch(/window=\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\/\d{4}/);
+  const count = Number(await bar.getAttribute('data-count'));
+  await page.goto(href);
+  await expect(page.getByTestId('signal-total')).toHaveText(count.toLocaleString('en-US'));
+});
+
+test('rule performance: a severity toggle hides its bars', async ({ page }) => {
+  const m = module(page, 'rule-performance');
+  const chart = m.getByTestId('activity-chart');
+  const info = await chart.locator('a.mark.bar title', { hasText: '· info:' }).count();
+  expect(info).toBeGreaterThan(0);
+  await m.getByTestId('activity-toggle-info').click();
+  await expect(chart.locator('a.mark.bar title', { hasText: '· info:' })).toHaveCount(0);
+});
+
+test('a custom range drives the modules and the URL; a bad one is explained', async ({ page }) => {
+  await page.locator('[data-window="custom"]').click();
+  const form = page.getByRole('form', { name: 'Custom time range' });
+  const to = new Date(Date.now() - 2 * 3600_000);
+  const from = new Date(to.getTime() - 24 * 3600_000);
+  const local = (d: Date) => d.toISOString().slice(0, 16);
+  await form.locator('input[name="from"]').fill(local(to));
+  await form.locator('input[name="to"]').fill(local(from));
+  await form.getByRole('button', { name: 'Apply' }).click();
+  await expect(form.getByRole('alert')).toContainText('ends');
+  await form.locator('input[name="from"]').fill(local(from));
+  await form.locator('input[name="to"]').fill(local(to));
+  await form.getByRole('button', { name: 'Apply' }).click();
+  await expect(page).toHaveURL(/window=\d{4}-\d\d-\d\dT\d\d(%3A|:)\d\d(%3A|:)00Z(%2F|\/)/);
+  await expect(page.getByTestId('window-label')).toContainText('UTC');
+  await expect(page.locator('[data-window="custom"]')).toHaveClass(/selected/);
+  // The drill-downs carry the same range, and the list behind them agrees.
+  const kpi = module(page, 'security-overview').locator('a.stat.drill').first();
+  await expect(kpi).toHaveAttribute('href', /window=\d{4}/);
+  const expected = Number(await kpi.getAttribute('data-count'));
+  await kpi.click();
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+});
+
+test('an empty window shows empty states, not zeros pretending to be data', async ({ page }) => {
+  // A day long before the demo data begins.
+  await overview(page, '2020-01-01T00:00:00Z/2020-01-02T00:00:00Z');
+  await expect(module(page, 'security-overview').getByTestId('empty-state')).toContainText('No signals');
+  await expect(module(page, 'threat-map').getByTestId('empty-state')).toBeVisible();
+  await expect(module(page, 'rule-performance').getByTestId('empty-state').first()).toBeVisible();
+  await expect(module(page, 'security-coverage').getByTestId('empty-state')).toContainText('No logs');
+});

@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Measures what a browser gets from the overview page, on the demo data: the server's time to
+# render the page's HTML (first request of a window, then repeated), and the size of everything
+# the page downloads, raw and compressed as the server sends it. Prints markdown tables.
+#
+#   bash scripts/measure-page.sh            # the release build must exist (cargo leptos build --release)
+#   SIGNALS=1000000 bash scripts/measure-page.sh
+set -euo pipefail
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+BIN="$ROOT/target/server-release/signalboard"
+PORT="${PORT:-3199}"
+SIGNALS="${SIGNALS:-20000}"
+[ -x "$BIN" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }
+
+work="$(mktemp -d)"
+trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+db="sqlite://$work/measure.db"
+"$BIN" seed --database-url "$db" --signals "$SIGNALS" >/dev/null 2>&1
+"$BIN" serve --no-demo --addr "127.0.0.1:$PORT" --database-url "$db" --site-root "$ROOT/target/site" >"$work/server.log" 2>&1 &
+server=$!
+for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
+
+url() { echo "http://127.0.0.1:$PORT$1"; }
+ms() { curl -s -o /dev/null -w '%{time_total}' "$@" | awk '{ printf "%.1f", $1 * 1000 }'; }
+
+echo "Overview HTML render time, $SIGNALS demo signals (ms, time to the last byte on localhost)"
+echo
+echo "| window | first request | repeated (median of 5) |"
+echo "|---|---:|---:|"
+for window in 1h 1d 7d 30d; do
+  first="$(ms "$(url "/?window=$window")")"
+  runs=()
+  for _ in 1 2 3 4 5; do runs+=("$(ms "$(url "/?window=$window")")"); done
+  median="$(printf '%s\n' "${runs[@]}" | sort -n | sed -n 3p)"
+  echo "| $window | $first | $median |"
+done
+echo
+
+size() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
+kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
+echo "What the page downloads (KB)"
+echo
+echo "| file | raw | gzip | brotli |"
+echo "|---|---:|---:|---:|"
+total_raw=0; total_br=0
+for path in /pkg/signalboard.wasm /pkg/signalboard.js /pkg/signalboard.css /world.svg "/?window=1d"; do
+  raw="$(size "$(url "$path")")"
+  gz="$(size -H 'Accept-Encoding: gzip' "$(url "$path")")"
+  br="$(size -H 'Accept-Encoding: br' "$(url "$path")")"
+  total_raw=$((total_raw + raw)); total_br=$((total_br + br))
+  name="$path"; [ "$path" = "/?window=1d" ] && name="overview HTML (with its data)"
+  echo "| $name | $(kb "$raw") | $(kb "$gz") | $(kb "$br") |"
+done
+wasm_js_raw=$(( $(size "$(url /pkg/signalboard.wasm)") + $(size "$(url /pkg/signalboard.js)") ))
+wasm_js_br=$(( $(size -H 'Accept-Encoding: br' "$(url /pkg/signalboard.wasm)") + $(size -H 'Accept-Encoding: br' "$(url /pkg/signalboard.js)") ))
+echo "| **wasm + JS** | **$(kb "$wasm_js_raw")** | | **$(kb "$wasm_js_br")** |"
+echo "| everything | $(kb "$total_raw") | | $(kb "$total_br") |"
