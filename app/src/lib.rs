@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! Signalboard's user interface: the page shell, the overview and its modules. Rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
 

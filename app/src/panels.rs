@@ -627,12 +627,15 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
 
     let open_isp = RwSignal::new(None::<String>);
     let isp_max = d.isps.iter().map(|i| i.signals).max().unwrap_or(1).max(1) as f64;
-    view! {
+    let stats = view! {
         <div class="stats">
             <Stat label="Located signals" value=thousands(d.located_signals.value)
                 change=view! { <Change kpi=d.located_signals lower_is_better=true/> }.into_any()/>
             <Stat label="Countries" value=d.countries.len().to_string()/>
         </div>
+    }
+    .into_any();
+    let map_and_ips = view! {
         <div class="split">
             <div class="split-main">
                 <div class="map-box" inner_html=map data-testid="world-map"></div>
@@ -661,6 +664,9 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
                 </table>
             </div>
         </div>
+    }
+    .into_any();
+    let providers = view! {
         <div class="split">
             <div class="split-side">{wedges_view}</div>
             <div class="split-main">
@@ -704,7 +710,8 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
             </div>
         </div>
     }
-    .into_any()
+    .into_any();
+    view! { {stats} {map_and_ips} {providers} }.into_any()
 }
 
 // ---- §4.5 Security overview ----------------------------------------------------------------

@@ -1,3 +1,4 @@
+#![recursion_limit = "256"]
 //! The Signalboard server: the command line, configuration, start-up and shutdown, and the HTTP
 //! routes around the Leptos app. `main` only parses the command line; everything else is here
 //! so tests can start the real application on port 0.
