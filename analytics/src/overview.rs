@@ -217,8 +217,7 @@ fn buckets(span: Span, bucket: Millis) -> Vec<Millis> {
 
 /// Security coverage (§4.1). Pack health counts every pack by its state; "enabled" packs are
 /// those with `enabled` set. Log volume sums the hourly counts whose hour starts in the window.
-/// A bucket is a spike when it exceeds the series' median by more than four median absolute
-/// deviations (and by 50 %), a drop when it falls below by as much (and under half the median).
+/// Unusual spikes and drops are found by [`anomalies`].
 pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
     let mut enabled_by_category: Vec<CategorySegment> = Vec::new();
     for category in PackCategory::ALL {
@@ -322,27 +321,77 @@ fn median(values: &mut [i64]) -> i64 {
     values[values.len() / 2]
 }
 
+/// Unusual buckets of one log source. Each bucket is compared with its own neighbourhood (the
+/// median of the three buckets either side), not with the whole window: a daily rhythm rises and
+/// falls smoothly and is not unusual, a burst or an outage is. A bucket is marked when it departs
+/// from its baseline by more than six times the series' typical departure (the median absolute
+/// residual) and is above 1.8 times the baseline (a spike) or below 0.4 times it (a drop). The
+/// first and last buckets may be partial and are never marked.
 fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
-    if points.len() < 6 {
+    const REACH: usize = 3;
+    if points.len() < 2 * REACH + 1 {
         return Vec::new();
     }
-    let mut sorted = points.to_vec();
-    let med = median(&mut sorted);
-    let mut deviations: Vec<i64> = points.iter().map(|v| (v - med).abs()).collect();
-    let mad = median(&mut deviations).max(1);
+    let baseline: Vec<i64> = (0..points.len())
+        .map(|i| {
+            let mut near: Vec<i64> = (i.saturating_sub(REACH)..(i + REACH + 1).min(points.len()))
+                .filter(|&j| j != i)
+                .map(|j| points[j])
+                .collect();
+            median(&mut near)
+        })
+        .collect();
+    let mut residuals: Vec<i64> = points.iter().zip(&baseline).map(|(v, b)| (v - b).abs()).collect();
+    let typical = median(&mut residuals).max(1);
     let mut marks = Vec::new();
-    for (i, &v) in points.iter().enumerate() {
-        // The first and last buckets may be partial: never mark them.
-        if i == 0 || i == points.len() - 1 {
-            continue;
-        }
-        if v > med + 4 * mad && (v as f64) > med as f64 * 1.5 {
-            marks.push((i, "spike".to_owned()));
-        } else if v < med - 4 * mad && (v as f64) < med as f64 * 0.5 {
-            marks.push((i, "drop".to_owned()));
+    for i in 1..points.len() - 1 {
+        let (v, b) = (points[i], baseline[i]);
+        if v - b > 6 * typical && v as f64 > b as f64 * 1.8 {
+            marks.push((i, format!("spike: {} against about {} around it", v, b)));
+        } else if b - v > 6 * typical && (v as f64) < b as f64 * 0.4 {
+            marks.push((i, format!("drop: {} against about {} around it", v, b)));
         }
     }
     marks
+}
+
+#[cfg(test)]
+mod anomaly_tests {
+    use super::anomalies;
+
+    /// A daily rhythm: quiet nights, busy days, 24 buckets a day.
+    fn rhythm(days: usize) -> Vec<i64> {
+        (0..days * 24)
+            .map(|h| {
+                let hour = (h % 24) as f64;
+                (1_000.0 + 800.0 * (std::f64::consts::PI * (hour - 6.0) / 12.0).sin().max(0.0)) as i64
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_daily_rhythm_is_not_unusual() {
+        assert_eq!(anomalies(&rhythm(7)), Vec::<(usize, String)>::new());
+    }
+
+    #[test]
+    fn a_burst_and_an_outage_are_marked_where_they_happen() {
+        let mut points = rhythm(7);
+        points[50] *= 6;
+        for p in &mut points[100..] {
+            *p = 0;
+        }
+        let marks = anomalies(&points);
+        assert!(marks.iter().any(|(i, what)| *i == 50 && what.starts_with("spike")), "{marks:?}");
+        assert!(marks.iter().any(|(i, what)| *i == 100 && what.starts_with("drop")), "{marks:?}");
+        assert!(marks.iter().all(|(i, _)| *i == 50 || (98..=103).contains(i)), "nothing else: {marks:?}");
+    }
+
+    #[test]
+    fn short_or_flat_series_have_nothing_unusual() {
+        assert!(anomalies(&[5, 9, 1]).is_empty());
+        assert!(anomalies(&[0; 48]).is_empty());
+    }
 }
 
 // ---------------------------------------------------------------------------------------------

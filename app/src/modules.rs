@@ -30,7 +30,7 @@ pub const MODULES: &[ModuleInfo] = &[
         id: "risk-insights",
         title: "Risk insights",
         summary: "The riskiest entities and how their risk is spread",
-        wide: false,
+        wide: true,
     },
     ModuleInfo {
         id: "threat-map",
@@ -42,7 +42,7 @@ pub const MODULES: &[ModuleInfo] = &[
         id: "security-overview",
         title: "Security overview",
         summary: "Signals by severity, their flow to resolution and time to respond",
-        wide: false,
+        wide: true,
     },
     ModuleInfo {
         id: "mitre-coverage",

@@ -287,6 +287,13 @@ fn ModuleFrame(module: ModuleInfo, arrangement: Arrangement, window: WindowMemo,
                 }
                 arrangement.dragging.set(Some(id));
             }
+            on:dragenter=move |ev: leptos::ev::DragEvent| {
+                // Accepting the drag on entering as well as over: otherwise Chromium may end it
+                // without a drop.
+                if arrangement.dragging.get_untracked().is_some_and(|from| from != id) {
+                    ev.prevent_default();
+                }
+            }
             on:dragover=move |ev: leptos::ev::DragEvent| {
                 if arrangement.dragging.get_untracked().is_some_and(|from| from != id) {
                     ev.prevent_default();

@@ -742,7 +742,7 @@ fn security(d: SecurityOverview, drill: Drill) -> impl IntoView {
         .map(|l| Band { from: l.from.clone(), to: l.to.clone(), value: l.signals as f64, href: drill.href(&l.query) })
         .collect();
     let source_order: Vec<String> = sources.iter().map(|s| s.0.clone()).collect();
-    let flow = charts::flow((720, 300), "Signal flow from severity to source to resolution", &columns, &bands, |node| {
+    let flow = charts::flow((1180, 330), "Signal flow from severity to source to resolution", &columns, &bands, |node| {
         if let Some(sev) = node.strip_prefix("severity:") {
             Severity::parse(sev).map(|s| SEVERITY_COLOURS[s.index()]).unwrap_or(charts::palette(9))
         } else if node.starts_with("source:") {
@@ -817,7 +817,7 @@ fn mitre(d: MitreCoverage, drill: Drill) -> impl IntoView {
                     title: format!("{} ({}): {} signals, {} rules", t.name, t.id, thousands(t.signals as f64), t.rules),
                 })
                 .collect();
-            charts::bars((760, 170), if rules { "Rules per tactic" } else { "Signals per tactic" }, &items, charts::PALETTE[0])
+            charts::bars((1180, 190), if rules { "Rules per tactic" } else { "Signals per tactic" }, &items, charts::PALETTE[0])
         }
     };
     let tactic_rules = {
@@ -971,14 +971,17 @@ fn mitre(d: MitreCoverage, drill: Drill) -> impl IntoView {
     }
 }
 
-/// `Credential Access` → `Credential Access`, `Resource Development` → `Resource Dev.`: tactic
+/// `Credential Access` → `Cred. Access`, `Resource Development` → `Resource Dev.`: tactic
 /// names short enough to sit under a bar.
 fn short_tactic(name: &str) -> String {
     match name {
+        "Reconnaissance" => "Recon".into(),
         "Resource Development" => "Resource Dev.".into(),
         "Privilege Escalation" => "Priv. Escalation".into(),
+        "Defense Evasion" => "Def. Evasion".into(),
+        "Credential Access" => "Cred. Access".into(),
+        "Lateral Movement" => "Lateral Mvmt.".into(),
         "Command and Control" => "C2".into(),
-        "Initial Access" => "Initial Access".into(),
         other => other.to_owned(),
     }
 }

@@ -9,12 +9,17 @@ const browser = await chromium.launch({
   args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
          '--disable-component-update', '--disable-sync', '--no-first-run'],
 });
-const page = await browser.newPage({ viewport: { width: 1440, height: 900 } });
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+const page = await context.newPage();
+const host = new URL(base).hostname;
 const shots = [
-  { url: '/?window=7d', file: 'overview-dark.png' },
-  { url: '/signals?window=7d&query=%40workflow.triage.state%3Aopen%20(status%3Acritical%20OR%20status%3Ahigh)', file: 'signals-dark.png' },
+  { url: '/?window=7d', file: 'overview-dark.png', theme: 'dark' },
+  { url: '/?window=7d', file: 'overview-light.png', theme: 'light' },
+  { url: '/signals?window=7d&query=%40workflow.triage.state%3Aopen%20(status%3Acritical%20OR%20status%3Ahigh)', file: 'signals-dark.png', theme: 'dark' },
 ];
-for (const { url, file } of shots) {
+for (const { url, file, theme } of shots) {
+  // The theme is a cookie, as the toggle sets it.
+  await context.addCookies([{ name: 'signalboard_theme', value: theme, domain: host, path: '/' }]);
   await page.goto(base + url);
   await page.waitForSelector('html[data-hydrated="true"]');
   await page.screenshot({ path: path.join(outDir, file), fullPage: true });

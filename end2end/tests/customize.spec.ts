@@ -28,6 +28,19 @@ async function andSaved(page: Page, action: () => Promise<void>) {
   await saved;
 }
 
+/** Drags like a hand does: press, move a little (the drag starts), travel, release. */
+async function drag(page: Page, from: string, to: string) {
+  const source = page.locator(from);
+  await source.scrollIntoViewIfNeeded();
+  const a = (await source.boundingBox())!;
+  await page.mouse.move(a.x + 20, a.y + a.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(a.x + 30, a.y + a.height / 2 + 5, { steps: 3 });
+  const b = (await page.locator(to).boundingBox())!;
+  await page.mouse.move(b.x + 40, b.y + b.height / 2, { steps: 10 });
+  await page.mouse.up();
+}
+
 async function reload(page: Page) {
   await page.reload();
   await waitForHydration(page);
@@ -80,17 +93,15 @@ test('modules move with the keyboard, and the order survives a reload', async ({
 test('a module is dragged onto another and takes its place, after a reload too', async ({ page }) => {
   await page.getByRole('button', { name: 'Customize page' }).click();
   await andSaved(page, () =>
-    page
-      .locator('[data-module="threat-map"] .module-header h2')
-      .dragTo(page.locator('[data-module="security-coverage"] .module-header h2')),
+    drag(page, '[data-module="risk-insights"] .module-header h2', '[data-module="security-coverage"] .module-header h2'),
   );
-  expect((await order(page)).slice(0, 3)).toEqual(['threat-map', 'security-coverage', 'important-signals']);
+  expect((await order(page)).slice(0, 3)).toEqual(['risk-insights', 'security-coverage', 'important-signals']);
   await reload(page);
-  expect((await order(page)).slice(0, 3)).toEqual(['threat-map', 'security-coverage', 'important-signals']);
+  expect((await order(page)).slice(0, 3)).toEqual(['risk-insights', 'security-coverage', 'important-signals']);
   // Another browser (a fresh context, no cookies) gets the same arrangement from the server.
   const other = await page.context().browser()!.newPage();
   await other.goto('/');
-  expect((await order(other)).slice(0, 2)).toEqual(['threat-map', 'security-coverage']);
+  expect((await order(other)).slice(0, 2)).toEqual(['risk-insights', 'security-coverage']);
   await other.close();
 });
 

@@ -20,6 +20,14 @@ async function overview(page: Page, window = '30d') {
   await waitForHydration(page);
 }
 
+/** Clicks the first wedge of a donut where it is drawn: just clockwise of twelve o'clock,
+ * half-way through the ring (the middle of a wedge's box may be the donut's hole). */
+async function clickFirstWedge(page: Page, donut: Locator) {
+  await donut.scrollIntoViewIfNeeded();
+  const box = (await donut.locator('svg').boundingBox())!;
+  await page.mouse.click(box.x + (76.5 / 150) * box.width, box.y + (18 / 150) * box.height);
+}
+
 const module = (page: Page, id: string) => page.locator(`[data-module="${id}"]`);
 
 test.beforeEach(async ({ page }) => overview(page));
@@ -73,9 +81,13 @@ test('threat map: the map, a region wedge, an ISP location and an IP lead to the
   await expect(m.getByTestId('world-map').locator('use').first()).toBeAttached();
   expect(await m.locator('a.mark.country').count()).toBeGreaterThan(10);
   // A wedge of the country donut drills into the country's states or provinces.
-  await m.getByTestId('country-donut').locator('.mark.wedge[data-key]').first().click();
+  await clickFirstWedge(page, m.getByTestId('country-donut'));
   await expect(m.getByTestId('region-donut')).toBeVisible();
-  await drillDown(page, m.getByTestId('region-donut').locator('a.mark.wedge').first());
+  const region = m.getByTestId('region-donut').locator('a.mark.wedge').first();
+  const expected = Number(await region.getAttribute('data-count'));
+  await clickFirstWedge(page, m.getByTestId('region-donut'));
+  await expect(page).toHaveURL(/\/signals\?query=.+&window=30d/);
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
   await expect(page.locator('.query-input')).toHaveValue(/@network\.client\.geoip\.subdivision\.name:/);
 
   await overview(page);
