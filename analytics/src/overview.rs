@@ -324,8 +324,8 @@ fn median(values: &mut [i64]) -> i64 {
 /// Unusual buckets of one log source. Each bucket is compared with its own neighbourhood (the
 /// median of the three buckets either side), not with the whole window: a daily rhythm rises and
 /// falls smoothly and is not unusual, a burst or an outage is. A bucket is marked when it departs
-/// from its baseline by more than six times the series' typical departure (the median absolute
-/// residual) and is above 1.8 times the baseline (a spike) or below 0.4 times it (a drop). The
+/// from its baseline by more than three times the series' typical departure (the median absolute
+/// residual) and is above 2.5 times the baseline (a spike) or below 0.3 times it (a drop). The
 /// first and last buckets may be partial and are never marked.
 fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
     const REACH: usize = 3;
@@ -346,9 +346,9 @@ fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
     let mut marks = Vec::new();
     for i in 1..points.len() - 1 {
         let (v, b) = (points[i], baseline[i]);
-        if v - b > 6 * typical && v as f64 > b as f64 * 1.8 {
+        if v - b > 3 * typical && v as f64 > b as f64 * 2.5 {
             marks.push((i, format!("spike: {} against about {} around it", v, b)));
-        } else if b - v > 6 * typical && (v as f64) < b as f64 * 0.4 {
+        } else if b - v > 3 * typical && (v as f64) < b as f64 * 0.3 {
             marks.push((i, format!("drop: {} against about {} around it", v, b)));
         }
     }

@@ -93,15 +93,23 @@ test('modules move with the keyboard, and the order survives a reload', async ({
 test('a module is dragged onto another and takes its place, after a reload too', async ({ page }) => {
   await page.getByRole('button', { name: 'Customize page' }).click();
   await andSaved(page, () =>
-    drag(page, '[data-module="risk-insights"] .module-header h2', '[data-module="security-coverage"] .module-header h2'),
+    drag(page, '[data-module="important-signals"] .module-header h2', '[data-module="security-coverage"] .module-header h2'),
   );
-  expect((await order(page)).slice(0, 3)).toEqual(['risk-insights', 'security-coverage', 'important-signals']);
+  expect((await order(page)).slice(0, 3)).toEqual(['important-signals', 'security-coverage', 'risk-insights']);
+  // And back down again, onto the module after it.
+  await andSaved(page, () =>
+    drag(page, '[data-module="important-signals"] .module-header h2', '[data-module="security-coverage"] .module-header h2'),
+  );
+  expect((await order(page)).slice(0, 3)).toEqual(['security-coverage', 'important-signals', 'risk-insights']);
+  await andSaved(page, () =>
+    drag(page, '[data-module="important-signals"] .module-header h2', '[data-module="security-coverage"] .module-header h2'),
+  );
   await reload(page);
-  expect((await order(page)).slice(0, 3)).toEqual(['risk-insights', 'security-coverage', 'important-signals']);
+  expect((await order(page)).slice(0, 3)).toEqual(['important-signals', 'security-coverage', 'risk-insights']);
   // Another browser (a fresh context, no cookies) gets the same arrangement from the server.
   const other = await page.context().browser()!.newPage();
   await other.goto('/');
-  expect((await order(other)).slice(0, 2)).toEqual(['risk-insights', 'security-coverage']);
+  expect((await order(other)).slice(0, 2)).toEqual(['important-signals', 'security-coverage']);
   await other.close();
 });
 
