@@ -11,6 +11,7 @@ BIN="$ROOT/target/server-release/signalboard"
 PORT="${PORT:-3199}"
 SIGNALS="${SIGNALS:-20000}"
 [ -x "$BIN" ] || { echo "build first: cargo leptos build --release" >&2; exit 1; }
+node "$ROOT/end2end/scripts/precompress.mjs" "$ROOT/target/site" >/dev/null
 
 work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT

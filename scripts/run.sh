@@ -7,4 +7,5 @@ cd "$(dirname "$0")/.."
 source scripts/setup.sh
 
 cargo leptos build --release
+node "$SIGNALBOARD_ROOT/end2end/scripts/precompress.mjs" "$SIGNALBOARD_ROOT/target/site" >/dev/null
 exec target/server-release/signalboard serve "$@"

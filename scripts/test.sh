@@ -17,6 +17,7 @@ failed=()
 
 step "building the release server and browser bundle"
 cargo leptos build --release
+node "$SIGNALBOARD_ROOT/end2end/scripts/precompress.mjs" "$SIGNALBOARD_ROOT/target/site" >/dev/null
 
 step "Rust tests (unit, integration, storage on SQLite and PostgreSQL)"
 cargo test --workspace --exclude frontend || failed+=("rust")

@@ -203,12 +203,7 @@ impl Window {
     pub fn label(&self) -> String {
         match self {
             Window::Preset(preset) => preset.label().to_owned(),
-            Window::Range { from, to } => {
-                let f = |ms: i64| {
-                    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%b %d %H:%M").to_string())
-                };
-                format!("{} – {} UTC", f(*from), f(*to))
-            }
+            Window::Range { from, to } => format!("{} – {} UTC", format_short(*from), format_short(*to)),
         }
     }
 
@@ -233,24 +228,117 @@ impl From<WindowPreset> for Window {
     }
 }
 
-/// An RFC 3339 time, or the shorter `2026-11-20T08:00` (read as UTC, as a `datetime-local`
-/// input gives it).
-pub fn parse_time(text: &str) -> Option<i64> {
-    let text = text.trim();
-    if let Ok(t) = DateTime::parse_from_rfc3339(text) {
-        return Some(t.with_timezone(&Utc).timestamp_millis());
-    }
-    for format in ["%Y-%m-%dT%H:%M", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M"] {
-        if let Ok(t) = chrono::NaiveDateTime::parse_from_str(text, format) {
-            return Some(t.and_utc().timestamp_millis());
-        }
-    }
-    None
+// Dates are written and read by hand rather than with chrono's `format` and `parse_from_str`:
+// those bring a formatting engine into the browser bundle, and these few shapes are all we need.
+
+const MONTHS: [&str; 12] = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"];
+
+/// The civil date of a day counted from 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil(days: i64) -> (i64, u32, u32) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z.rem_euclid(146_097);
+    let yoe = (doe - doe / 1_460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
+    (yoe + era * 400 + i64::from(month <= 2), month, day)
+}
+
+/// Days from 1970-01-01 to a civil date (`days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y.rem_euclid(400);
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// (year, month, day, hour, minute, second) of a UTC instant.
+pub fn utc_parts(ms: i64) -> (i64, u32, u32, u32, u32, u32) {
+    let secs = ms.div_euclid(1_000);
+    let (year, month, day) = civil(secs.div_euclid(86_400));
+    let of_day = secs.rem_euclid(86_400) as u32;
+    (year, month, day, of_day / 3_600, of_day / 60 % 60, of_day % 60)
 }
 
 /// `2026-11-20T08:00:00Z`.
 pub fn format_time(ms: i64) -> String {
-    DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+    let (y, mo, d, h, mi, s) = utc_parts(ms);
+    format!("{y:04}-{mo:02}-{d:02}T{h:02}:{mi:02}:{s:02}Z")
+}
+
+/// `2026-11-20 08:00 UTC`.
+pub fn format_minute(ms: i64) -> String {
+    let (y, mo, d, h, mi, _) = utc_parts(ms);
+    format!("{y:04}-{mo:02}-{d:02} {h:02}:{mi:02} UTC")
+}
+
+/// `Nov 20 08:00` (UTC).
+pub fn format_short(ms: i64) -> String {
+    let (_, mo, d, h, mi, _) = utc_parts(ms);
+    format!("{} {d:02} {h:02}:{mi:02}", MONTHS[mo as usize - 1])
+}
+
+/// `Nov 20` (UTC).
+pub fn format_day(ms: i64) -> String {
+    let (_, mo, d, ..) = utc_parts(ms);
+    format!("{} {d:02}", MONTHS[mo as usize - 1])
+}
+
+/// A time as `2026-11-20T08:00`, with optional seconds (and fraction) and an optional zone (`Z`
+/// or `+01:00`); `T` or a space between date and time. Without a zone it is read as UTC, as a
+/// `datetime-local` input gives it.
+pub fn parse_time(text: &str) -> Option<i64> {
+    let text = text.trim();
+    let b = text.as_bytes();
+    let num = |from: usize, len: usize| -> Option<i64> {
+        let part = text.get(from..from + len)?;
+        part.bytes().all(|c| c.is_ascii_digit()).then(|| part.parse().ok())?
+    };
+    if b.len() < 16 || b[4] != b'-' || b[7] != b'-' || !(b[10] == b'T' || b[10] == b't' || b[10] == b' ') || b[13] != b':' {
+        return None;
+    }
+    let (year, month, day, hour, minute) = (num(0, 4)?, num(5, 2)?, num(8, 2)?, num(11, 2)?, num(14, 2)?);
+    let mut at = 16;
+    let mut second = 0;
+    let mut millis = 0;
+    if b.get(at) == Some(&b':') {
+        second = num(at + 1, 2)?;
+        at += 3;
+        if b.get(at) == Some(&b'.') {
+            let digits = b[at + 1..].iter().take_while(|c| c.is_ascii_digit()).count();
+            if digits == 0 {
+                return None;
+            }
+            let fraction = &text[at + 1..at + 1 + digits.min(3)];
+            millis = fraction.parse::<i64>().ok()? * 10_i64.pow(3 - fraction.len() as u32);
+            at += 1 + digits;
+        }
+    }
+    let offset_minutes = match &text[at..] {
+        "" | "Z" | "z" => 0,
+        zone if zone.len() == 6 && (zone.starts_with('+') || zone.starts_with('-')) && zone.as_bytes()[3] == b':' => {
+            let sign = if zone.starts_with('-') { -1 } else { 1 };
+            sign * (num(at + 1, 2)? * 60 + num(at + 4, 2)?)
+        }
+        _ => return None,
+    };
+    let days_in_month = match month {
+        1 | 3 | 5 | 7 | 8 | 10 | 12 => 31,
+        4 | 6 | 9 | 11 => 30,
+        2 if (year % 4 == 0 && year % 100 != 0) || year % 400 == 0 => 29,
+        2 => 28,
+        _ => return None,
+    };
+    if day < 1 || day > days_in_month || hour > 23 || minute > 59 || second > 59 {
+        return None;
+    }
+    let days = days_from_civil(year, month as u32, day as u32);
+    Some(((days * 24 + hour) * 60 + minute - offset_minutes) * 60_000 + second * 1_000 + millis)
 }
 
 #[cfg(test)]
@@ -355,5 +443,24 @@ mod tests {
         let (from, to) = Window::Preset(WindowPreset::OneHour).bounds(now);
         assert_eq!(to, at(12).timestamp_millis() + 60_000);
         assert_eq!(to - from, 3_600_000);
+    }
+
+    #[test]
+    fn times_are_written_and_read_by_hand_as_chrono_would() {
+        use chrono::TimeZone;
+        for ms in [0, 951_782_400_000, 1_763_733_600_123, 4_102_444_799_000, -86_400_000] {
+            let t = Utc.timestamp_millis_opt(ms).unwrap();
+            assert_eq!(format_time(ms), t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+            assert_eq!(format_short(ms), t.format("%b %d %H:%M").to_string());
+            assert_eq!(format_day(ms), t.format("%b %d").to_string());
+            assert_eq!(format_minute(ms), t.format("%Y-%m-%d %H:%M UTC").to_string());
+            assert_eq!(parse_time(&t.to_rfc3339()), Some(ms - ms.rem_euclid(1000) + ms.rem_euclid(1000)));
+        }
+        assert_eq!(parse_time("2026-11-20T08:00"), Some(Utc.with_ymd_and_hms(2026, 11, 20, 8, 0, 0).unwrap().timestamp_millis()));
+        assert_eq!(parse_time("2026-11-20 08:00:30+01:00"), Some(Utc.with_ymd_and_hms(2026, 11, 20, 7, 0, 30).unwrap().timestamp_millis()));
+        assert_eq!(parse_time("2024-02-29T00:00Z"), Some(Utc.with_ymd_and_hms(2024, 2, 29, 0, 0, 0).unwrap().timestamp_millis()));
+        for bad in ["", "yesterday", "2026-02-30T00:00", "2026-11-20T24:00", "2026-11-20T08:00Q", "2026-11-20T08:00:00."] {
+            assert_eq!(parse_time(bad), None, "{bad}");
+        }
     }
 }

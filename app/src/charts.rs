@@ -57,11 +57,23 @@ pub fn sparkline(points: &[u64], colour: RGBColor, width: u32, height: u32) -> S
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
         let top = points.iter().copied().max().unwrap_or(0).max(1) as f64;
         let last = points.len().saturating_sub(1).max(1) as f64;
-        if let Ok(mut chart) = ChartBuilder::on(&root).margin(2).build_cartesian_2d(0f64..last, 0f64..top) {
-            let series = points.iter().enumerate().map(|(i, &v)| (i as f64, v as f64));
-            let _ = chart.draw_series(
-                AreaSeries::new(series, 0.0, colour.mix(0.22)).border_style(colour.stroke_width(2)),
-            );
+        let (w, h, m) = (width as f64, height as f64, 2.0);
+        let line: Vec<(i32, i32)> = points
+            .iter()
+            .enumerate()
+            .map(|(i, &v)| {
+                let x = m + (w - 2.0 * m) * i as f64 / last;
+                let y = h - m - (h - 2.0 * m) * v as f64 / top;
+                (x.round() as i32, y.round() as i32)
+            })
+            .collect();
+        if let (Some(&(x0, _)), Some(&(x1, _))) = (line.first(), line.last()) {
+            let base = (h - m).round() as i32;
+            let mut area = line.clone();
+            area.push((x1, base));
+            area.push((x0, base));
+            let _ = root.draw(&Polygon::new(area, colour.mix(0.22).filled()));
+            let _ = root.draw(&PathElement::new(line, colour.stroke_width(2)));
         }
         let _ = root.present();
     }

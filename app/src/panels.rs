@@ -42,17 +42,16 @@ pub fn duration(ms: f64) -> String {
 
 /// `Nov 21 14:00` (UTC), or `Nov 21` when the buckets are days.
 pub fn clock(ms: i64, bucket_ms: i64) -> String {
-    let Some(time) = chrono::DateTime::from_timestamp_millis(ms) else { return String::new() };
     if bucket_ms >= 86_400_000 {
-        time.format("%b %d").to_string()
+        analytics::window::format_day(ms)
     } else {
-        time.format("%b %d %H:%M").to_string()
+        analytics::window::format_short(ms)
     }
 }
 
 /// `2026-11-21 14:05 UTC`.
 pub fn when(ms: i64) -> String {
-    chrono::DateTime::from_timestamp_millis(ms).map_or_else(String::new, |t| t.format("%Y-%m-%d %H:%M UTC").to_string())
+    analytics::window::format_minute(ms)
 }
 
 /// `under_review` → `under review`.

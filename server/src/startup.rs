@@ -181,8 +181,20 @@ pub fn router(state: AppState) -> Router {
     let overview = app::service::Overview(state.engine.clone());
     let signals = app::service::Signals(state.engine.clone());
     let shell_options = state.leptos_options.clone();
+    // The bundle and the map, compressed once at build time (`end2end/scripts/precompress.mjs`)
+    // at settings too slow for on-the-fly compression; without those files, the originals are
+    // compressed on the fly like everything else.
+    let site_root = std::path::PathBuf::from(state.leptos_options.site_root.to_string());
+    let bundle = tower_http::services::ServeDir::new(site_root.join("pkg"))
+        .precompressed_br()
+        .precompressed_gzip();
+    let world = tower_http::services::ServeFile::new(site_root.join("world.svg"))
+        .precompressed_br()
+        .precompressed_gzip();
     Router::new()
         .route("/healthz", get(health::healthz))
+        .nest_service("/pkg", bundle)
+        .route_service("/world.svg", world)
         .merge(api::router().with_state(state.engine.clone()))
         .leptos_routes_with_context(
             &state,

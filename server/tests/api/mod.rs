@@ -157,3 +157,34 @@ async fn responses_are_compressed_for_clients_that_accept_it() {
     let plain = app.get("/api/v1/overview?window=30d").await;
     assert!(plain.headers().get("content-encoding").is_none());
 }
+
+#[tokio::test]
+async fn the_bundle_is_sent_compressed_at_build_time_when_it_can_be() {
+    let app = TestApp::spawn().await;
+    let pkg = app.site_root().join("pkg");
+    let script = "console.log('signalboard');\n".repeat(200);
+    std::fs::write(pkg.join("signalboard.js"), &script).unwrap();
+    std::fs::write(pkg.join("signalboard.js.br"), b"precompressed by the build").unwrap();
+    std::fs::write(pkg.join("signalboard.css"), "body { color: red; }\n".repeat(200)).unwrap();
+    let fetch = |path: &'static str, encoding: &'static str| {
+        let request = app.client.get(format!("http://{}{path}", app.addr)).header("accept-encoding", encoding);
+        async move { request.send().await.unwrap() }
+    };
+
+    // A browser that reads brotli gets the file compressed at build time, untouched.
+    let response = fetch("/pkg/signalboard.js", "br").await;
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["content-encoding"], "br");
+    assert_eq!(response.bytes().await.unwrap().as_ref(), b"precompressed by the build");
+
+    // Without a compressed copy (here for gzip, and for the CSS) it is compressed on the fly.
+    let response = fetch("/pkg/signalboard.js", "gzip").await;
+    assert_eq!(response.headers()["content-encoding"], "gzip");
+    let response = fetch("/pkg/signalboard.css", "br").await;
+    assert_eq!(response.headers()["content-encoding"], "br");
+
+    // And a client that reads neither gets the file itself.
+    let plain = app.get("/pkg/signalboard.js").await;
+    assert!(plain.headers().get("content-encoding").is_none());
+    assert_eq!(plain.text().await.unwrap(), script);
+}
