@@ -290,7 +290,7 @@ fn logs_analyzed(data: &Dataset, span: Span) -> LogsAnalyzed {
                 source_id: data.sources[s].id.clone(),
                 name: data.sources[s].name.clone(),
                 total: totals[s],
-                anomalies: anomalies(&per_source[s]),
+                anomalies: anomalies(&per_source[s], bucket),
                 points: per_source[s].clone(),
             });
         } else {
@@ -321,36 +321,46 @@ fn median(values: &mut [i64]) -> i64 {
     values[values.len() / 2]
 }
 
-/// Unusual buckets of one log source. Each bucket is compared with its own neighbourhood (the
-/// median of the three buckets either side), not with the whole window: a daily rhythm rises and
-/// falls smoothly and is not unusual, a burst or an outage is. A bucket is marked when it departs
-/// from its baseline by more than three times the series' typical departure (the median absolute
-/// residual) and is above 2.5 times the baseline (a spike) or below 0.3 times it (a drop). The
-/// first and last buckets may be partial and are never marked.
-fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
+/// Unusual buckets of one log source. Each bucket is compared with a baseline of its own: the
+/// same time of day on the other days of the window when the window holds three days or more in
+/// whole-day multiples of the bucket (so a daily rhythm, peaks and nights alike, is expected), and
+/// otherwise the three buckets either side of it (a rhythm rises and falls smoothly from bucket to
+/// bucket; a burst or an outage does not). A bucket is marked when it departs from its baseline by
+/// more than three times the series' typical departure (the median absolute residual) and is
+/// above 2.5 times the baseline (a spike) or below 0.3 times it (a drop; only where the drop
+/// starts, not every silent bucket after it). The first and last buckets may be partial and are
+/// never marked.
+fn anomalies(points: &[i64], bucket_ms: Millis) -> Vec<(usize, String)> {
     const REACH: usize = 3;
-    if points.len() < 2 * REACH + 1 {
+    let n = points.len();
+    if n < 2 * REACH + 1 {
         return Vec::new();
     }
-    let baseline: Vec<i64> = (0..points.len())
+    let per_day = if bucket_ms > 0 && DAY_MS % bucket_ms == 0 { (DAY_MS / bucket_ms) as usize } else { 0 };
+    let seasonal = per_day > 1 && n >= 3 * per_day;
+    let baseline: Vec<i64> = (0..n)
         .map(|i| {
-            let mut near: Vec<i64> = (i.saturating_sub(REACH)..(i + REACH + 1).min(points.len()))
-                .filter(|&j| j != i)
-                .map(|j| points[j])
-                .collect();
+            let mut near: Vec<i64> = if seasonal {
+                (0..n).filter(|&j| j != i && j % per_day == i % per_day).map(|j| points[j]).collect()
+            } else {
+                (i.saturating_sub(REACH)..(i + REACH + 1).min(n)).filter(|&j| j != i).map(|j| points[j]).collect()
+            };
             median(&mut near)
         })
         .collect();
     let mut residuals: Vec<i64> = points.iter().zip(&baseline).map(|(v, b)| (v - b).abs()).collect();
     let typical = median(&mut residuals).max(1);
-    let mut marks = Vec::new();
-    for i in 1..points.len() - 1 {
+    let mut marks: Vec<(usize, String)> = Vec::new();
+    let mut dropping = false;
+    for i in 1..n - 1 {
         let (v, b) = (points[i], baseline[i]);
+        let is_drop = b - v > 3 * typical && (v as f64) < b as f64 * 0.3;
         if v - b > 3 * typical && v as f64 > b as f64 * 2.5 {
-            marks.push((i, format!("spike: {} against about {} around it", v, b)));
-        } else if b - v > 3 * typical && (v as f64) < b as f64 * 0.3 {
-            marks.push((i, format!("drop: {} against about {} around it", v, b)));
+            marks.push((i, format!("spike: {v} against about {b} usually")));
+        } else if is_drop && !dropping {
+            marks.push((i, format!("drop: {v} against about {b} usually")));
         }
+        dropping = is_drop || (dropping && v == 0);
     }
     marks
 }
@@ -358,6 +368,7 @@ fn anomalies(points: &[i64]) -> Vec<(usize, String)> {
 #[cfg(test)]
 mod anomaly_tests {
     use super::anomalies;
+    use crate::dataset::HOUR_MS;
 
     /// A daily rhythm: quiet nights, busy days, 24 buckets a day.
     fn rhythm(days: usize) -> Vec<i64> {
@@ -371,7 +382,10 @@ mod anomaly_tests {
 
     #[test]
     fn a_daily_rhythm_is_not_unusual() {
-        assert_eq!(anomalies(&rhythm(7)), Vec::<(usize, String)>::new());
+        assert_eq!(anomalies(&rhythm(7), HOUR_MS), Vec::<(usize, String)>::new());
+        // Four-hour buckets: a bucket of the day's peak against the nights around it.
+        let four_hourly: Vec<i64> = rhythm(7).chunks(4).map(|c| c.iter().sum()).collect();
+        assert_eq!(anomalies(&four_hourly, 4 * HOUR_MS), Vec::<(usize, String)>::new());
     }
 
     #[test]
@@ -381,16 +395,19 @@ mod anomaly_tests {
         for p in &mut points[100..] {
             *p = 0;
         }
-        let marks = anomalies(&points);
+        let marks = anomalies(&points, HOUR_MS);
         assert!(marks.iter().any(|(i, what)| *i == 50 && what.starts_with("spike")), "{marks:?}");
         assert!(marks.iter().any(|(i, what)| *i == 100 && what.starts_with("drop")), "{marks:?}");
-        assert!(marks.iter().all(|(i, _)| *i == 50 || (98..=103).contains(i)), "nothing else: {marks:?}");
+        assert_eq!(marks.len(), 2, "the silence after the drop is one drop: {marks:?}");
+        // Without whole days in the window, the neighbourhood is the baseline.
+        let marks = anomalies(&points[..60], HOUR_MS);
+        assert_eq!(marks.iter().map(|m| m.0).collect::<Vec<_>>(), [50], "{marks:?}");
     }
 
     #[test]
     fn short_or_flat_series_have_nothing_unusual() {
-        assert!(anomalies(&[5, 9, 1]).is_empty());
-        assert!(anomalies(&[0; 48]).is_empty());
+        assert!(anomalies(&[5, 9, 1], HOUR_MS).is_empty());
+        assert!(anomalies(&[0; 48], HOUR_MS).is_empty());
     }
 }
 
