@@ -21,11 +21,6 @@ pub struct TestApp {
 }
 
 impl TestApp {
-    /// The folder the app serves its static files from.
-    pub fn site_root(&self) -> std::path::PathBuf {
-        self.dir.path().join("site")
-    }
-
     pub async fn spawn() -> Self {
         Self::spawn_with(None).await
     }
