@@ -90,10 +90,10 @@ pub fn resolve_window(params: &WindowParams, now: Millis) -> Result<Span, ApiErr
     }
 }
 
+/// A preset's window ending at the next whole minute, as the pages compute it.
 pub fn preset_span(preset: WindowPreset, now: Millis) -> Span {
-    const MINUTE: Millis = 60_000;
-    let to = (now / MINUTE + 1) * MINUTE;
-    Span { from: to - preset.duration().num_milliseconds(), to }
+    let (from, to) = analytics::Window::Preset(preset).bounds(now);
+    Span { from, to }
 }
 
 fn now_ms() -> Millis {
