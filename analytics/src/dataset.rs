@@ -587,3 +587,65 @@ impl Dataset {
         }
     }
 }
+
+impl Dataset {
+    /// The triage fields of signal `i`.
+    pub fn triage_of(&self, i: usize) -> crate::workflow::Triage {
+        let t = &self.signals;
+        crate::workflow::Triage {
+            state: t.state[i],
+            assignee_id: t.assignee[i],
+            archive_reason: t.archive_reason[i],
+            archive_comment: t.strings.get_opt(t.archive_comment[i]).map(str::to_owned),
+            case_id: t.case_id[i],
+        }
+    }
+
+    /// Applies a triage change the database has accepted: the signal's new fields and version,
+    /// and the history entries written with it. Response times are derived again, so every
+    /// metric sees the change at once.
+    pub fn apply_triage(&mut self, i: usize, triage: &crate::workflow::Triage, version: i64, events: Vec<HistoryEvent>) {
+        let t = &mut self.signals;
+        t.state[i] = triage.state;
+        t.assignee[i] = triage.assignee_id;
+        t.archive_reason[i] = triage.archive_reason;
+        t.archive_comment[i] = t.strings.intern_opt(triage.archive_comment.as_deref());
+        t.case_id[i] = triage.case_id;
+        t.version[i] = version;
+        self.append_history(events);
+    }
+
+    /// Appends history entries (newer than every one held) and derives the indexes again.
+    pub fn append_history(&mut self, events: Vec<HistoryEvent>) {
+        if events.is_empty() {
+            return;
+        }
+        self.history.extend(events);
+        self.history.sort_by_key(|h| (h.at_ms, h.id));
+        let t = &mut self.signals;
+        t.first_response_ms.iter_mut().for_each(|v| *v = NO_TIME);
+        t.archived_at_ms.iter_mut().for_each(|v| *v = NO_TIME);
+        self.derive_response_times();
+    }
+
+    /// Adds or replaces a case.
+    pub fn upsert_case(&mut self, case: Case) {
+        match self.cases.iter_mut().find(|c| c.id == case.id) {
+            Some(existing) => *existing = case,
+            None => self.cases.push(case),
+        }
+    }
+
+    /// Adds an incident.
+    pub fn add_incident(&mut self, incident: Incident) {
+        self.incidents.push(incident);
+    }
+
+    /// Adds or replaces a user.
+    pub fn upsert_user(&mut self, user: User) {
+        match self.users.iter_mut().find(|u| u.id == user.id) {
+            Some(existing) => *existing = user,
+            None => self.users.push(user),
+        }
+    }
+}

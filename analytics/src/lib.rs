@@ -11,6 +11,7 @@ pub mod model;
 pub mod overview;
 pub mod query;
 pub mod window;
+pub mod workflow;
 
 pub use model::*;
 pub use window::{TimeWindow, Window, WindowError, WindowPreset, WindowPresetError};

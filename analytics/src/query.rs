@@ -686,7 +686,7 @@ mod tests {
         }
     }
 
-    fn dataset() -> Dataset {
+    pub(super) fn dataset() -> Dataset {
         use crate::dataset::*;
         let rule = |id: &str, name: &str, techniques: &[&str], tactics: &[&str]| Rule {
             id: id.into(),
@@ -840,4 +840,63 @@ pub fn page(
     let end = (start + limit).min(matches.len());
     let next = (end < matches.len() && end > start).then(|| cursor_of(data, matches[end - 1]));
     (start..end, next)
+}
+
+/// The explorer's facets: the attributes counted over a result, with their labels.
+pub const FACETS: [(Attribute, &str); 8] = [
+    (Attribute::Severity, "Severity"),
+    (Attribute::TriageState, "State"),
+    (Attribute::Source, "Source"),
+    (Attribute::RuleName, "Rule"),
+    (Attribute::Tactic, "Tactic"),
+    (Attribute::Country, "Country"),
+    (Attribute::Assignee, "Assignee"),
+    (Attribute::ArchiveReason, "Archive reason"),
+];
+
+/// Counts each facet's values over `matches`: the `top` most frequent per facet, ties by
+/// value. A signal counts once per value it has (a rule with two tactics counts for both).
+pub fn facets(data: &Dataset, matches: &[usize], top: usize) -> Vec<(Attribute, &'static str, Vec<(String, usize)>)> {
+    FACETS
+        .iter()
+        .map(|&(attribute, label)| {
+            let mut counts: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+            for &i in matches {
+                let mut seen = values(data, i, attribute);
+                if attribute == Attribute::Tactic {
+                    // Tactics come as ID, short name and name: count the ID only.
+                    seen.retain(|v| v.starts_with("TA"));
+                }
+                seen.sort();
+                seen.dedup();
+                for v in seen {
+                    *counts.entry(v).or_default() += 1;
+                }
+            }
+            let mut values: Vec<(String, usize)> = counts.into_iter().collect();
+            values.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            values.truncate(top);
+            (attribute, label, values)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod facet_tests {
+    use super::*;
+
+    #[test]
+    fn facets_count_each_value_once_per_signal() {
+        let data = super::tests::dataset();
+        let all: Vec<usize> = (0..data.signals.len()).collect();
+        let facets = facets(&data, &all, 10);
+        let severity = &facets.iter().find(|f| f.0 == Attribute::Severity).unwrap().2;
+        let total: usize = severity.iter().map(|v| v.1).sum();
+        assert_eq!(total, data.signals.len(), "every signal has exactly one severity");
+        for (value, count) in severity {
+            let q = Query::parse(&format!("status:{value}")).unwrap();
+            assert_eq!(all.iter().filter(|&&i| q.matches(&data, i)).count(), *count, "{value}");
+        }
+        assert!(severity.windows(2).all(|w| w[0].1 >= w[1].1), "most frequent first");
+    }
 }

@@ -2,7 +2,12 @@
 //! Signalboard's user interface: the page shell, the overview and its modules. Rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
 
+pub mod admin;
+pub mod audit;
+pub mod auth;
+pub mod cases;
 pub mod charts;
+pub mod client;
 pub mod layout;
 pub mod modules;
 pub mod overview;
@@ -48,6 +53,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
+    crate::auth::CurrentUser::provide();
     // Effects run only in the browser, after hydration: the mark tells tests (and anyone
     // scripting the page) that clicks will now be handled.
     Effect::new(move |_| mark_hydrated());
@@ -62,6 +68,11 @@ pub fn App() -> impl IntoView {
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=OverviewPage/>
                         <Route path=path!("/signals") view=crate::signals::SignalsPage/>
+                        <Route path=path!("/login") view=crate::auth::LoginPage/>
+                        <Route path=path!("/audit") view=crate::audit::AuditPage/>
+                        <Route path=path!("/cases") view=crate::cases::CasesPage/>
+                        <Route path=path!("/cases/:id") view=crate::cases::CasePage/>
+                        <Route path=path!("/admin") view=crate::admin::AdminPage/>
                     </Routes>
                 </main>
             </div>
@@ -77,19 +88,36 @@ fn mark_hydrated() {
 
 #[component]
 fn TopBar() -> impl IntoView {
+    let user = crate::auth::use_current_user();
     view! {
         <header class="topbar">
             <a class="brand" href="/" aria-label="Signalboard overview">
                 <Logo/>
                 <span class="brand-name">"Signalboard"</span>
             </a>
-            <nav class="topnav" aria-label="Sections">
-                <TopNavItem href="/" label="Overview"/>
-                <TopNavItem href="/signals" label="Signals"/>
-            </nav>
+            <Suspense fallback=|| ()>
+                {move || user.get().map(|u| view! {
+                    <nav class="topnav" aria-label="Sections">
+                        <TopNavItem href="/" label="Overview"/>
+                        <TopNavItem href="/signals" label="Signals"/>
+                        <TopNavItem href="/cases" label="Cases"/>
+                        <TopNavItem href="/audit" label="Audit trail"/>
+                        {u.is_admin().then(|| view! { <TopNavItem href="/admin" label="Admin"/> })}
+                    </nav>
+                })}
+            </Suspense>
             <div class="topbar-end">
-                <span class="env-pill" title="Cloud SIEM">"Cloud SIEM"</span>
                 <crate::theme::ThemeToggle/>
+                <Suspense fallback=|| ()>
+                    {move || user.get().map(|u| view! {
+                        <span class="user-pill" data-testid="user" title=format!("Signed in as {} ({})", u.username, u.role.as_str())>
+                            {u.display_name.clone()}<span class="role-tag">{u.role.as_str()}</span>
+                        </span>
+                        <form method="post" action="/logout" class="signout">
+                            <button class="button ghost" type="submit">"Sign out"</button>
+                        </form>
+                    })}
+                </Suspense>
             </div>
         </header>
     }

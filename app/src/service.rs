@@ -43,6 +43,10 @@ pub struct SignalRow {
     pub archive_reason: Option<analytics::ArchiveReason>,
     pub country: Option<String>,
     pub ip: Option<String>,
+    pub assignee: Option<String>,
+    pub case_id: Option<i64>,
+    /// What a change must name (optimistic versioning).
+    pub version: i64,
 }
 
 /// A page of the signal list.
@@ -64,6 +68,106 @@ pub trait SignalSource: Send + Sync + 'static {
         cursor: Option<&str>,
         newest_first: bool,
     ) -> Result<SignalPage, String>;
+
+    fn facets(&self, query: &str, window: analytics::Window) -> Result<Vec<Facet>, String>;
+
+    fn detail(&self, id: i64) -> Option<SignalDetail>;
+
+    /// The audit trail, newest first: (rows, total matching).
+    fn audit(&self, actor: &str, action: &str, asset_type: &str, limit: usize) -> Result<(Vec<HistoryRow>, usize), String>;
+
+    /// Every case, newest first, with its linked signal count.
+    fn cases(&self) -> Vec<CaseRow>;
+
+    /// A case's timeline: its own events and those of its signals, newest first.
+    fn case_timeline(&self, id: i64) -> Vec<HistoryRow>;
+
+    /// Who a case can be assigned to.
+    fn assignable(&self) -> Vec<Assignable>;
+}
+
+/// One case in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: analytics::CaseStatus,
+    pub priority: analytics::CasePriority,
+    pub assignee: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub signals: usize,
+}
+
+/// A name and how many signals have it: one entry of a facet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    pub value: String,
+    pub count: usize,
+}
+
+/// The counts of one attribute's values over the whole result (most frequent first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub label: String,
+    /// The query attribute a click adds (`status`, `source`, …).
+    pub attribute: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// One entry of a signal's history, names resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub at: String,
+    pub actor: Option<String>,
+    pub asset_type: String,
+    pub asset_id: String,
+    pub action: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A person a signal or case can be assigned to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignable {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// Everything the side panel shows about one signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalDetail {
+    pub row: SignalRow,
+    pub product: String,
+    pub first_seen: String,
+    pub rule_id: String,
+    pub tactics: Vec<(String, String)>,
+    pub techniques: Vec<(String, String)>,
+    /// (type, name)
+    pub entities: Vec<(String, String)>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub isp: Option<String>,
+    pub asn: Option<i64>,
+    pub ti_indicator: Option<String>,
+    pub ti_category: Option<String>,
+    pub ti_intention: Option<String>,
+    pub ti_subcategory: Option<String>,
+    pub archive_comment: Option<String>,
+    pub assignee_id: Option<i64>,
+    /// Signals sharing an entity or the IP, newest first (at most 10).
+    pub related: Vec<SignalRow>,
+    pub history: Vec<HistoryRow>,
+    /// Whether the 30-day rule still lets it change.
+    pub modifiable: bool,
+    pub next_states: Vec<analytics::TriageState>,
+    pub assignable: Vec<Assignable>,
+    /// Open cases it can be added to: (id, title).
+    pub open_cases: Vec<(i64, String)>,
 }
 
 /// The [`SignalSource`] in context.
@@ -84,18 +188,52 @@ pub async fn list_signals(
 }
 
 #[cfg(feature = "ssr")]
+fn signal_source() -> Result<Signals, ServerFnError> {
+    crate::auth::require_user()?;
+    use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))
+}
+
+#[server(endpoint = "signals/facets")]
+pub async fn signal_facets(query: String, window: String) -> Result<Vec<Facet>, ServerFnError> {
+    let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
+    signal_source()?.0.facets(&query, window).map_err(ServerFnError::new)
+}
+
+#[server(endpoint = "signals/detail")]
+pub async fn load_signal_detail(id: i64) -> Result<Option<SignalDetail>, ServerFnError> {
+    Ok(signal_source()?.0.detail(id))
+}
+
+#[server(endpoint = "audit")]
+pub async fn audit_trail(actor: String, action: String, asset_type: String) -> Result<(Vec<HistoryRow>, usize), ServerFnError> {
+    signal_source()?.0.audit(&actor, &action, &asset_type, 200).map_err(ServerFnError::new)
+}
+
+#[server(endpoint = "cases/list")]
+pub async fn list_cases() -> Result<Vec<CaseRow>, ServerFnError> {
+    Ok(signal_source()?.0.cases())
+}
+
+/// One case with its timeline and who it can be assigned to.
+#[server(endpoint = "cases/detail")]
+pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>)>, ServerFnError> {
+    let source = signal_source()?;
+    Ok(source.0.cases().into_iter().find(|c| c.id == id).map(|case| (case, source.0.case_timeline(id), source.0.assignable())))
+}
+
+#[cfg(feature = "ssr")]
 fn database() -> Result<storage::Database, ServerFnError> {
     use_context::<storage::Database>().ok_or_else(|| ServerFnError::new("the database is not available"))
 }
 
-/// The overview layout of the current user (everyone shares the anonymous account until sign-in
-/// exists). A stored layout that cannot be read any more gives the default, and says so in the
+/// The overview layout of the signed-in user. A stored layout that cannot be read any more gives the default, and says so in the
 /// server log.
 #[server(endpoint = "layout/load")]
 pub async fn load_layout() -> Result<crate::layout::Layout, ServerFnError> {
     use crate::layout::Layout;
+    let user = crate::auth::require_user()?;
     let stored = database()?
-        .layout(storage::ANONYMOUS_USER_ID)
+        .layout(user.id)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(match stored {
@@ -112,6 +250,7 @@ pub async fn load_layout() -> Result<crate::layout::Layout, ServerFnError> {
 #[server(endpoint = "layout/save")]
 pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, ServerFnError> {
     use crate::layout::{Layout, SCHEMA_VERSION};
+    let user = crate::auth::require_user()?;
     let layout = Layout::from_page(&layout).map_err(|e| ServerFnError::new(format!("layout refused: {e}")))?;
     let json = serde_json::to_string(&layout).map_err(|e| ServerFnError::new(e.to_string()))?;
     let stored = storage::StoredLayout {
@@ -120,7 +259,7 @@ pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, Server
         updated_at_ms: chrono_now_ms(),
     };
     database()?
-        .save_layout(storage::ANONYMOUS_USER_ID, &stored)
+        .save_layout(user.id, &stored)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(layout)
@@ -129,8 +268,9 @@ pub async fn save_layout(layout: String) -> Result<crate::layout::Layout, Server
 /// Forgets the stored layout: the page goes back to the default.
 #[server(endpoint = "layout/reset")]
 pub async fn reset_layout() -> Result<crate::layout::Layout, ServerFnError> {
+    let user = crate::auth::require_user()?;
     database()?
-        .delete_layout(storage::ANONYMOUS_USER_ID)
+        .delete_layout(user.id)
         .await
         .map_err(|e| ServerFnError::new(e.to_string()))?;
     Ok(crate::layout::Layout::default())
@@ -141,4 +281,61 @@ fn chrono_now_ms() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as i64)
+}
+
+/// An account as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: analytics::Role,
+    pub active: bool,
+    pub can_sign_in: bool,
+}
+
+/// An API key as the admin page lists it (never the key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub revoked: bool,
+}
+
+/// What the admin page shows: accounts, API keys and the workflow webhook. Admins only.
+#[server(endpoint = "admin/overview")]
+pub async fn admin_overview() -> Result<(Vec<AccountRow>, Vec<ApiKeyRow>, Option<String>), ServerFnError> {
+    let user = crate::auth::require_user()?;
+    if !user.is_admin() {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::FORBIDDEN);
+        }
+        return Err(ServerFnError::new("the admin page needs the admin role"));
+    }
+    let db = database()?;
+    let e = |e: storage::StorageError| ServerFnError::new(e.to_string());
+    let accounts = db
+        .accounts()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .map(|a| AccountRow {
+            id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role,
+            active: a.active,
+            can_sign_in: a.password_hash.is_some(),
+        })
+        .collect();
+    let keys = db
+        .api_keys()
+        .await
+        .map_err(e)?
+        .into_iter()
+        .map(|k| ApiKeyRow { id: k.id, name: k.name, user_id: k.user_id, revoked: k.revoked_at_ms.is_some() })
+        .collect();
+    let webhook = db.setting("workflow.webhook_url").await.map_err(e)?;
+    Ok((accounts, keys, webhook))
 }

@@ -33,6 +33,53 @@ pub enum Command {
     Migrate(DatabaseArgs),
     /// Fill an empty database with a realistic, deterministic demo dataset ending now.
     Seed(SeedArgs),
+    /// Manage accounts (the first admin is created here).
+    #[command(subcommand)]
+    Users(UsersCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum UsersCommand {
+    /// Create an account. Without --password-stdin a password is generated and printed once.
+    Create(CreateUserArgs),
+    /// Set a new password for an account (generated and printed once without --password-stdin).
+    SetPassword(SetPasswordArgs),
+    /// List the accounts.
+    List(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateUserArgs {
+    #[arg(long)]
+    pub username: String,
+    /// viewer, analyst or admin.
+    #[arg(long, value_parser = parse_role)]
+    pub role: analytics::Role,
+    /// The name shown in the app [default: the username].
+    #[arg(long)]
+    pub display_name: Option<String>,
+    #[arg(long)]
+    pub email: Option<String>,
+    /// Read the password from the first line of standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct SetPasswordArgs {
+    #[arg(long)]
+    pub username: String,
+    /// Read the password from the first line of standard input instead of generating one.
+    #[arg(long)]
+    pub password_stdin: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+fn parse_role(value: &str) -> Result<analytics::Role, String> {
+    analytics::Role::parse(value).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, Clone, Args)]
@@ -89,6 +136,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Serve(args)) => serve(args).await,
         Some(Command::Migrate(args)) => migrate(args).await,
         Some(Command::Seed(args)) => seed(args).await,
+        Some(Command::Users(command)) => users(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -100,8 +148,83 @@ pub async fn run(cli: Cli) -> ExitCode {
     }
 }
 
+/// The password to set: the first line of standard input, or a generated one (printed once).
+fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
+    if from_stdin {
+        let mut line = String::new();
+        std::io::stdin().read_line(&mut line)?;
+        let password = line.trim_end_matches(['\r', '\n']).to_owned();
+        crate::auth::check_password(&password).map_err(|e| anyhow::anyhow!("{e}"))?;
+        Ok((password, false))
+    } else {
+        Ok((crate::auth::generate_password(), true))
+    }
+}
+
+async fn users(command: UsersCommand) -> anyhow::Result<()> {
+    match command {
+        UsersCommand::Create(args) => {
+            crate::actions::check_username(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
+            let (password, generated) = password(args.password_stdin)?;
+            let db = Database::open(&args.database.database_url).await?;
+            let hash = crate::auth::hash_password(&password)?;
+            let account = db
+                .create_account(
+                    &storage::NewAccount {
+                        username: &args.username,
+                        display_name: args.display_name.as_deref().unwrap_or(&args.username),
+                        email: args.email.as_deref(),
+                        role: args.role,
+                        password_hash: Some(&hash),
+                    },
+                    crate::auth::now_ms(),
+                )
+                .await?;
+            println!("created {} ({}, id {})", account.username, account.role, account.id);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            db.close().await;
+        }
+        UsersCommand::SetPassword(args) => {
+            let (password, generated) = password(args.password_stdin)?;
+            let db = Database::open(&args.database.database_url).await?;
+            let account = db
+                .account_by_username(&args.username)
+                .await?
+                .ok_or_else(|| anyhow::anyhow!("there is no user '{}'", args.username))?;
+            db.set_password_hash(account.id, &crate::auth::hash_password(&password)?).await?;
+            println!("password set for {}", account.username);
+            if generated {
+                println!("password (shown once): {password}");
+            }
+            db.close().await;
+        }
+        UsersCommand::List(args) => {
+            let db = Database::open(&args.database_url).await?;
+            for a in db.accounts().await? {
+                println!(
+                    "{:>4}  {:<24} {:<8} {}{}",
+                    a.id,
+                    a.username,
+                    a.role.as_str(),
+                    if a.active { "active" } else { "deactivated" },
+                    if a.password_hash.is_some() { "" } else { ", cannot sign in" }
+                );
+            }
+            db.close().await;
+        }
+    }
+    Ok(())
+}
+
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
+    let first_admin = match (std::env::var("SIGNALBOARD_ADMIN_USERNAME"), std::env::var("SIGNALBOARD_ADMIN_PASSWORD")) {
+        (Ok(user), Ok(password)) if !user.is_empty() => Some((user, password)),
+        _ => None,
+    };
     let settings = Settings {
+        first_admin,
         addr: args.addr,
         database_url: args.database.database_url,
         site_root: args.site_root.unwrap_or_else(Settings::default_site_root),
@@ -116,7 +239,8 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let db = Database::open(&args.database.database_url).await?;
     let size = DemoSize { signals: args.signals, days: args.days, seed: args.seed };
     let started = std::time::Instant::now();
-    crate::startup::seed_demo(&db, size).await?;
+    let accounts = crate::startup::seed_demo(&db, size).await?;
+    crate::startup::print_demo_accounts(&accounts);
     println!(
         "wrote {} signals over {} days (seed {}) in {:.1} s",
         args.signals,

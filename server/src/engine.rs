@@ -20,6 +20,9 @@ pub struct Engine {
     data: RwLock<Arc<Dataset>>,
     version: AtomicU64,
     cache: Mutex<HashMap<(String, Millis, Millis), (u64, Arc<str>)>>,
+    /// Held across a write to the database and its application to the dataset, so changes
+    /// reach the dataset in the order the database accepted them.
+    writes: tokio::sync::Mutex<()>,
 }
 
 impl Engine {
@@ -38,6 +41,7 @@ impl Engine {
             data: RwLock::new(Arc::new(data)),
             version: AtomicU64::new(1),
             cache: Mutex::new(HashMap::new()),
+            writes: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -53,6 +57,23 @@ impl Engine {
     /// Replaces the dataset (after a write) and invalidates every cached module.
     pub fn replace(&self, data: Dataset) {
         *self.data.write().expect("dataset lock") = Arc::new(data);
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.cache.lock().expect("cache lock").clear();
+    }
+
+    /// Serializes writers: hold the guard from reading the current value until the change is
+    /// applied with [`Engine::update`].
+    pub async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writes.lock().await
+    }
+
+    /// Applies a change the database accepted; every metric sees it from the next request.
+    /// Readers holding a snapshot keep theirs (the dataset is copied only if one does).
+    pub fn update(&self, change: impl FnOnce(&mut Dataset)) {
+        {
+            let mut data = self.data.write().expect("dataset lock");
+            change(Arc::make_mut(&mut data));
+        }
         self.version.fetch_add(1, Ordering::SeqCst);
         self.cache.lock().expect("cache lock").clear();
     }
@@ -145,6 +166,51 @@ impl app::service::OverviewSource for Engine {
     }
 }
 
+/// A signal as a list row.
+pub fn signal_row(data: &Dataset, i: usize) -> app::service::SignalRow {
+    let t = &data.signals;
+    app::service::SignalRow {
+        id: t.id[i],
+        detected_at: rfc3339(t.detected_at_ms[i]),
+        severity: t.severity[i],
+        title: t.strings.get(t.title[i]).to_owned(),
+        rule_name: data.rules[t.rule[i] as usize].name.clone(),
+        source: data.sources[t.source[i] as usize].id.clone(),
+        state: t.state[i],
+        archive_reason: t.archive_reason[i],
+        country: t.strings.get_opt(t.country[i]).map(str::to_owned),
+        ip: t.strings.get_opt(t.ip[i]).map(str::to_owned),
+        assignee: t.assignee[i].and_then(|id| user_name(data, id)),
+        case_id: t.case_id[i],
+        version: t.version[i],
+    }
+}
+
+fn user_name(data: &Dataset, id: i64) -> Option<String> {
+    data.users.iter().find(|u| u.id == id).map(|u| u.display_name.clone())
+}
+
+pub fn history_row(data: &Dataset, h: &analytics::dataset::HistoryEvent) -> app::service::HistoryRow {
+    // Assignee values are user ids: show the person.
+    let person = |v: &Option<String>| {
+        v.as_ref().map(|v| match (h.action.as_str(), v.parse::<i64>()) {
+            ("assignee", Ok(id)) => user_name(data, id).unwrap_or_else(|| v.clone()),
+            _ => v.clone(),
+        })
+    };
+    app::service::HistoryRow {
+        at: rfc3339(h.at_ms),
+        actor: h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| u.username.clone()),
+        asset_type: h.asset_type.as_str().to_owned(),
+        asset_id: h.asset_id.clone(),
+        action: h.action.clone(),
+        old_value: person(&h.old_value),
+        new_value: person(&h.new_value),
+        reason: h.reason.clone(),
+        comment: h.comment.clone(),
+    }
+}
+
 impl app::service::SignalSource for Engine {
     fn signals(
         &self,
@@ -162,26 +228,169 @@ impl app::service::SignalSource for Engine {
             ),
         };
         let (from, to) = window.bounds(Utc::now().timestamp_millis());
-        let span = Span { from, to };
         let data = self.snapshot();
-        let matches = analytics::query::search(&data, &parsed, span.from, span.to, newest_first);
+        let matches = analytics::query::search(&data, &parsed, from, to, newest_first);
         let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, newest_first);
+        let rows = matches[range].iter().map(|&i| signal_row(&data, i)).collect();
+        Ok(app::service::SignalPage { total: matches.len(), rows, next_cursor })
+    }
+
+    fn facets(&self, query: &str, window: analytics::Window) -> Result<Vec<app::service::Facet>, String> {
+        let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
+        let (from, to) = window.bounds(Utc::now().timestamp_millis());
+        let data = self.snapshot();
+        let matches = analytics::query::search(&data, &parsed, from, to, true);
+        Ok(analytics::query::facets(&data, &matches, 8)
+            .into_iter()
+            .map(|(attribute, label, values)| app::service::Facet {
+                label: label.to_owned(),
+                attribute: attribute.name().to_owned(),
+                values: values.into_iter().map(|(value, count)| app::service::FacetValue { value, count }).collect(),
+            })
+            .collect())
+    }
+
+    fn detail(&self, id: i64) -> Option<app::service::SignalDetail> {
+        let data = self.snapshot();
+        let i = data.signal_by_id(id)?;
         let t = &data.signals;
-        let rows = matches[range]
+        let rule = &data.rules[t.rule[i] as usize];
+        let matrix = analytics::attack::matrix();
+        let s = |v: u32| t.strings.get_opt(v).map(str::to_owned);
+        // Related: signals sharing an entity or the IP, newest first.
+        let mine: Vec<u32> = t.entities_of(i).to_vec();
+        let ip = t.ip[i];
+        let mut related = Vec::new();
+        for j in (0..t.len()).rev() {
+            if j != i && ((ip != 0 && t.ip[j] == ip) || t.entities_of(j).iter().any(|e| mine.contains(e))) {
+                related.push(signal_row(&data, j));
+                if related.len() == 10 {
+                    break;
+                }
+            }
+        }
+        let now = Utc::now().timestamp_millis();
+        let triage = data.triage_of(i);
+        Some(app::service::SignalDetail {
+            row: signal_row(&data, i),
+            product: t.product[i].as_str().to_owned(),
+            first_seen: rfc3339(t.first_seen_ms[i]),
+            rule_id: rule.id.clone(),
+            tactics: rule
+                .tactics
+                .iter()
+                .map(|id| (id.clone(), matrix.tactic_index(id).map_or_else(String::new, |k| matrix.tactics[k].name.to_owned())))
+                .collect(),
+            techniques: rule
+                .techniques
+                .iter()
+                .map(|id| (id.clone(), matrix.technique(id).map_or_else(String::new, |x| x.name.to_owned())))
+                .collect(),
+            entities: t
+                .entities_of(i)
+                .iter()
+                .map(|&e| (data.entities[e as usize].kind.as_str().to_owned(), data.entities[e as usize].name.clone()))
+                .collect(),
+            region: s(t.region[i]),
+            city: s(t.city[i]),
+            isp: s(t.isp[i]),
+            asn: (t.asn[i] != 0).then_some(t.asn[i]),
+            ti_indicator: s(t.ti_indicator[i]),
+            ti_category: t.ti_category[i].map(|v| v.as_str().to_owned()),
+            ti_intention: t.ti_intention[i].map(|v| v.as_str().to_owned()),
+            ti_subcategory: t.ti_subcategory[i].map(|v| v.as_str().to_owned()),
+            archive_comment: triage.archive_comment.clone(),
+            assignee_id: triage.assignee_id,
+            related,
+            history: data.history_of(i).map(|h| history_row(&data, h)).collect(),
+            modifiable: analytics::workflow::modifiable(t.detected_at_ms[i], now),
+            next_states: analytics::workflow::next_states(triage.state),
+            assignable: data
+                .users
+                .iter()
+                .filter(|u| u.active && u.role.can_write_signals())
+                .map(|u| app::service::Assignable { id: u.id, display_name: u.display_name.clone() })
+                .collect(),
+            open_cases: data
+                .cases
+                .iter()
+                .rev()
+                .filter(|c| c.status != analytics::CaseStatus::Closed)
+                .map(|c| (c.id, c.title.clone()))
+                .collect(),
+        })
+    }
+
+    fn audit(&self, actor: &str, action: &str, asset_type: &str, limit: usize) -> Result<(Vec<app::service::HistoryRow>, usize), String> {
+        let data = self.snapshot();
+        let filter = crate::actions::AuditFilter::from_params(&data, Some(actor), Some(action), Some(asset_type))?;
+        let mut total = 0;
+        let mut rows = Vec::new();
+        for h in filter.events(&data) {
+            total += 1;
+            if rows.len() < limit {
+                rows.push(history_row(&data, h));
+            }
+        }
+        Ok((rows, total))
+    }
+
+    fn cases(&self) -> Vec<app::service::CaseRow> {
+        let data = self.snapshot();
+        let mut linked: HashMap<i64, usize> = HashMap::new();
+        for c in data.signals.case_id.iter().flatten() {
+            *linked.entry(*c).or_default() += 1;
+        }
+        let mut cases: Vec<app::service::CaseRow> = data
+            .cases
             .iter()
-            .map(|&i| app::service::SignalRow {
-                id: t.id[i],
-                detected_at: rfc3339(t.detected_at_ms[i]),
-                severity: t.severity[i],
-                title: t.strings.get(t.title[i]).to_owned(),
-                rule_name: data.rules[t.rule[i] as usize].name.clone(),
-                source: data.sources[t.source[i] as usize].id.clone(),
-                state: t.state[i],
-                archive_reason: t.archive_reason[i],
-                country: t.strings.get_opt(t.country[i]).map(str::to_owned),
-                ip: t.strings.get_opt(t.ip[i]).map(str::to_owned),
+            .map(|c| app::service::CaseRow {
+                id: c.id,
+                title: c.title.clone(),
+                description: c.description.clone(),
+                status: c.status,
+                priority: c.priority,
+                assignee: c.assignee_id.and_then(|id| user_name(&data, id)),
+                assignee_id: c.assignee_id,
+                created_at: rfc3339(c.created_at_ms),
+                updated_at: rfc3339(c.updated_at_ms),
+                signals: linked.get(&c.id).copied().unwrap_or(0),
             })
             .collect();
-        Ok(app::service::SignalPage { total: matches.len(), rows, next_cursor })
+        cases.sort_by(|a, b| b.id.cmp(&a.id));
+        cases
+    }
+
+    fn case_timeline(&self, id: i64) -> Vec<app::service::HistoryRow> {
+        let data = self.snapshot();
+        let key = id.to_string();
+        let signals: std::collections::HashSet<String> = data
+            .signals
+            .case_id
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == Some(id))
+            .map(|(i, _)| data.signals.id[i].to_string())
+            .collect();
+        data.history
+            .iter()
+            .rev()
+            .filter(|h| match h.asset_type {
+                analytics::dataset::AssetType::Case => h.asset_id == key,
+                analytics::dataset::AssetType::SecuritySignal => signals.contains(&h.asset_id),
+                _ => false,
+            })
+            .take(500)
+            .map(|h| history_row(&data, h))
+            .collect()
+    }
+
+    fn assignable(&self) -> Vec<app::service::Assignable> {
+        let data = self.snapshot();
+        data.users
+            .iter()
+            .filter(|u| u.active && u.role.can_write_signals())
+            .map(|u| app::service::Assignable { id: u.id, display_name: u.display_name.clone() })
+            .collect()
     }
 }

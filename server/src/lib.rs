@@ -3,7 +3,9 @@
 //! routes around the Leptos app. `main` only parses the command line; everything else is here
 //! so tests can start the real application on port 0.
 
+pub mod actions;
 pub mod api;
+pub mod auth;
 pub mod cli;
 pub mod engine;
 pub mod health;

@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use app::{shell, App, BUNDLE_NAME};
 use axum::extract::FromRef;
-use axum::routing::get;
+use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -17,7 +17,7 @@ use storage::Database;
 use tokio::net::TcpListener;
 
 use crate::engine::Engine;
-use crate::{api, health, telemetry};
+use crate::{actions, api, auth, health, telemetry};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -28,6 +28,9 @@ pub struct Settings {
     pub site_root: PathBuf,
     /// Fill an empty database with this demo dataset before serving.
     pub demo_when_empty: Option<DemoSize>,
+    /// Create this admin (username, password) on start unless the username exists
+    /// (`SIGNALBOARD_ADMIN_USERNAME` and `SIGNALBOARD_ADMIN_PASSWORD`).
+    pub first_admin: Option<(String, String)>,
 }
 
 /// The size of a demo dataset.
@@ -43,8 +46,42 @@ impl DemoSize {
     pub const SERVE_DEFAULT: DemoSize = DemoSize { signals: 20_000, days: 30, seed: 42 };
 }
 
-/// Fills an empty database with demo data ending now; refuses a database that holds data.
-pub async fn seed_demo(db: &Database, size: DemoSize) -> anyhow::Result<()> {
+/// A demo account that can sign in, with its password (shown once).
+#[derive(Debug, Clone)]
+pub struct DemoAccount {
+    pub username: String,
+    pub role: analytics::Role,
+    pub password: String,
+}
+
+/// The demo team members who can sign in: the first of each role.
+async fn demo_accounts(db: &Database) -> anyhow::Result<Vec<DemoAccount>> {
+    let accounts = db.accounts().await?;
+    let mut out = Vec::new();
+    for role in [analytics::Role::Admin, analytics::Role::Analyst, analytics::Role::Viewer] {
+        if let Some(account) = accounts.iter().find(|a| a.role == role && a.active) {
+            let password = crate::auth::generate_password();
+            db.set_password_hash(account.id, &crate::auth::hash_password(&password)?).await?;
+            out.push(DemoAccount { username: account.username.clone(), role, password });
+        }
+    }
+    Ok(out)
+}
+
+/// Prints the demo accounts' passwords: the only time they are shown.
+pub fn print_demo_accounts(accounts: &[DemoAccount]) {
+    if accounts.is_empty() {
+        return;
+    }
+    println!("Demo accounts (passwords are shown only now; `signalboard users set-password` sets new ones):");
+    for a in accounts {
+        println!("  {:<8} {:<16} {}", a.role.as_str(), a.username, a.password);
+    }
+}
+
+/// Fills an empty database with demo data ending now, with one account per role that can sign
+/// in; refuses a database that holds data.
+pub async fn seed_demo(db: &Database, size: DemoSize) -> anyhow::Result<Vec<DemoAccount>> {
     if !db.is_empty().await? {
         anyhow::bail!("the database already holds data; demo data is only written to an empty database");
     }
@@ -66,7 +103,7 @@ pub async fn seed_demo(db: &Database, size: DemoSize) -> anyhow::Result<()> {
         total_ms = started.elapsed().as_millis() as u64,
         "demo data written"
     );
-    Ok(())
+    demo_accounts(db).await
 }
 
 impl Settings {
@@ -117,8 +154,25 @@ impl Application {
         if let Some(size) = settings.demo_when_empty {
             if db.is_empty().await? {
                 tracing::info!(signals = size.signals, "empty database: writing the demo dataset");
-                seed_demo(&db, size).await?;
+                let accounts = seed_demo(&db, size).await?;
+                print_demo_accounts(&accounts);
             }
+        }
+        if let Some((username, password)) = &settings.first_admin {
+            if db.account_by_username(username).await?.is_none() {
+                crate::actions::check_username(username).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_USERNAME: {e}"))?;
+                crate::auth::check_password(password).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_PASSWORD: {e}"))?;
+                let hash = crate::auth::hash_password(password)?;
+                db.create_account(
+                    &storage::NewAccount { username, display_name: username, email: None, role: analytics::Role::Admin, password_hash: Some(&hash) },
+                    crate::auth::now_ms(),
+                )
+                .await?;
+                tracing::info!(%username, "created the first admin from the environment");
+            }
+        }
+        if db.count_sign_in_accounts().await? == 0 {
+            tracing::warn!("no account can sign in yet: create the first admin with `signalboard users create --username NAME --role admin`");
         }
         let engine = Arc::new(Engine::load(db.clone()).await.context("cannot load the data")?);
         let listener = TcpListener::bind(settings.addr)
@@ -165,7 +219,7 @@ impl Application {
 
     /// Serves until `shutdown` completes, then drains and closes like a signal would.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router)
+        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await?;
         self.db.close().await;
@@ -195,7 +249,10 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .nest_service("/pkg", bundle)
         .route_service("/world.svg", world)
+        .route("/login", post(auth::sign_in))
+        .route("/logout", post(auth::sign_out))
         .merge(api::router().with_state(state.engine.clone()))
+        .merge(actions::router().with_state(state.engine.clone()))
         .leptos_routes_with_context(
             &state,
             routes,
@@ -207,6 +264,8 @@ pub fn router(state: AppState) -> Router {
             move || shell(shell_options.clone()),
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // Everything but the sign-in page, the health check and static files needs a session.
+        .layer(axum::middleware::from_fn_with_state(state.db.clone(), auth::require_session))
         // Pages, JSON and the wasm bundle shrink several times over (the bundle 865 KB -> 320 KB).
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(telemetry::log_request))

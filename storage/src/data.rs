@@ -159,6 +159,14 @@ impl Database {
                     q.build().execute(&mut *tx).await?;
                 }
             }
+            if let Database::Postgres(_) = self {
+                // Rows written with explicit ids: new ones must come after them (migration 0004).
+                for (sequence, table) in [("users_ids", "users"), ("cases_ids", "cases"), ("incidents_ids", "incidents"), ("history_ids", "history")] {
+                    sqlx::query(&format!("SELECT setval('{sequence}', GREATEST((SELECT MAX(id) FROM {table}), 1))"))
+                        .execute(&mut *tx)
+                        .await?;
+                }
+            }
             tx.commit().await?;
             Ok(())
         })

@@ -3,10 +3,12 @@
 //! migrations, embedded in the binary and applied at start-up; an applied migration is never
 //! edited, a change is always a new file in both folders.
 
+mod accounts;
 mod bulk;
 pub mod data;
 mod layouts;
 mod rows;
+mod workflow;
 
 use std::path::Path;
 use std::str::FromStr;
@@ -16,7 +18,9 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use accounts::{Account, ApiKey, NewAccount};
 pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
+pub use workflow::{ChangeError, NewCase, NewHistory, NewIncident};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
@@ -41,6 +45,10 @@ pub enum StorageError {
     Sqlx(#[from] sqlx::Error),
     #[error("SQLite error: {0}")]
     Sqlite(String),
+    #[error("{0}")]
+    Conflict(String),
+    #[error("{0}")]
+    NotFound(String),
     #[error("stored data is inconsistent: {0}")]
     Corrupt(String),
 }

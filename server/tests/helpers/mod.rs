@@ -40,6 +40,7 @@ impl TestApp {
             database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
             site_root,
             demo_when_empty: demo,
+            first_admin: None,
         };
         let app = Application::build(settings).await.expect("application builds");
         let addr = app.local_addr();

@@ -1,0 +1,102 @@
+//! Who is signed in. The server's sign-in middleware puts a [`SessionUser`] on every request it
+//! lets through; pages read it to show the account and to offer only the actions its role
+//! allows. Offering is a courtesy: the server checks every write again.
+
+use analytics::Role;
+use leptos::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The account a request acts as.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionUser {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+impl SessionUser {
+    /// product-spec §2: `security_monitoring_signals_write`.
+    pub fn can_write_signals(&self) -> bool {
+        self.role.can_write_signals()
+    }
+
+    pub fn is_admin(&self) -> bool {
+        self.role == Role::Admin
+    }
+}
+
+/// The signed-in account of the request being served (server only).
+#[cfg(feature = "ssr")]
+pub fn request_user() -> Option<SessionUser> {
+    use_context::<http::request::Parts>().and_then(|parts| parts.extensions.get::<SessionUser>().cloned())
+}
+
+/// The signed-in account, or an error that says so (a server function behind the middleware
+/// always has one).
+#[cfg(feature = "ssr")]
+pub fn require_user() -> Result<SessionUser, ServerFnError> {
+    request_user().ok_or_else(|| {
+        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
+            response.set_status(http::StatusCode::UNAUTHORIZED);
+        }
+        ServerFnError::new("sign in first")
+    })
+}
+
+/// Who is signed in, for the page: `None` on the sign-in page.
+#[server(endpoint = "whoami")]
+pub async fn who_am_i() -> Result<Option<SessionUser>, ServerFnError> {
+    Ok(request_user())
+}
+
+/// The signed-in account, shared by every page through context.
+#[derive(Clone, Copy)]
+pub struct CurrentUser(pub Resource<Option<SessionUser>>);
+
+impl CurrentUser {
+    pub fn provide() -> CurrentUser {
+        let user = CurrentUser(Resource::new(|| (), |_| async { who_am_i().await.ok().flatten() }));
+        provide_context(user);
+        user
+    }
+
+    pub fn get(self) -> Option<SessionUser> {
+        self.0.get().flatten()
+    }
+
+    pub fn get_untracked(self) -> Option<SessionUser> {
+        self.0.get_untracked().flatten()
+    }
+}
+
+/// The current user from context (see [`CurrentUser::provide`]).
+pub fn use_current_user() -> CurrentUser {
+    expect_context::<CurrentUser>()
+}
+
+/// The sign-in page. The form posts to the server (`POST /login`), so it works before the
+/// page is hydrated and without JavaScript.
+#[component]
+pub fn LoginPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_query_map();
+    let error = move || params.read().get("error");
+    let next = move || params.read().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    view! {
+        <leptos_meta::Title text="Sign in"/>
+        <section class="login">
+            <h1>"Sign in to Signalboard"</h1>
+            {move || error().map(|e| view! { <p class="login-error" role="alert">{e}</p> })}
+            <form class="login-form" method="post" action="/login">
+                <label>"Username" <input name="username" autocomplete="username" required autofocus/></label>
+                <label>"Password" <input name="password" type="password" autocomplete="current-password" required/></label>
+                <input type="hidden" name="next" prop:value=next/>
+                <button class="button primary" type="submit">"Sign in"</button>
+            </form>
+            <p class="login-help">
+                "No account? Ask an admin to invite you. The first admin is created with "
+                <code>"signalboard users create --role admin"</code>"."
+            </p>
+        </section>
+    }
+}

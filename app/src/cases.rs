@@ -1,0 +1,124 @@
+//! Cases: the list (`/cases`) and one case's page (`/cases/N`) with its status, priority,
+//! assignee, description, linked signals and timeline.
+
+use leptos::prelude::*;
+use leptos_meta::Title;
+use leptos_router::hooks::use_params_map;
+use serde_json::json;
+
+use analytics::{CasePriority, CaseStatus};
+
+use crate::auth::use_current_user;
+use crate::client;
+use crate::service::{case_detail, list_cases};
+use crate::signals::signals_href;
+
+#[component]
+pub fn CasesPage() -> impl IntoView {
+    let cases = Resource::new(|| (), |_| list_cases());
+    view! {
+        <Title text="Cases"/>
+        <div class="page-header"><div class="page-heading"><h1>"Cases"</h1>
+            <p class="page-subtitle">"Create a case from signals in the explorer: select them, or open one."</p></div></div>
+        <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
+            {move || cases.get().map(|r| match r {
+                Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
+                Ok(cases) => view! {
+                    <table class="signal-table">
+                        <thead><tr><th>"Case"</th><th>"Title"</th><th>"Status"</th><th>"Priority"</th><th>"Assignee"</th><th>"Signals"</th><th>"Updated"</th></tr></thead>
+                        <tbody>
+                            {cases.into_iter().map(|c| view! {
+                                <tr>
+                                    <td class="mono">{c.id}</td>
+                                    <td><a href=format!("/cases/{}", c.id)>{c.title}</a></td>
+                                    <td>{c.status.as_str().replace('_', " ")}</td>
+                                    <td>{c.priority.as_str()}</td>
+                                    <td>{c.assignee.unwrap_or_default()}</td>
+                                    <td>{c.signals}</td>
+                                    <td class="mono">{c.updated_at.replace('T', " ").get(0..16).unwrap_or_default().to_owned()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            })}
+        </Suspense>
+    }
+}
+
+#[component]
+pub fn CasePage() -> impl IntoView {
+    let params = use_params_map();
+    let id = move || params.read().get("id").and_then(|v| v.parse::<i64>().ok()).unwrap_or(0);
+    let refresh = RwSignal::new(0u32);
+    let detail = Resource::new(move || (id(), refresh.get()), |(id, _)| case_detail(id));
+    let user = use_current_user();
+    let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let patch = move |body: serde_json::Value| {
+        let id = id();
+        leptos::task::spawn_local(async move {
+            let outcome = client::send("PATCH", &format!("/api/v1/cases/{id}"), &body).await;
+            message.set(Some(outcome.map(|_| "Saved".to_owned())));
+            refresh.update(|n| *n += 1);
+        });
+    };
+    view! {
+        <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
+            {move || detail.get().map(|r| match r {
+                Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
+                Ok(None) => view! { <p class="module-error">{format!("Case {} does not exist.", id())}</p> }.into_any(),
+                Ok(Some((case, timeline, assignable))) => {
+                    let description = RwSignal::new(case.description.clone());
+                    view! {
+                        <Title text=format!("Case {}", case.id)/>
+                        <div class="page-header"><div class="page-heading">
+                            <h1>{format!("Case {}: {}", case.id, case.title)}</h1>
+                            <p class="page-subtitle">{format!("Opened {} · updated {}", case.created_at.replace('T', " ").get(0..16).unwrap_or_default(), case.updated_at.replace('T', " ").get(0..16).unwrap_or_default())}</p>
+                        </div></div>
+                        {move || message.get().map(|m| match m {
+                            Ok(t) => view! { <p class="notice ok" role="status">{t}</p> }.into_any(),
+                            Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
+                        })}
+                        <section class="case-fields">
+                            <label>"Status"
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "status": event_target_value(&ev) }))>
+                                    {CaseStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == case.status>{s.as_str().replace('_', " ")}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label>"Priority"
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "priority": event_target_value(&ev) }))>
+                                    {CasePriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == case.priority>{p.as_str()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label>"Assignee"
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "assignee_id": event_target_value(&ev).parse::<i64>().ok() }))>
+                                    <option value="" selected=case.assignee_id.is_none()>"Unassigned"</option>
+                                    {assignable.iter().map(|a| view! { <option value=a.id.to_string() selected=case.assignee_id == Some(a.id)>{a.display_name.clone()}</option> }).collect_view()}
+                                </select>
+                            </label>
+                            <label class="wide">"Description"
+                                <textarea rows="4" prop:disabled=move || !can_write() prop:value=description on:input=move |ev| description.set(event_target_value(&ev))></textarea>
+                            </label>
+                            <Show when=can_write>
+                                <button class="button" on:click=move |_| patch(json!({ "description": description.get_untracked() }))>"Save description"</button>
+                            </Show>
+                        </section>
+                        <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "90d")>{format!("Linked signals ({})", case.signals)}</a></p>
+                        <h2>"Timeline"</h2>
+                        <ol class="history-list">
+                            {timeline.into_iter().map(|h| view! {
+                                <li>
+                                    <span class="mono">{h.at.replace('T', " ").get(0..19).unwrap_or_default().to_owned()}</span>" "
+                                    <strong>{h.actor.unwrap_or_else(|| "system".into())}</strong>" "
+                                    {format!("{} {}: {}: {} → {}", h.asset_type.replace('_', " "), h.asset_id, h.action, h.old_value.unwrap_or_else(|| "–".into()), h.new_value.unwrap_or_else(|| "–".into()))}
+                                    {h.reason.map(|r| format!(" ({})", r.replace('_', " ")))}
+                                </li>
+                            }).collect_view()}
+                        </ol>
+                    }.into_any()
+                }
+            })}
+        </Suspense>
+    }
+}

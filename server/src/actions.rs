@@ -1,0 +1,892 @@
+//! Everything that changes data, as REST routes under `/api/v1`: triage (one signal or many),
+//! cases, incidents, workflows (the signal posted to the admin's webhook), and the admin's
+//! users, API keys and settings. The pages call these same routes.
+//!
+//! Each route checks the caller's permission first (403, saying which permission is missing),
+//! then the input (400 naming the field), then the workflow rules (422), then the version the
+//! caller read (409: someone else changed it; nothing is written). A change is in the database
+//! and the history before the in-memory dataset, and the overview sees it from the next request.
+
+use std::sync::Arc;
+
+use analytics::dataset::{Case, Dataset, HistoryEvent};
+use analytics::workflow::{self, Change};
+use analytics::dataset::AssetType;
+use analytics::{CasePriority, CaseStatus, IncidentSeverity, Role};
+use app::auth::SessionUser;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, patch, post, put};
+use axum::{Extension, Json, Router};
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+use storage::{ChangeError, NewAccount, NewCase, NewHistory, NewIncident};
+
+use crate::api::signal_json;
+use crate::auth::{self, now_ms};
+use crate::engine::{rfc3339, Engine};
+
+/// The setting holding the workflow webhook's URL.
+pub const WEBHOOK_SETTING: &str = "workflow.webhook_url";
+
+/// An error answered as `{"error": "..."}` with its status.
+#[derive(Debug)]
+pub struct Refusal(pub StatusCode, pub String);
+
+impl IntoResponse for Refusal {
+    fn into_response(self) -> Response {
+        if self.0 == StatusCode::INTERNAL_SERVER_ERROR {
+            tracing::error!("{}", self.1);
+            return (self.0, Json(json!({ "error": "internal error" }))).into_response();
+        }
+        (self.0, Json(json!({ "error": self.1 }))).into_response()
+    }
+}
+
+fn bad(message: impl Into<String>) -> Refusal {
+    Refusal(StatusCode::BAD_REQUEST, message.into())
+}
+
+fn not_found(message: impl Into<String>) -> Refusal {
+    Refusal(StatusCode::NOT_FOUND, message.into())
+}
+
+fn internal(error: impl std::fmt::Display) -> Refusal {
+    Refusal(StatusCode::INTERNAL_SERVER_ERROR, error.to_string())
+}
+
+impl From<storage::StorageError> for Refusal {
+    fn from(error: storage::StorageError) -> Self {
+        match error {
+            storage::StorageError::Conflict(m) => Refusal(StatusCode::CONFLICT, m),
+            storage::StorageError::NotFound(m) => not_found(m),
+            other => internal(other),
+        }
+    }
+}
+
+/// product-spec §2: changing signals, cases and incidents needs `security_monitoring_signals_write`.
+pub fn require_signals_write(user: &SessionUser) -> Result<(), Refusal> {
+    if user.can_write_signals() {
+        Ok(())
+    } else {
+        Err(Refusal(
+            StatusCode::FORBIDDEN,
+            format!(
+                "{} is a {}: changing signals, cases and incidents needs the permission security_monitoring_signals_write (analyst or admin)",
+                user.username,
+                user.role.as_str()
+            ),
+        ))
+    }
+}
+
+pub fn require_admin(user: &SessionUser) -> Result<(), Refusal> {
+    if user.is_admin() {
+        Ok(())
+    } else {
+        Err(Refusal(
+            StatusCode::FORBIDDEN,
+            format!("{} is a {}: managing users, API keys and settings needs the admin role", user.username, user.role.as_str()),
+        ))
+    }
+}
+
+/// A JSON body, with a 400 that says what is wrong with it instead of axum's plain-text one.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<S> for Body<T> {
+    type Rejection = Refusal;
+
+    async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        let bytes = axum::body::Bytes::from_request(request, state)
+            .await
+            .map_err(|e| bad(format!("cannot read the request body: {e}")))?;
+        serde_json::from_slice(&bytes)
+            .map(Body)
+            .map_err(|e| bad(format!("the request body is not valid: {e}")))
+    }
+}
+
+pub fn router() -> Router<Arc<Engine>> {
+    Router::new()
+        .route("/api/v1/signals/{id}", get(signal))
+        .route("/api/v1/signals/{id}/triage", post(triage_one))
+        .route("/api/v1/signals/triage", post(triage_many))
+        .route("/api/v1/signals/{id}/workflow", post(run_workflow))
+        .route("/api/v1/cases", post(create_case))
+        .route("/api/v1/cases/{id}", patch(update_case))
+        .route("/api/v1/cases/{id}/signals", post(link_signals))
+        .route("/api/v1/incidents", post(declare_incident))
+        .route("/api/v1/history", get(history))
+        .route("/api/v1/users", get(users).post(invite_user))
+        .route("/api/v1/users/{id}", patch(change_user))
+        .route("/api/v1/api-keys", get(api_keys).post(create_api_key))
+        .route("/api/v1/api-keys/{id}", delete(revoke_api_key))
+        .route("/api/v1/settings/webhook", put(set_webhook).get(webhook))
+}
+
+// --- triage -----------------------------------------------------------------------------------
+
+/// A change to one signal, made against the version the caller read.
+#[derive(Debug, Deserialize)]
+pub struct TriageRequest {
+    pub version: i64,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// One signal of a bulk change, with the version the caller read.
+#[derive(Debug, Deserialize)]
+pub struct Selected {
+    pub id: i64,
+    pub version: i64,
+}
+
+#[derive(Debug, Deserialize)]
+pub struct BulkRequest {
+    pub signals: Vec<Selected>,
+    #[serde(flatten)]
+    pub change: Change,
+}
+
+/// The most signals one bulk request may change.
+pub const MAX_BULK: usize = 500;
+
+/// A signal's triage after a change.
+#[derive(Debug, Serialize)]
+pub struct TriageOutcome {
+    pub id: i64,
+    pub version: i64,
+    pub state: analytics::TriageState,
+    pub assignee_id: Option<i64>,
+    pub archive_reason: Option<analytics::ArchiveReason>,
+    pub archive_comment: Option<String>,
+    pub case_id: Option<i64>,
+}
+
+fn outcome(data: &Dataset, i: usize) -> TriageOutcome {
+    let t = data.triage_of(i);
+    TriageOutcome {
+        id: data.signals.id[i],
+        version: data.signals.version[i],
+        state: t.state,
+        assignee_id: t.assignee_id,
+        archive_reason: t.archive_reason,
+        archive_comment: t.archive_comment,
+        case_id: t.case_id,
+    }
+}
+
+/// Checks the references a change makes (the assignee and the case must exist).
+fn check_references(data: &Dataset, change: &Change) -> Result<(), Refusal> {
+    match change {
+        Change::Assign { assignee_id: Some(id) } => {
+            let user = data.users.iter().find(|u| u.id == *id).ok_or_else(|| bad(format!("assignee_id: user {id} does not exist")))?;
+            if !user.active {
+                return Err(bad(format!("assignee_id: {} is deactivated", user.username)));
+            }
+            if user.role == Role::Viewer {
+                return Err(bad(format!("assignee_id: {} is a viewer and cannot work on signals", user.username)));
+            }
+        }
+        Change::Case { case_id: Some(id) } if !data.cases.iter().any(|c| c.id == *id) => {
+            return Err(bad(format!("case_id: case {id} does not exist")));
+        }
+        _ => {}
+    }
+    Ok(())
+}
+
+/// Applies one change to one signal; the caller holds the engine's write lock.
+async fn apply(engine: &Engine, user: &SessionUser, id: i64, version: i64, change: &Change) -> Result<TriageOutcome, Refusal> {
+    let data = engine.snapshot();
+    let i = data.signal_by_id(id).ok_or_else(|| not_found(format!("signal {id} does not exist")))?;
+    let current_version = data.signals.version[i];
+    if version != current_version {
+        return Err(conflict(&data, i, version));
+    }
+    check_references(&data, change)?;
+    let now = now_ms();
+    let (next, drafts) = workflow::plan(id, data.signals.detected_at_ms[i], &data.triage_of(i), change, now)
+        .map_err(|e| Refusal(StatusCode::UNPROCESSABLE_ENTITY, e.to_string()))?;
+    if drafts.is_empty() {
+        return Ok(outcome(&data, i));
+    }
+    let entries = drafts.iter().map(|d| NewHistory::signal(id, user.id, now, d)).collect();
+    drop(data);
+    let (version, stored) = match engine.database().change_signal(id, version, &next, entries).await {
+        Ok(done) => done,
+        Err(ChangeError::Conflict { .. }) => {
+            let data = engine.snapshot();
+            return Err(conflict(&data, i, version));
+        }
+        Err(ChangeError::NotFound(id)) => return Err(not_found(format!("signal {id} does not exist"))),
+        Err(ChangeError::Storage(e)) => return Err(internal(e)),
+    };
+    engine.update(|data| data.apply_triage(i, &next, version, stored));
+    Ok(outcome(&engine.snapshot(), i))
+}
+
+/// 409, saying who changed the signal last and when, so the analyst knows what to reload.
+fn conflict(data: &Dataset, i: usize, had: i64) -> Refusal {
+    let last = data.history_of(i).last();
+    let by = last
+        .and_then(|h| h.actor_id)
+        .and_then(|a| data.users.iter().find(|u| u.id == a))
+        .map_or_else(|| "someone else".to_owned(), |u| u.display_name.clone());
+    let when = last.map(|h| format!(" at {}", rfc3339(h.at_ms))).unwrap_or_default();
+    Refusal(
+        StatusCode::CONFLICT,
+        format!(
+            "signal {} was changed by {by}{when} after you loaded it (version {} now, you had {had}); nothing was changed: reload it and try again",
+            data.signals.id[i], data.signals.version[i]
+        ),
+    )
+}
+
+async fn signal(State(engine): State<Arc<Engine>>, Path(id): Path<i64>) -> Result<Json<Value>, Refusal> {
+    let data = engine.snapshot();
+    let i = data.signal_by_id(id).ok_or_else(|| not_found(format!("signal {id} does not exist")))?;
+    Ok(Json(signal_json(&data, i, true)))
+}
+
+async fn triage_one(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+    Body(request): Body<TriageRequest>,
+) -> Result<Json<TriageOutcome>, Refusal> {
+    require_signals_write(&user)?;
+    let _writing = engine.write_lock().await;
+    apply(&engine, &user, id, request.version, &request.change).await.map(Json)
+}
+
+/// Applies the change to each selected signal on its own: those that can change do, and each
+/// one that cannot says why. Answers 200 with both lists.
+async fn triage_many(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<BulkRequest>,
+) -> Result<Json<Value>, Refusal> {
+    require_signals_write(&user)?;
+    if request.signals.is_empty() {
+        return Err(bad("signals: select at least one signal"));
+    }
+    if request.signals.len() > MAX_BULK {
+        return Err(bad(format!("signals: {} selected; at most {MAX_BULK} at once", request.signals.len())));
+    }
+    let _writing = engine.write_lock().await;
+    let mut changed = Vec::new();
+    let mut refused = Vec::new();
+    for s in &request.signals {
+        match apply(&engine, &user, s.id, s.version, &request.change).await {
+            Ok(done) => changed.push(json!(done)),
+            Err(Refusal(status, error)) if status != StatusCode::INTERNAL_SERVER_ERROR => {
+                refused.push(json!({ "id": s.id, "status": status.as_u16(), "error": error }))
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok(Json(json!({ "changed": changed, "refused": refused })))
+}
+
+// --- cases and incidents ----------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct CaseRequest {
+    pub title: String,
+    #[serde(default)]
+    pub description: String,
+    #[serde(default = "default_priority")]
+    pub priority: CasePriority,
+    #[serde(default)]
+    pub assignee_id: Option<i64>,
+    /// Signals to link to the new case, with the versions the caller read.
+    #[serde(default)]
+    pub signals: Vec<Selected>,
+}
+
+fn default_priority() -> CasePriority {
+    CasePriority::P3
+}
+
+fn check_title(title: &str) -> Result<String, Refusal> {
+    let title = title.trim();
+    if title.is_empty() {
+        return Err(bad("title: a title is needed"));
+    }
+    if title.chars().count() > 200 {
+        return Err(bad(format!("title: {} characters; at most 200", title.chars().count())));
+    }
+    Ok(title.to_owned())
+}
+
+fn check_assignee(data: &Dataset, assignee: Option<i64>) -> Result<(), Refusal> {
+    check_references(data, &Change::Assign { assignee_id: assignee })
+}
+
+async fn create_case(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<CaseRequest>,
+) -> Result<(StatusCode, Json<Value>), Refusal> {
+    require_signals_write(&user)?;
+    let title = check_title(&request.title)?;
+    let _writing = engine.write_lock().await;
+    let data = engine.snapshot();
+    check_assignee(&data, request.assignee_id)?;
+    for s in &request.signals {
+        data.signal_by_id(s.id).ok_or_else(|| bad(format!("signals: signal {} does not exist", s.id)))?;
+    }
+    drop(data);
+    let new = NewCase { title, description: request.description.trim().to_owned(), priority: request.priority, assignee_id: request.assignee_id };
+    let (case, stored) = engine.database().create_case(&new, user.id, now_ms()).await?;
+    engine.update(|data| {
+        data.upsert_case(case.clone());
+        data.append_history(stored);
+    });
+    let (linked, refused) = link(&engine, &user, case.id, &request.signals).await?;
+    Ok((StatusCode::CREATED, Json(json!({ "case": case_json(&case), "linked": linked, "refused": refused }))))
+}
+
+async fn link(engine: &Engine, user: &SessionUser, case_id: i64, signals: &[Selected]) -> Result<(Vec<Value>, Vec<Value>), Refusal> {
+    let mut linked = Vec::new();
+    let mut refused = Vec::new();
+    for s in signals {
+        match apply(engine, user, s.id, s.version, &Change::Case { case_id: Some(case_id) }).await {
+            Ok(done) => linked.push(json!(done)),
+            Err(Refusal(status, error)) if status != StatusCode::INTERNAL_SERVER_ERROR => {
+                refused.push(json!({ "id": s.id, "status": status.as_u16(), "error": error }))
+            }
+            Err(other) => return Err(other),
+        }
+    }
+    Ok((linked, refused))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct LinkRequest {
+    pub signals: Vec<Selected>,
+}
+
+async fn link_signals(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(case_id): Path<i64>,
+    Body(request): Body<LinkRequest>,
+) -> Result<Json<Value>, Refusal> {
+    require_signals_write(&user)?;
+    if request.signals.is_empty() {
+        return Err(bad("signals: select at least one signal"));
+    }
+    let _writing = engine.write_lock().await;
+    if !engine.snapshot().cases.iter().any(|c| c.id == case_id) {
+        return Err(not_found(format!("case {case_id} does not exist")));
+    }
+    let (linked, refused) = link(&engine, &user, case_id, &request.signals).await?;
+    Ok(Json(json!({ "linked": linked, "refused": refused })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct CaseUpdate {
+    pub title: Option<String>,
+    pub description: Option<String>,
+    pub status: Option<CaseStatus>,
+    pub priority: Option<CasePriority>,
+    /// `null` unassigns; absent leaves it.
+    #[serde(default, with = "double_option")]
+    pub assignee_id: Option<Option<i64>>,
+}
+
+mod double_option {
+    use serde::{Deserialize, Deserializer};
+    pub fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<i64>>, D::Error> {
+        Option::<i64>::deserialize(d).map(Some)
+    }
+}
+
+async fn update_case(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+    Body(update): Body<CaseUpdate>,
+) -> Result<Json<Value>, Refusal> {
+    require_signals_write(&user)?;
+    let _writing = engine.write_lock().await;
+    let data = engine.snapshot();
+    let before = data.cases.iter().find(|c| c.id == id).cloned().ok_or_else(|| not_found(format!("case {id} does not exist")))?;
+    let now = now_ms();
+    let mut after = before.clone();
+    if let Some(title) = &update.title {
+        after.title = check_title(title)?;
+    }
+    if let Some(description) = &update.description {
+        after.description = description.trim().to_owned();
+    }
+    if let Some(status) = update.status {
+        after.status = status;
+        after.closed_at_ms = (status == CaseStatus::Closed).then(|| before.closed_at_ms.unwrap_or(now));
+    }
+    if let Some(priority) = update.priority {
+        after.priority = priority;
+    }
+    if let Some(assignee) = update.assignee_id {
+        check_assignee(&data, assignee)?;
+        after.assignee_id = assignee;
+    }
+    drop(data);
+    let entry = |action: &str, old: String, new: String| NewHistory {
+        at_ms: now,
+        actor_id: Some(user.id),
+        asset_type: AssetType::Case,
+        asset_id: id.to_string(),
+        action: action.to_owned(),
+        old_value: Some(old).filter(|v| !v.is_empty()),
+        new_value: Some(new).filter(|v| !v.is_empty()),
+        reason: None,
+        comment: None,
+    };
+    let mut entries = Vec::new();
+    if after.title != before.title {
+        entries.push(entry("title", before.title.clone(), after.title.clone()));
+    }
+    if after.description != before.description {
+        entries.push(entry("description", before.description.clone(), after.description.clone()));
+    }
+    if after.status != before.status {
+        entries.push(entry("status", before.status.to_string(), after.status.to_string()));
+    }
+    if after.priority != before.priority {
+        entries.push(entry("priority", before.priority.to_string(), after.priority.to_string()));
+    }
+    if after.assignee_id != before.assignee_id {
+        let show = |a: Option<i64>| a.map(|a| a.to_string()).unwrap_or_default();
+        entries.push(entry("assignee", show(before.assignee_id), show(after.assignee_id)));
+    }
+    if entries.is_empty() {
+        return Ok(Json(json!({ "case": case_json(&before) })));
+    }
+    after.updated_at_ms = now;
+    let stored = engine.database().update_case(&after, entries).await?;
+    engine.update(|data| {
+        data.upsert_case(after.clone());
+        data.append_history(stored);
+    });
+    Ok(Json(json!({ "case": case_json(&after) })))
+}
+
+pub fn case_json(case: &Case) -> Value {
+    json!({
+        "id": case.id, "title": case.title, "description": case.description, "status": case.status,
+        "priority": case.priority, "assignee_id": case.assignee_id,
+        "created_at": rfc3339(case.created_at_ms), "updated_at": rfc3339(case.updated_at_ms),
+        "closed_at": case.closed_at_ms.map(rfc3339),
+    })
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IncidentRequest {
+    pub title: String,
+    pub severity: IncidentSeverity,
+    #[serde(default)]
+    pub commander_id: Option<i64>,
+    #[serde(default)]
+    pub case_id: Option<i64>,
+    #[serde(default)]
+    pub signal_id: Option<i64>,
+}
+
+async fn declare_incident(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<IncidentRequest>,
+) -> Result<(StatusCode, Json<Value>), Refusal> {
+    require_signals_write(&user)?;
+    let title = check_title(&request.title)?;
+    let _writing = engine.write_lock().await;
+    let data = engine.snapshot();
+    match (request.case_id, request.signal_id) {
+        (None, None) => return Err(bad("declare an incident from a case (case_id) or a signal (signal_id)")),
+        (Some(c), _) if !data.cases.iter().any(|x| x.id == c) => return Err(bad(format!("case_id: case {c} does not exist"))),
+        (_, Some(s)) if data.signal_by_id(s).is_none() => return Err(bad(format!("signal_id: signal {s} does not exist"))),
+        _ => {}
+    }
+    if let Some(commander) = request.commander_id {
+        if !data.users.iter().any(|u| u.id == commander && u.active) {
+            return Err(bad(format!("commander_id: user {commander} does not exist or is deactivated")));
+        }
+    }
+    drop(data);
+    let new = NewIncident {
+        title,
+        severity: request.severity,
+        commander_id: request.commander_id,
+        case_id: request.case_id,
+        signal_id: request.signal_id,
+    };
+    let (incident, stored) = engine.database().declare_incident(&new, user.id, now_ms()).await?;
+    engine.update(|data| {
+        data.add_incident(incident.clone());
+        data.append_history(stored);
+    });
+    Ok((StatusCode::CREATED, Json(json!({ "incident": incident }))))
+}
+
+// --- workflows --------------------------------------------------------------------------------
+
+/// Posts the signal as JSON to the webhook the admin configured, and records the run.
+async fn run_workflow(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+) -> Result<Json<Value>, Refusal> {
+    require_signals_write(&user)?;
+    let db = engine.database();
+    let url = db
+        .setting(WEBHOOK_SETTING)
+        .await?
+        .ok_or_else(|| Refusal(StatusCode::CONFLICT, "no workflow webhook is configured: an admin sets one in Admin → Settings".to_owned()))?;
+    let payload = {
+        let data = engine.snapshot();
+        let i = data.signal_by_id(id).ok_or_else(|| not_found(format!("signal {id} does not exist")))?;
+        json!({ "event": "signalboard.workflow", "triggered_by": user.username, "signal": signal_json(&data, i, false) })
+    };
+    let client = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_secs(10))
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .map_err(internal)?;
+    let now = now_ms();
+    let (status, error) = match client.post(&url).json(&payload).send().await {
+        Ok(response) => (Some(response.status().as_u16() as i32), None),
+        Err(e) => (None, Some(e.to_string())),
+    };
+    db.record_workflow_run(id, user.id, &url, status, error.as_deref(), now).await?;
+    let draft = workflow::HistoryDraft {
+        action: "workflow",
+        old_value: None,
+        new_value: Some(match (status, &error) {
+            (Some(code), _) => format!("webhook answered {code}"),
+            (None, Some(e)) => format!("webhook failed: {e}"),
+            _ => String::new(),
+        }),
+        reason: None,
+        comment: None,
+    };
+    let stored = db.append_history(vec![NewHistory::signal(id, user.id, now, &draft)]).await?;
+    engine.update(|data| data.append_history(stored));
+    match (status, error) {
+        (Some(code), _) if (200..300).contains(&code) => Ok(Json(json!({ "status": code }))),
+        (Some(code), _) => Err(Refusal(StatusCode::BAD_GATEWAY, format!("the webhook answered {code}"))),
+        (None, error) => Err(Refusal(StatusCode::BAD_GATEWAY, format!("the webhook could not be reached: {}", error.unwrap_or_default()))),
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct WebhookRequest {
+    pub url: String,
+}
+
+async fn set_webhook(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<WebhookRequest>,
+) -> Result<Json<Value>, Refusal> {
+    require_admin(&user)?;
+    let url = request.url.trim();
+    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
+        return Err(bad(format!("url: '{url}' is not an http:// or https:// address")));
+    }
+    url.parse::<axum::http::Uri>().map_err(|e| bad(format!("url: '{url}' is not a valid address ({e})")))?;
+    let db = engine.database();
+    let old = db.setting(WEBHOOK_SETTING).await?;
+    let now = now_ms();
+    db.set_setting(WEBHOOK_SETTING, url, now).await?;
+    let stored = db
+        .append_history(vec![NewHistory {
+            at_ms: now,
+            actor_id: Some(user.id),
+            asset_type: AssetType::Rule,
+            asset_id: "workflow".into(),
+            action: "webhook".into(),
+            old_value: old,
+            new_value: Some(url.to_owned()),
+            reason: None,
+            comment: None,
+        }])
+        .await?;
+    engine.update(|data| data.append_history(stored));
+    Ok(Json(json!({ "url": url })))
+}
+
+async fn webhook(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> Result<Json<Value>, Refusal> {
+    require_admin(&user)?;
+    Ok(Json(json!({ "url": engine.database().setting(WEBHOOK_SETTING).await? })))
+}
+
+// --- the audit trail --------------------------------------------------------------------------
+
+#[derive(Debug, Deserialize)]
+pub struct HistoryParams {
+    pub actor: Option<String>,
+    pub action: Option<String>,
+    pub asset_type: Option<String>,
+    pub limit: Option<usize>,
+}
+
+/// The history, newest first, filtered by actor (username), action and asset type.
+async fn history(State(engine): State<Arc<Engine>>, axum::extract::Query(params): axum::extract::Query<HistoryParams>) -> Result<Json<Value>, Refusal> {
+    let data = engine.snapshot();
+    let filter = AuditFilter::from_params(&data, params.actor.as_deref(), params.action.as_deref(), params.asset_type.as_deref()).map_err(bad)?;
+    let limit = params.limit.unwrap_or(100).clamp(1, 1_000);
+    let events: Vec<Value> = filter
+        .events(&data)
+        .take(limit)
+        .map(|h| {
+            json!({
+                "id": h.id, "at": rfc3339(h.at_ms),
+                "actor": h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| &u.username),
+                "asset_type": h.asset_type, "asset_id": h.asset_id, "action": h.action,
+                "old_value": h.old_value, "new_value": h.new_value, "reason": h.reason, "comment": h.comment,
+            })
+        })
+        .collect();
+    Ok(Json(json!({ "events": events })))
+}
+
+/// Which history events to list.
+pub struct AuditFilter {
+    pub actor: Option<i64>,
+    pub action: Option<String>,
+    pub asset_type: Option<AssetType>,
+}
+
+impl AuditFilter {
+    pub fn from_params(data: &Dataset, actor: Option<&str>, action: Option<&str>, asset_type: Option<&str>) -> Result<AuditFilter, String> {
+        let actor = match actor.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(name) => Some(
+                data.users
+                    .iter()
+                    .find(|u| u.username == name)
+                    .map(|u| u.id)
+                    .ok_or_else(|| format!("actor: there is no user '{name}'"))?,
+            ),
+        };
+        let asset_type = match asset_type.map(str::trim).filter(|a| !a.is_empty()) {
+            None => None,
+            Some(t) => Some(AssetType::parse(t).ok_or_else(|| format!("asset_type: '{t}' is not one of security_signal, case, rule, user"))?),
+        };
+        let action = action.map(str::trim).filter(|a| !a.is_empty()).map(str::to_owned);
+        Ok(AuditFilter { actor, action, asset_type })
+    }
+
+    pub fn events<'d>(&'d self, data: &'d Dataset) -> impl Iterator<Item = &'d HistoryEvent> + 'd {
+        data.history.iter().rev().filter(move |h| {
+            self.actor.is_none_or(|a| h.actor_id == Some(a))
+                && self.action.as_deref().is_none_or(|a| h.action == a)
+                && self.asset_type.is_none_or(|t| h.asset_type == t)
+        })
+    }
+}
+
+// --- users and API keys -----------------------------------------------------------------------
+
+fn user_json(a: &storage::Account) -> Value {
+    json!({
+        "id": a.id, "username": a.username, "display_name": a.display_name, "email": a.email,
+        "role": a.role, "active": a.active, "can_sign_in": a.password_hash.is_some(),
+        "created_at": rfc3339(a.created_at_ms),
+    })
+}
+
+async fn users(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> Result<Json<Value>, Refusal> {
+    require_admin(&user)?;
+    let accounts = engine.database().accounts().await?;
+    Ok(Json(json!({ "users": accounts.iter().map(user_json).collect::<Vec<_>>() })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct InviteRequest {
+    pub username: String,
+    #[serde(default)]
+    pub display_name: Option<String>,
+    #[serde(default)]
+    pub email: Option<String>,
+    pub role: Role,
+}
+
+/// Checks a username: 2 to 64 of letters, digits, `.`, `_`, `-` and `@`.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        Err(format!("username: '{name}' must be 2 to 64 letters, digits, '.', '_', '-' or '@'"))
+    }
+}
+
+/// Invites a user: creates the account with a one-time password, shown once in the answer.
+async fn invite_user(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<InviteRequest>,
+) -> Result<(StatusCode, Json<Value>), Refusal> {
+    require_admin(&user)?;
+    let username = request.username.trim();
+    check_username(username).map_err(bad)?;
+    let password = auth::generate_password();
+    let hash = auth::hash_password(&password).map_err(internal)?;
+    let display = request.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or(username);
+    let now = now_ms();
+    let _writing = engine.write_lock().await;
+    let account = engine
+        .database()
+        .create_account(
+            &NewAccount { username, display_name: display, email: request.email.as_deref(), role: request.role, password_hash: Some(&hash) },
+            now,
+        )
+        .await?;
+    let stored = engine
+        .database()
+        .append_history(vec![user_event(&user, account.id, now, "created", None, Some(account.role.as_str().to_owned()))])
+        .await?;
+    engine.update(|data| {
+        data.upsert_user(analytics::dataset::User {
+            id: account.id,
+            username: account.username.clone(),
+            display_name: account.display_name.clone(),
+            role: account.role,
+            active: true,
+            created_at_ms: now,
+        });
+        data.append_history(stored);
+    });
+    Ok((StatusCode::CREATED, Json(json!({ "user": user_json(&account), "password": password }))))
+}
+
+fn user_event(actor: &SessionUser, user_id: i64, now: i64, action: &str, old: Option<String>, new: Option<String>) -> NewHistory {
+    NewHistory {
+        at_ms: now,
+        actor_id: Some(actor.id),
+        asset_type: AssetType::User,
+        asset_id: user_id.to_string(),
+        action: action.to_owned(),
+        old_value: old,
+        new_value: new,
+        reason: None,
+        comment: None,
+    }
+}
+
+#[derive(Debug, Deserialize)]
+pub struct UserChange {
+    pub role: Option<Role>,
+    pub active: Option<bool>,
+}
+
+/// Changes a user's role or deactivates (or reactivates) the account. An admin cannot demote or
+/// deactivate themselves, so there is always an admin.
+async fn change_user(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+    Body(change): Body<UserChange>,
+) -> Result<Json<Value>, Refusal> {
+    require_admin(&user)?;
+    let db = engine.database();
+    let _writing = engine.write_lock().await;
+    let before = db.account(id).await?.ok_or_else(|| not_found(format!("user {id} does not exist")))?;
+    let role = change.role.unwrap_or(before.role);
+    let active = change.active.unwrap_or(before.active);
+    if id == user.id && (role != Role::Admin || !active) {
+        return Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, "you cannot demote or deactivate yourself; another admin can".to_owned()));
+    }
+    let now = now_ms();
+    db.update_account(id, role, active, now).await?;
+    let mut entries = Vec::new();
+    if role != before.role {
+        entries.push(user_event(&user, id, now, "role", Some(before.role.as_str().into()), Some(role.as_str().into())));
+    }
+    if active != before.active {
+        entries.push(user_event(&user, id, now, if active { "reactivated" } else { "deactivated" }, Some(before.active.to_string()), Some(active.to_string())));
+    }
+    let stored = db.append_history(entries).await?;
+    let after = db.account(id).await?.ok_or_else(|| not_found(format!("user {id} does not exist")))?;
+    engine.update(|data| {
+        data.upsert_user(analytics::dataset::User {
+            id: after.id,
+            username: after.username.clone(),
+            display_name: after.display_name.clone(),
+            role: after.role,
+            active: after.active,
+            created_at_ms: after.created_at_ms,
+        });
+        data.append_history(stored);
+    });
+    Ok(Json(json!({ "user": user_json(&after) })))
+}
+
+async fn api_keys(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> Result<Json<Value>, Refusal> {
+    require_admin(&user)?;
+    let keys = engine.database().api_keys().await?;
+    let keys: Vec<Value> = keys
+        .iter()
+        .map(|k| json!({ "id": k.id, "name": k.name, "user_id": k.user_id, "created_at": rfc3339(k.created_at_ms), "revoked_at": k.revoked_at_ms.map(rfc3339) }))
+        .collect();
+    Ok(Json(json!({ "api_keys": keys })))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct ApiKeyRequest {
+    pub name: String,
+    /// The account the key acts as (its role applies); the admin's own by default.
+    #[serde(default)]
+    pub user_id: Option<i64>,
+}
+
+/// Creates an API key; the key is in the answer once and never again.
+async fn create_api_key(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Body(request): Body<ApiKeyRequest>,
+) -> Result<(StatusCode, Json<Value>), Refusal> {
+    require_admin(&user)?;
+    let name = request.name.trim();
+    if name.is_empty() || name.chars().count() > 100 {
+        return Err(bad("name: give the key a name of 1 to 100 characters"));
+    }
+    let owner = request.user_id.unwrap_or(user.id);
+    let db = engine.database();
+    let account = db.account(owner).await?.ok_or_else(|| bad(format!("user_id: user {owner} does not exist")))?;
+    if !account.active {
+        return Err(bad(format!("user_id: {} is deactivated", account.username)));
+    }
+    let key = auth::new_api_key();
+    let now = now_ms();
+    let id = db.create_api_key(name, &auth::secret_hash(&key), owner, user.id, now).await?;
+    let stored = db.append_history(vec![user_event(&user, owner, now, "api_key_created", None, Some(name.to_owned()))]).await?;
+    engine.update(|data| data.append_history(stored));
+    Ok((StatusCode::CREATED, Json(json!({ "id": id, "name": name, "user_id": owner, "key": key }))))
+}
+
+async fn revoke_api_key(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+) -> Result<StatusCode, Refusal> {
+    require_admin(&user)?;
+    let now = now_ms();
+    if !engine.database().revoke_api_key(id, now).await? {
+        return Err(not_found(format!("API key {id} does not exist or is already revoked")));
+    }
+    let stored = engine
+        .database()
+        .append_history(vec![user_event(&user, user.id, now, "api_key_revoked", None, Some(id.to_string()))])
+        .await?;
+    engine.update(|data| data.append_history(stored));
+    Ok(StatusCode::NO_CONTENT)
+}
