@@ -170,9 +170,14 @@ pub async fn require_session(State(db): State<Database>, mut request: Request, n
     request.extensions_mut().insert(ClientAddress(address));
     let account = match authenticate(&db, request.headers()).await {
         Ok(account) => account,
+        Err(_) if public(&path) => None,
         Err(error) => {
             tracing::error!(%error, "cannot check the session");
-            return (StatusCode::SERVICE_UNAVAILABLE, "the session store is not available").into_response();
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                Json(json!({ "error": "the session store is not available; try again shortly" })),
+            )
+                .into_response();
         }
     };
     match account {

@@ -1,6 +1,7 @@
 //! The server's integration tests: the real application on port 0 over a real socket, and the
 //! real binary as a user starts it.
 
+mod access;
 mod api;
 mod helpers;
 

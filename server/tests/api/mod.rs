@@ -145,8 +145,7 @@ async fn responses_are_compressed_for_clients_that_accept_it() {
     let app = TestApp::spawn_with_demo(300).await;
     for path in ["/api/v1/overview?window=30d", "/"] {
         let response = app
-            .client
-            .get(format!("http://{}{path}", app.addr))
+            .request(Some(crate::helpers::Role::Viewer), reqwest::Method::GET, path)
             .header("accept-encoding", "gzip")
             .send()
             .await

@@ -12,13 +12,22 @@ use std::time::{Duration, Instant};
 use signalboard::{Application, Settings};
 use storage::Database;
 
-/// The application in this process, on a free port, over a fresh SQLite file.
+/// The application in this process, on a free port, over a fresh SQLite file, with one
+/// signed-in account per role (`t-viewer`, `t-analyst`, `t-admin`, password [`PASSWORD`]).
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Database,
     pub client: reqwest::Client,
+    /// Session tokens by role.
+    pub sessions: Vec<(Role, String)>,
+    /// Account ids by role.
+    pub accounts: Vec<(Role, i64)>,
     dir: tempfile::TempDir,
 }
+
+pub use analytics::Role;
+
+pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     pub async fn spawn() -> Self {
@@ -35,11 +44,37 @@ impl TestApp {
         let dir = tempfile::tempdir().unwrap();
         let site_root = dir.path().join("site");
         std::fs::create_dir_all(site_root.join("pkg")).unwrap();
+        let database_url = format!("sqlite://{}", dir.path().join("test.db").display());
+        // Demo data and the test accounts go in before the server loads the data, as `signalboard
+        // seed` and `signalboard users create` would.
+        let setup = Database::open(&database_url).await.unwrap();
+        if let Some(size) = demo {
+            signalboard::startup::seed_demo(&setup, size).await.unwrap();
+        }
+        let hash = signalboard::auth::hash_password(PASSWORD).unwrap();
+        let now = signalboard::auth::now_ms();
+        let mut sessions = Vec::new();
+        let mut accounts = Vec::new();
+        for role in [Role::Viewer, Role::Analyst, Role::Admin] {
+            let username = format!("t-{}", role.as_str());
+            let account = setup
+                .create_account(
+                    &storage::NewAccount { username: &username, display_name: &username, email: None, role, password_hash: Some(&hash) },
+                    now,
+                )
+                .await
+                .unwrap();
+            let token = format!("test-session-{}", role.as_str());
+            setup.create_session(&signalboard::auth::secret_hash(&token), account.id, now, now + 3_600_000).await.unwrap();
+            sessions.push((role, token));
+            accounts.push((role, account.id));
+        }
+        setup.close().await;
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
-            database_url: format!("sqlite://{}", dir.path().join("test.db").display()),
+            database_url,
             site_root,
-            demo_when_empty: demo,
+            demo_when_empty: None,
             first_admin: None,
         };
         let app = Application::build(settings).await.expect("application builds");
@@ -49,6 +84,8 @@ impl TestApp {
         TestApp {
             addr,
             db,
+            sessions,
+            accounts,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
                 .build()
@@ -61,12 +98,48 @@ impl TestApp {
         self.dir.path().join("site")
     }
 
+    /// GET as the admin.
     pub async fn get(&self, path: &str) -> reqwest::Response {
-        self.client
-            .get(format!("http://{}{path}", self.addr))
+        self.get_as(Some(Role::Admin), path).await
+    }
+
+    /// The `Cookie` header of `role`'s session.
+    pub fn cookie(&self, role: Role) -> String {
+        let token = &self.sessions.iter().find(|(r, _)| *r == role).unwrap().1;
+        format!("{}={token}", signalboard::auth::SESSION_COOKIE)
+    }
+
+    pub fn account_id(&self, role: Role) -> i64 {
+        self.accounts.iter().find(|(r, _)| *r == role).unwrap().1
+    }
+
+    /// A request as `role` (`None`: signed out).
+    pub fn request(&self, role: Option<Role>, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        let builder = self.client.request(method, format!("http://{}{path}", self.addr));
+        match role {
+            Some(role) => builder.header(reqwest::header::COOKIE, self.cookie(role)),
+            None => builder,
+        }
+    }
+
+    pub async fn get_as(&self, role: Option<Role>, path: &str) -> reqwest::Response {
+        self.request(role, reqwest::Method::GET, path)
             .send()
             .await
             .unwrap_or_else(|e| panic!("GET {path}: {e}"))
+    }
+
+    /// Sends JSON as `role` and answers the status and the JSON reply (`null` when not JSON).
+    pub async fn send_json(&self, role: Option<Role>, method: reqwest::Method, path: &str, body: serde_json::Value) -> (u16, serde_json::Value) {
+        let response = self
+            .request(role, method.clone(), path)
+            .json(&body)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("{method} {path}: {e}"));
+        let status = response.status().as_u16();
+        let text = response.text().await.unwrap();
+        (status, serde_json::from_str(&text).unwrap_or(serde_json::Value::Null))
     }
 }
 
