@@ -128,8 +128,9 @@ enum Token {
     Or,
     And,
     Not,
-    /// A word or `attr:value`; `quoted` says whether the value part was quoted.
-    Word { text: String, quoted: bool },
+    /// A word or `attr:value`; `quoted` says whether any part was quoted, `bare` how many of
+    /// its first characters were outside quotes (only a colon among those names an attribute).
+    Word { text: String, quoted: bool, bare: usize },
 }
 
 fn tokenize(input: &str) -> Result<Vec<(Token, usize)>, QueryError> {
@@ -159,10 +160,12 @@ fn tokenize(input: &str) -> Result<Vec<(Token, usize)>, QueryError> {
             _ => {
                 let mut text = String::new();
                 let mut quoted = false;
+                let mut bare = None;
                 while i < chars.len() {
                     let c = chars[i];
                     if c == '"' {
                         quoted = true;
+                        bare.get_or_insert(text.chars().count());
                         let open = i;
                         i += 1;
                         loop {
@@ -196,7 +199,10 @@ fn tokenize(input: &str) -> Result<Vec<(Token, usize)>, QueryError> {
                     (false, "OR") => Token::Or,
                     (false, "AND") => Token::And,
                     (false, "NOT") => Token::Not,
-                    _ => Token::Word { text, quoted },
+                    _ => {
+                        let bare = bare.unwrap_or(text.chars().count());
+                        Token::Word { text, quoted, bare }
+                    }
                 };
                 tokens.push((token, start));
             }
@@ -283,24 +289,22 @@ impl Parser {
             }
             Some(Token::Word { .. }) => {
                 let position = self.position();
-                let Some((Token::Word { text, quoted }, _)) = self.tokens.get(self.at).cloned() else {
+                let Some((Token::Word { text, quoted, bare }, _)) = self.tokens.get(self.at).cloned() else {
                     unreachable!()
                 };
                 self.at += 1;
-                word(&text, quoted, position)
+                word(&text, quoted, bare, position)
             }
             _ => Err(error("expected a term", self.position())),
         }
     }
 }
 
-fn word(text: &str, quoted: bool, position: usize) -> Result<Query, QueryError> {
-    // `attr:value`: an attribute is a bare prefix before the first colon.
-    let split = if quoted && text.starts_with(|c: char| c != '@') {
-        None
-    } else {
-        text.split_once(':')
-    };
+fn word(text: &str, quoted: bool, bare: usize, position: usize) -> Result<Query, QueryError> {
+    // `attr:value`: an attribute is an unquoted prefix before the first colon.
+    let split = text
+        .split_once(':')
+        .filter(|(name, _)| name.chars().count() < bare);
     match split {
         Some((name, value)) if name.starts_with('@') || Attribute::parse(name).is_some() => {
             let attribute = Attribute::parse(name)
@@ -898,5 +902,83 @@ mod facet_tests {
             assert_eq!(all.iter().filter(|&&i| q.matches(&data, i)).count(), *count, "{value}");
         }
         assert!(severity.windows(2).all(|w| w[0].1 >= w[1].1), "most frequent first");
+    }
+}
+
+#[cfg(test)]
+mod property_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// Values for attributes whose values are free text: awkward characters on purpose.
+    fn free_text() -> impl Strategy<Value = String> {
+        prop_oneof![
+            "[a-zA-Z0-9._@-]{1,12}",
+            "[a-z]{1,5}[ :()\"\\\\*-][a-z]{0,5}",
+            Just("OR".to_owned()),
+            Just("AND".to_owned()),
+            Just("NOT".to_owned()),
+            Just("-lead".to_owned()),
+            Just("Amazon.com, Inc.".to_owned()),
+            Just("ünïcødé ✓".to_owned()),
+            Just("*".to_owned()),
+            Just("a*b".to_owned()),
+        ]
+    }
+
+    fn term() -> impl Strategy<Value = Query> {
+        let free = prop_oneof![
+            Just(Attribute::RuleName),
+            Just(Attribute::RuleId),
+            Just(Attribute::Source),
+            Just(Attribute::EntityName),
+            Just(Attribute::Isp),
+            Just(Attribute::Subdivision),
+            Just(Attribute::IpList),
+            Just(Attribute::Tactic),
+        ];
+        prop_oneof![
+            (free, free_text()).prop_map(|(attribute, value)| Query::Term { attribute, value }),
+            proptest::sample::select(Severity::ALL.to_vec())
+                .prop_map(|s| Query::Term { attribute: Attribute::Severity, value: s.as_str().to_owned() }),
+            proptest::sample::select(TriageState::ALL.to_vec())
+                .prop_map(|s| Query::Term { attribute: Attribute::TriageState, value: s.as_str().to_owned() }),
+            (0i64..100_000).prop_map(|n| Query::Term { attribute: Attribute::CaseId, value: n.to_string() }),
+            proptest::sample::select(Attribute::ALL.to_vec()).prop_map(Query::Exists),
+            free_text().prop_map(Query::Text),
+        ]
+    }
+
+    /// Trees as the parser builds them: groups of two or more, no double negation.
+    fn tree() -> impl Strategy<Value = Query> {
+        term().prop_recursive(4, 24, 4, |inner| {
+            prop_oneof![
+                inner.clone().prop_filter("no double negation", |q| !matches!(q, Query::Not(_))).prop_map(|q| Query::Not(Box::new(q))),
+                proptest::collection::vec(inner.clone(), 2..4).prop_map(Query::And),
+                proptest::collection::vec(inner, 2..4).prop_map(Query::Or),
+            ]
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2_000, ..ProptestConfig::default() })]
+
+        #[test]
+        fn a_rendered_query_parses_back_to_the_same_tree(query in tree()) {
+            let text = query.to_string();
+            let parsed = Query::parse(&text);
+            prop_assert_eq!(parsed.as_ref(), Ok(&query), "rendered as {}", text);
+        }
+
+        #[test]
+        fn any_input_parses_or_fails_with_a_position_inside_it(input in "[a-z@:\"()* -]{0,30}|.{0,20}") {
+            match Query::parse(&input) {
+                Ok(query) => {
+                    let again = Query::parse(&query.to_string());
+                    prop_assert_eq!(again, Ok(query));
+                }
+                Err(error) => prop_assert!(error.position <= input.chars().count(), "{error} for {input:?}"),
+            }
+        }
     }
 }
