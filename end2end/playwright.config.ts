@@ -4,12 +4,18 @@ import * as path from 'node:path';
 import * as fs from 'node:fs';
 
 // The server under test is the release build that `cargo leptos build --release` made, on a
-// SQLite database of its own that starts empty for every run.
+// SQLite database of its own that starts empty for every run: `signalboard seed` fills it with
+// the demo data, and `signalboard users create` adds one account per role (see e2e-accounts.ts).
+import { ACCOUNTS } from './e2e-accounts';
 const port = Number(process.env.E2E_PORT ?? 3107);
 const baseURL = `http://127.0.0.1:${port}`;
 const root = path.resolve(__dirname, '..');
 const binary = process.env.SIGNALBOARD_BIN ?? path.join(root, 'target/server-release/signalboard');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalboard-e2e-'));
+const database = `sqlite://${dataDir}/e2e.db`;
+const createAccounts = ACCOUNTS.map(
+  (a) => `printf '%s\\n' '${a.password}' | "${binary}" users create --username ${a.username} --role ${a.role} --password-stdin --database-url "${database}"`,
+).join(' && ');
 
 export default defineConfig({
   testDir: './tests',
@@ -21,6 +27,15 @@ export default defineConfig({
   forbidOnly: !!process.env.CI,
   reporter: [['list']],
   outputDir: 'test-results',
+  projects: [
+    // Signs each account in through the sign-in page and keeps its cookies for the tests.
+    { name: 'sign-in', testMatch: /auth\.setup\.ts/ },
+    {
+      name: 'chromium',
+      dependencies: ['sign-in'],
+      use: { storageState: 'test-results/.auth/admin.json' },
+    },
+  ],
   use: {
     baseURL,
     browserName: 'chromium',
@@ -39,7 +54,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `"${binary}" serve --addr 127.0.0.1:${port} --database-url "sqlite://${dataDir}/e2e.db" --site-root "${path.join(root, 'target/site')}"`,
+    command: `"${binary}" seed --database-url "${database}" > /dev/null && ${createAccounts} > /dev/null && exec "${binary}" serve --addr 127.0.0.1:${port} --database-url "${database}" --site-root "${path.join(root, 'target/site')}"`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

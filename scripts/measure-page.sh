@@ -17,12 +17,15 @@ work="$(mktemp -d)"
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 db="sqlite://$work/measure.db"
 "$BIN" seed --database-url "$db" --signals "$SIGNALS" >/dev/null 2>&1
+# Pages need a session: a viewer account, signed in below.
+printf 'measure-password-1\n' | "$BIN" users create --username measure --role viewer --password-stdin --database-url "$db" >/dev/null
 "$BIN" serve --no-demo --addr "127.0.0.1:$PORT" --database-url "$db" --site-root "$ROOT/target/site" >"$work/server.log" 2>&1 &
 server=$!
 for _ in $(seq 1 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1 && break; sleep 0.1; done
 
+curl -s -o /dev/null -c "$work/cookies" -d 'username=measure&password=measure-password-1' "http://127.0.0.1:$PORT/login"
 url() { echo "http://127.0.0.1:$PORT$1"; }
-ms() { curl -s -o /dev/null -w '%{time_total}' "$@" | awk '{ printf "%.1f", $1 * 1000 }'; }
+ms() { curl -s -b "$work/cookies" -o /dev/null -w '%{time_total}' "$@" | awk '{ printf "%.1f", $1 * 1000 }'; }
 
 echo "Overview HTML render time, $SIGNALS demo signals (ms, time to the last byte on localhost)"
 echo
@@ -37,7 +40,7 @@ for window in 1h 1d 7d 30d; do
 done
 echo
 
-size() { curl -s -o /dev/null -w '%{size_download}' "$@"; }
+size() { curl -s -b "$work/cookies" -o /dev/null -w '%{size_download}' "$@"; }
 kb() { awk -v b="$1" 'BEGIN { printf "%.1f", b / 1024 }'; }
 echo "What the page downloads (KB)"
 echo

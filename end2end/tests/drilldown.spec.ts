@@ -22,7 +22,7 @@ test('a rule row of the open signals leads to exactly its signals', async ({ pag
   await drillDown(page, page.locator('[data-module="important-signals"] a.row-main.drill').first());
   await expect(page.locator('.query-input')).toHaveValue(/@workflow\.triage\.state:open/);
   // Every row listed is open.
-  const states = await page.locator('.signal-table tbody tr td:nth-child(6)').allInnerTexts();
+  const states = await page.locator('.signal-table tbody tr td[data-testid="state"]').allInnerTexts();
   expect(states.length).toBeGreaterThan(0);
   expect(states.every((s) => s === 'open')).toBe(true);
 });

@@ -1,0 +1,184 @@
+import { test, expect, type Page } from '@playwright/test';
+import { storageFor } from '../e2e-accounts';
+
+async function waitForHydration(page: Page) {
+  await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
+}
+
+/** The overview's open-signals number (important signals module) for the last 30 days. */
+async function openSignals(page: Page): Promise<number> {
+  await page.goto('/?window=30d');
+  await waitForHydration(page);
+  const kpi = page.locator('[data-module="important-signals"] a.stat.drill').first();
+  return Number(await kpi.getAttribute('data-count'));
+}
+
+async function falsePositives(page: Page): Promise<number> {
+  const row = page.locator('[data-module="rule-performance"] [data-testid="archive-reasons"] a', { hasText: 'false positive' });
+  if ((await row.count()) === 0) return 0;
+  return Number(await row.first().getAttribute('data-count'));
+}
+
+test.describe('an analyst', () => {
+  test.use({ storageState: storageFor('analyst') });
+
+  test('triages a signal found from an overview drill-down, and the overview follows', async ({ page }) => {
+    const openBefore = await openSignals(page);
+    const fpBefore = await falsePositives(page);
+    expect(openBefore).toBeGreaterThan(0);
+
+    // The open-signals number leads to exactly those signals.
+    await page.locator('[data-module="important-signals"] a.stat.drill').first().click();
+    await expect(page).toHaveURL(/\/signals\?query=.*triage\.state.*open/);
+    await waitForHydration(page);
+    await expect(page.getByTestId('signal-total')).toHaveText(openBefore.toLocaleString('en-US'));
+
+    // The severity facet narrows it to the high ones (an important signal counts towards the
+    // rule performance module's archive reasons).
+    const facet = page.locator('.facets a[data-facet="status"][data-value="high"]');
+    const highOpen = Number((await facet.locator('.facet-count').innerText()).replace(/,/g, ''));
+    await facet.click();
+    await expect(page.locator('.query-input')).toHaveValue('@workflow.triage.state:open status:high');
+    await expect(page.getByTestId('signal-total')).toHaveText(highOpen.toLocaleString('en-US'));
+
+    // Open the newest one in the side panel.
+    const row = page.locator('.signal-table tbody tr').first();
+    const id = await row.getAttribute('data-signal');
+    await row.locator('a.signal-link').click();
+    const panel = page.getByTestId('side-panel');
+    await expect(panel).toBeVisible();
+    await expect(page).toHaveURL(new RegExp(`signal=${id}`));
+    await expect(panel.getByTestId('panel-state')).toHaveText('open');
+
+    await panel.getByRole('button', { name: 'Move to under review' }).click();
+    await expect(page.getByRole('status')).toContainText(`Signal ${id}: Move to under review`);
+    await expect(panel.getByTestId('panel-state')).toHaveText('under review');
+
+    await panel.getByLabel('Archive reason').selectOption('false_positive');
+    await panel.getByLabel('Archive comment').fill('Our own vulnerability scanner');
+    await panel.getByRole('button', { name: 'Archive', exact: true }).click();
+    await expect(panel.getByTestId('panel-state')).toHaveText('archived: false positive');
+    await expect(panel.getByTestId('history').locator('li').first()).toContainText('e2e-analyst');
+    await expect(panel.getByTestId('history').locator('li').first()).toContainText('Our own vulnerability scanner');
+    // The list no longer counts it as open.
+    await expect(page.getByTestId('signal-total')).toHaveText((highOpen - 1).toLocaleString('en-US'));
+
+    // Back on the overview: one fewer open signal, one more false positive.
+    expect(await openSignals(page)).toBe(openBefore - 1);
+    expect(await falsePositives(page)).toBe(fpBefore + 1);
+  });
+
+  test('sees a clear conflict when someone else changed the signal first', async ({ page, request }) => {
+    await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen');
+    await waitForHydration(page);
+    const row = page.locator('.signal-table tbody tr').first();
+    const id = await row.getAttribute('data-signal');
+    await row.locator('a.signal-link').click();
+    const panel = page.getByTestId('side-panel');
+    await expect(panel.getByTestId('panel-state')).toHaveText('open');
+    // Someone else moves it meanwhile (an API call with the admin's session).
+    const signal = await (await request.get(`/api/v1/signals/${id}`)).json();
+    const other = await request.post(`/api/v1/signals/${id}/triage`, {
+      data: { version: signal.version, change: 'state', to: 'under_review' },
+    });
+    expect(other.status()).toBe(200);
+    // The page still holds the old version: the change is refused and says why.
+    await panel.getByLabel('Archive reason').selectOption('other');
+    await panel.getByRole('button', { name: 'Archive', exact: true }).click();
+    await expect(page.getByRole('alert')).toContainText('was changed by');
+    await expect(page.getByRole('alert')).toContainText('nothing was changed');
+    await expect(panel.getByTestId('panel-state')).toHaveText('under review');
+  });
+
+  test('can select several signals and act on them at once', async ({ page }) => {
+    await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen%20status%3Alow');
+    await waitForHydration(page);
+    const total = Number((await page.getByTestId('signal-total').innerText()).replace(/,/g, ''));
+    expect(total).toBeGreaterThan(3);
+    const rows = page.locator('.signal-table tbody tr');
+    for (let k = 0; k < 3; k++) await rows.nth(k).getByRole('checkbox').check();
+    const bar = page.getByRole('toolbar', { name: 'Bulk actions' });
+    await expect(bar).toContainText('3 selected');
+    await bar.getByRole('button', { name: 'Under review' }).click();
+    await expect(page.getByRole('status')).toContainText('3 changed');
+    await expect(page.getByTestId('signal-total')).toHaveText((total - 3).toLocaleString('en-US'));
+  });
+});
+
+test.describe('a viewer', () => {
+  test.use({ storageState: storageFor('viewer') });
+
+  test('sees no write controls, and a forged request is refused', async ({ page }) => {
+    await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen');
+    await waitForHydration(page);
+    await expect(page.getByTestId('user')).toContainText('viewer');
+    const row = page.locator('.signal-table tbody tr').first();
+    const id = await row.getAttribute('data-signal');
+    await expect(page.locator('.signal-table input[type="checkbox"]')).toHaveCount(0);
+    await row.locator('a.signal-link').click();
+    const panel = page.getByTestId('side-panel');
+    await expect(panel.getByTestId('panel-state')).toHaveText('open');
+    await expect(panel.getByTestId('history')).toBeAttached();
+    await expect(panel.getByRole('button')).toHaveCount(0);
+    await expect(panel.locator('select, input')).toHaveCount(0);
+    await expect(page.getByRole('link', { name: 'Admin' })).toHaveCount(0);
+
+    // The page offers nothing, but the server is what refuses: the same request the analyst's
+    // page would send, with the viewer's own session.
+    const version = (await (await page.request.get(`/api/v1/signals/${id}`)).json()).version;
+    const forged = await page.request.post(`/api/v1/signals/${id}/triage`, {
+      data: { version, change: 'state', to: 'archived', reason: 'false_positive' },
+    });
+    expect(forged.status()).toBe(403);
+    expect((await forged.json()).error).toContain('security_monitoring_signals_write');
+    const after = await (await page.request.get(`/api/v1/signals/${id}`)).json();
+    expect(after.triage.state).toBe('open');
+    expect(after.version).toBe(version);
+    const admin = await page.request.get('/admin');
+    expect(await admin.text()).toContain('the admin page needs the admin role');
+  });
+});
+
+test.describe('the audit trail', () => {
+  test.use({ storageState: storageFor('viewer') });
+
+  test("shows the analyst's actions with old and new values", async ({ page }) => {
+    await page.goto('/audit?actor=e2e-analyst&asset_type=security_signal');
+    await waitForHydration(page);
+    const rows = page.locator('.audit-table tbody tr');
+    await expect(rows.first()).toBeVisible();
+    const archive = rows.filter({ hasText: 'false_positive' }).first();
+    await expect(archive).toContainText('e2e-analyst');
+    await expect(archive).toContainText('under_review');
+    await expect(archive).toContainText('archived');
+    await expect(archive).toContainText('Our own vulnerability scanner');
+    // Every row listed is the analyst's.
+    const actors = await page.locator('.audit-table tbody tr td:nth-child(2)').allInnerTexts();
+    expect(actors.every((a) => a === 'e2e-analyst')).toBe(true);
+    // A filter that names no one says so.
+    await page.goto('/audit?actor=nobody');
+    await expect(page.getByRole('alert')).toContainText("there is no user 'nobody'");
+  });
+});
+
+test.describe('signing in', () => {
+  test.use({ storageState: { cookies: [], origins: [] } });
+
+  test('a wrong password is refused and sign-out ends the session', async ({ page }) => {
+    await page.goto('/signals');
+    await expect(page).toHaveURL(/\/login\?next=%2Fsignals/);
+    await page.getByLabel('Username').fill('e2e-analyst');
+    await page.getByLabel('Password').fill('not the password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page.getByRole('alert')).toHaveText('The username or password is wrong.');
+    await page.getByLabel('Username').fill('e2e-analyst');
+    await page.getByLabel('Password').fill('analyst-password-e2e');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await expect(page).toHaveURL(/\/signals$/);
+    await waitForHydration(page);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await expect(page).toHaveURL(/\/login$/);
+    await page.goto('/');
+    await expect(page).toHaveURL(/\/login/);
+  });
+});
