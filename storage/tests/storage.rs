@@ -175,3 +175,129 @@ async fn the_anonymous_account_is_reserved_and_not_a_team_member() {
     })
     .await;
 }
+
+fn demo(signals: usize) -> analytics::dataset::Dataset {
+    analytics::demo::generate(analytics::demo::DemoParams { signals, seed: 11, days: 5, now_ms: 1_795_262_400_000 })
+}
+
+#[tokio::test]
+async fn accounts_sessions_keys_and_failures() {
+    use analytics::Role;
+    use storage::NewAccount;
+    on_both_backends(|db: Database| async move {
+        // After a bulk load with explicit ids, new accounts get ids after them.
+        let data = demo(100);
+        db.save_dataset(&data).await.unwrap();
+        let max_demo = data.users.iter().map(|u| u.id).max().unwrap();
+        let new = NewAccount { username: "ana", display_name: "Ana", email: Some("ana@example.com"), role: Role::Analyst, password_hash: Some("$argon2id$x") };
+        let ana = db.create_account(&new, 5).await.unwrap();
+        assert!(ana.id > max_demo, "{} after {max_demo}", ana.id);
+        assert_eq!((ana.role, ana.active, ana.password_hash.as_deref()), (Role::Analyst, true, Some("$argon2id$x")));
+        let taken = db.create_account(&new, 6).await.unwrap_err();
+        assert_eq!(taken.to_string(), "the username 'ana' is taken");
+        assert_eq!(db.account_by_username("anonymous").await.unwrap(), None, "the reserved account is not an account");
+
+        db.create_session("hash-1", ana.id, 10, 1_000).await.unwrap();
+        assert_eq!(db.session_account("hash-1", 500).await.unwrap().unwrap().username, "ana");
+        assert_eq!(db.session_account("hash-1", 1_000).await.unwrap(), None, "expired");
+        assert_eq!(db.session_account("hash-2", 500).await.unwrap(), None);
+
+        let key = db.create_api_key("ci", "key-hash", ana.id, ana.id, 20).await.unwrap();
+        assert_eq!(db.api_key_account("key-hash").await.unwrap().unwrap().id, ana.id);
+
+        // Deactivating ends sessions and keys at once.
+        let before = db.update_account(ana.id, Role::Viewer, false, 30).await.unwrap();
+        assert_eq!(before.role, Role::Analyst);
+        assert_eq!(db.session_account("hash-1", 500).await.unwrap(), None);
+        assert_eq!(db.api_key_account("key-hash").await.unwrap(), None);
+        assert!(db.api_keys().await.unwrap().iter().any(|k| k.id == key && k.revoked_at_ms == Some(30)));
+        assert!(!db.revoke_api_key(key, 40).await.unwrap(), "already revoked");
+
+        for at in [100, 200, 300] {
+            db.record_sign_in_failure("ana", "10.0.0.1", at).await.unwrap();
+        }
+        db.record_sign_in_failure("bob", "10.0.0.1", 250).await.unwrap();
+        assert_eq!(db.sign_in_failures("ana", "10.0.0.1", 150).await.unwrap(), (2, 3));
+        db.clear_sign_in_failures("ana").await.unwrap();
+        assert_eq!(db.sign_in_failures("ana", "10.0.0.1", 0).await.unwrap(), (0, 1));
+
+        assert_eq!(db.setting("x").await.unwrap(), None);
+        db.set_setting("x", "1", 1).await.unwrap();
+        db.set_setting("x", "2", 2).await.unwrap();
+        assert_eq!(db.setting("x").await.unwrap().as_deref(), Some("2"));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn a_triage_write_checks_the_version_and_appends_its_history_together() {
+    use analytics::workflow::{plan, Change};
+    use analytics::{ArchiveReason, TriageState};
+    use storage::{ChangeError, NewHistory};
+    on_both_backends(|db: Database| async move {
+        let data = demo(200);
+        db.save_dataset(&data).await.unwrap();
+        let i = (0..data.signals.len()).rev().find(|&i| data.signals.state[i] == TriageState::Open).unwrap();
+        let id = data.signals.id[i];
+        let version = data.signals.version[i];
+        let actor = data.users[0].id;
+        let now = data.signals.detected_at_ms[i] + 1_000;
+        let change = Change::State { to: TriageState::Archived, reason: Some(ArchiveReason::FalsePositive), comment: Some("ok".into()) };
+        let (next, drafts) = plan(id, data.signals.detected_at_ms[i], &data.triage_of(i), &change, now).unwrap();
+        let entries: Vec<NewHistory> = drafts.iter().map(|d| NewHistory::signal(id, actor, now, d)).collect();
+
+        let (new_version, stored) = db.change_signal(id, version, &next, entries.clone()).await.unwrap();
+        assert_eq!(new_version, version + 1);
+        assert_eq!(stored.len(), 1);
+        let newest_before = data.history.iter().map(|h| h.id).max().unwrap_or(0);
+        assert!(stored[0].id > newest_before, "new history ids come after the loaded ones");
+
+        // The same write again names a stale version: refused, nothing written.
+        match db.change_signal(id, version, &next, entries).await {
+            Err(ChangeError::Conflict { current, expected, .. }) => assert_eq!((current, expected), (version + 1, version)),
+            other => panic!("expected a conflict, got {other:?}"),
+        }
+        let loaded = db.load_dataset().await.unwrap();
+        let j = loaded.signal_by_id(id).unwrap();
+        assert_eq!(loaded.triage_of(j), next);
+        assert_eq!(loaded.signals.version[j], version + 1);
+        let events: Vec<_> = loaded.history_of(j).filter(|h| h.at_ms == now).collect();
+        assert_eq!(events.len(), 1, "one entry, not two");
+        assert_eq!(events[0].reason.as_deref(), Some("false_positive"));
+        assert!(matches!(db.change_signal(-5, 1, &next, vec![]).await, Err(ChangeError::NotFound(-5))));
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn cases_and_incidents_get_new_ids_and_history() {
+    use analytics::{CasePriority, CaseStatus, IncidentSeverity};
+    use storage::{NewCase, NewIncident};
+    on_both_backends(|db: Database| async move {
+        let data = demo(100);
+        db.save_dataset(&data).await.unwrap();
+        let actor = data.users[0].id;
+        let (case, history) = db
+            .create_case(&NewCase { title: "T".into(), description: "D".into(), priority: CasePriority::P2, assignee_id: Some(actor) }, actor, 77)
+            .await
+            .unwrap();
+        assert!(data.cases.iter().all(|c| c.id < case.id));
+        assert_eq!((case.status, history[0].action.as_str()), (CaseStatus::Open, "created"));
+        let mut closed = case.clone();
+        closed.status = CaseStatus::Closed;
+        closed.closed_at_ms = Some(90);
+        db.update_case(&closed, vec![]).await.unwrap();
+        let (incident, history) = db
+            .declare_incident(&NewIncident { title: "I".into(), severity: IncidentSeverity::Sev1, commander_id: None, case_id: Some(case.id), signal_id: None }, actor, 99)
+            .await
+            .unwrap();
+        assert_eq!(history[0].asset_id, case.id.to_string());
+        let loaded = db.load_dataset().await.unwrap();
+        assert_eq!(loaded.cases.iter().find(|c| c.id == case.id), Some(&closed));
+        assert!(loaded.incidents.iter().any(|i| i.id == incident.id));
+        let mut missing = closed.clone();
+        missing.id = 999_999;
+        assert!(db.update_case(&missing, vec![]).await.is_err());
+    })
+    .await;
+}
