@@ -12,7 +12,12 @@ pub fn AuditPage() -> impl IntoView {
     let params = use_query_map();
     let get = move |name: &'static str| move || params.read().get(name).unwrap_or_default();
     let (actor, action, asset_type) = (get("actor"), get("action"), get("asset_type"));
-    let events = Resource::new(move || (actor(), action(), asset_type()), |(a, b, c)| audit_trail(a, b, c));
+    let limit = move || params.read().get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(200).clamp(1, 5_000);
+    let events = Resource::new(move || (actor(), action(), asset_type(), limit()), |(a, b, c, n)| audit_trail(a, b, c, n));
+    let more_href = move || {
+        use crate::signals::encode;
+        format!("/audit?actor={}&action={}&asset_type={}&limit={}", encode(&actor()), encode(&action()), encode(&asset_type()), limit() + 200)
+    };
     view! {
         <Title text="Audit trail"/>
         <div class="page-header">
@@ -38,13 +43,16 @@ pub fn AuditPage() -> impl IntoView {
             {move || events.get().map(|result| match result {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_owned())}</p> }.into_any(),
                 Ok((rows, total)) => view! {
-                    <p class="list-bar"><span><strong data-testid="audit-total">{total}</strong>" events"{(total > rows.len()).then(|| format!(", the newest {} shown", rows.len()))}</span></p>
+                    <p class="list-bar">
+                        <span><strong data-testid="audit-total">{total}</strong>" events"{(total > rows.len()).then(|| format!(", the newest {} shown", rows.len()))}</span>
+                        {(total > rows.len() && rows.len() < 5_000).then(|| view! { <a href=more_href>"Show 200 more"</a> })}
+                    </p>
                     <table class="signal-table audit-table">
                         <thead><tr><th>"Time"</th><th>"Actor"</th><th>"Asset"</th><th>"Action"</th><th>"Old"</th><th>"New"</th><th>"Reason"</th><th>"Comment"</th></tr></thead>
                         <tbody>
                             {rows.into_iter().map(|h| {
                                 let asset = match h.asset_type.as_str() {
-                                    "security_signal" => view! { <a href=format!("/signals?query=&window=90d&signal={}", h.asset_id)>{format!("signal {}", h.asset_id)}</a> }.into_any(),
+                                    "security_signal" => view! { <a href=format!("/signals?query=&window=30d&signal={}", h.asset_id)>{format!("signal {}", h.asset_id)}</a> }.into_any(),
                                     "case" => view! { <a href=format!("/cases/{}", h.asset_id)>{format!("case {}", h.asset_id)}</a> }.into_any(),
                                     other => view! { <span>{format!("{other} {}", h.asset_id)}</span> }.into_any(),
                                 };

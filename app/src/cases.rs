@@ -104,7 +104,7 @@ pub fn CasePage() -> impl IntoView {
                                 <button class="button" on:click=move |_| patch(json!({ "description": description.get_untracked() }))>"Save description"</button>
                             </Show>
                         </section>
-                        <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "90d")>{format!("Linked signals ({})", case.signals)}</a></p>
+                        <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "30d")>{format!("Linked signals ({})", case.signals)}</a></p>
                         <h2>"Timeline"</h2>
                         <ol class="history-list">
                             {timeline.into_iter().map(|h| view! {

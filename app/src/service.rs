@@ -104,7 +104,10 @@ pub struct CaseRow {
 /// A name and how many signals have it: one entry of a facet.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FacetValue {
+    /// What a click adds to the query.
     pub value: String,
+    /// What the page shows (a tactic's name with its ID, say).
+    pub label: String,
     pub count: usize,
 }
 
@@ -205,8 +208,8 @@ pub async fn load_signal_detail(id: i64) -> Result<Option<SignalDetail>, ServerF
 }
 
 #[server(endpoint = "audit")]
-pub async fn audit_trail(actor: String, action: String, asset_type: String) -> Result<(Vec<HistoryRow>, usize), ServerFnError> {
-    signal_source()?.0.audit(&actor, &action, &asset_type, 200).map_err(ServerFnError::new)
+pub async fn audit_trail(actor: String, action: String, asset_type: String, limit: usize) -> Result<(Vec<HistoryRow>, usize), ServerFnError> {
+    signal_source()?.0.audit(&actor, &action, &asset_type, limit.clamp(1, 5_000)).map_err(ServerFnError::new)
 }
 
 #[server(endpoint = "cases/list")]

@@ -133,7 +133,7 @@ pub fn SignalsPage() -> impl IntoView {
             Ok(text) => view! { <p class="notice ok" role="status">{text}</p> }.into_any(),
             Err(text) => view! { <p class="notice error" role="alert">{text}</p> }.into_any(),
         })}
-        <div class="explorer">
+        <div class="explorer" class:with-panel=move || open_signal().is_some()>
             <aside class="facets" aria-label="Facets">
                 <Suspense fallback=|| ()>
                     {move || facets.get().and_then(Result::ok).map(|facets| {
@@ -151,7 +151,7 @@ pub fn SignalsPage() -> impl IntoView {
                                             view! {
                                                 <li>
                                                     <a href=href data-facet=attribute.clone() data-value=v.value.clone()>
-                                                        <span class="facet-value">{words(&v.value)}</span>
+                                                        <span class="facet-value" title=v.label.clone()>{v.label.clone()}</span>
                                                         <span class="facet-count">{crate::panels::thousands(v.count as f64)}</span>
                                                     </a>
                                                 </li>
@@ -224,12 +224,12 @@ pub fn SignalsPage() -> impl IntoView {
                                                         <th>"Detected"</th>
                                                         <th>"Severity"</th>
                                                         <th>"Title"</th>
-                                                        <th>"Rule"</th>
-                                                        <th>"Source"</th>
+                                                        <th class="col-rule">"Rule"</th>
+                                                        <th class="col-source">"Source"</th>
                                                         <th>"State"</th>
-                                                        <th>"Assignee"</th>
-                                                        <th>"Country"</th>
-                                                        <th>"IP"</th>
+                                                        <th class="col-assignee">"Assignee"</th>
+                                                        <th class="col-country">"Country"</th>
+                                                        <th class="col-ip">"IP"</th>
                                                     </tr>
                                                 </thead>
                                                 <tbody>
@@ -259,12 +259,12 @@ pub fn SignalsPage() -> impl IntoView {
                                                                 <td class="mono">{short_time(&row.detected_at)}</td>
                                                                 <td><span class=format!("pill sev-{}", row.severity.as_str())>{row.severity.as_str()}</span></td>
                                                                 <td><a class="signal-link" href=panel_href(Some(row.id))>{row.title.clone()}</a></td>
-                                                                <td>{row.rule_name.clone()}</td>
-                                                                <td>{row.source.clone()}</td>
+                                                                <td class="col-rule">{row.rule_name.clone()}</td>
+                                                                <td class="col-source">{row.source.clone()}</td>
                                                                 <td data-testid="state">{state_label(&row)}</td>
-                                                                <td>{row.assignee.clone().unwrap_or_default()}</td>
-                                                                <td>{row.country.clone().unwrap_or_default()}</td>
-                                                                <td class="mono">{row.ip.clone().unwrap_or_default()}</td>
+                                                                <td class="col-assignee">{row.assignee.clone().unwrap_or_default()}</td>
+                                                                <td class="col-country">{row.country.clone().unwrap_or_default()}</td>
+                                                                <td class="mono col-ip">{row.ip.clone().unwrap_or_default()}</td>
                                                             </tr>
                                                         }
                                                     }).collect_view()}

@@ -33,7 +33,7 @@ for (const { url, file, theme } of shots) {
   if (file === 'signals-dark.png') {
     // The side panel of the newest signal, with its triage actions.
     await page.locator('a.signal-link').first().click();
-    await page.waitForSelector('[data-testid="side-panel"] [data-testid="history"]');
+    await page.waitForSelector('[data-testid="side-panel"] [data-testid="history"]', { state: 'attached' });
     await page.screenshot({ path: path.join(outDir, 'signal-panel-dark.png'), fullPage: false });
   }
   await page.screenshot({ path: path.join(outDir, file), fullPage: true });

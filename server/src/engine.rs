@@ -245,7 +245,19 @@ impl app::service::SignalSource for Engine {
             .map(|(attribute, label, values)| app::service::Facet {
                 label: label.to_owned(),
                 attribute: attribute.name().to_owned(),
-                values: values.into_iter().map(|(value, count)| app::service::FacetValue { value, count }).collect(),
+                values: values
+                    .into_iter()
+                    .map(|(value, count)| {
+                        let label = match attribute {
+                            analytics::query::Attribute::Tactic => {
+                                let matrix = analytics::attack::matrix();
+                                matrix.tactic_index(&value).map_or_else(|| value.clone(), |k| format!("{} {value}", matrix.tactics[k].name))
+                            }
+                            _ => value.replace('_', " "),
+                        };
+                        app::service::FacetValue { value, label, count }
+                    })
+                    .collect(),
             })
             .collect())
     }

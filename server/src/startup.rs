@@ -56,7 +56,8 @@ pub struct DemoAccount {
 
 /// The demo team members who can sign in: the first of each role.
 async fn demo_accounts(db: &Database) -> anyhow::Result<Vec<DemoAccount>> {
-    let accounts = db.accounts().await?;
+    let mut accounts = db.accounts().await?;
+    accounts.sort_by_key(|a| a.id);
     let mut out = Vec::new();
     for role in [analytics::Role::Admin, analytics::Role::Analyst, analytics::Role::Viewer] {
         if let Some(account) = accounts.iter().find(|a| a.role == role && a.active) {
