@@ -68,8 +68,19 @@ pub fn CasePage() -> impl IntoView {
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
                 Ok(None) => view! { <p class="module-error">{format!("Case {} does not exist.", id())}</p> }.into_any(),
-                Ok(Some((case, timeline, assignable))) => {
+                Ok(Some((case, timeline, assignable, incidents))) => {
                     let description = RwSignal::new(case.description.clone());
+                    let severity = RwSignal::new("SEV-3".to_owned());
+                    let case_id = case.id;
+                    let case_title = case.title.clone();
+                    let declare = move |_| {
+                        let body = json!({ "title": case_title.clone(), "severity": severity.get_untracked(), "case_id": case_id, "commander_id": user.get_untracked().map(|u| u.id) });
+                        leptos::task::spawn_local(async move {
+                            let outcome = client::post("/api/v1/incidents", &body).await;
+                            message.set(Some(outcome.map(|v| format!("Declared incident {}", v["incident"]["id"]))));
+                            refresh.update(|n| *n += 1);
+                        });
+                    };
                     view! {
                         <Title text=format!("Case {}", case.id)/>
                         <div class="page-header"><div class="page-heading">
@@ -105,6 +116,29 @@ pub fn CasePage() -> impl IntoView {
                             </Show>
                         </section>
                         <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "30d")>{format!("Linked signals ({})", case.signals)}</a></p>
+                        <h2>"Incidents"</h2>
+                        <Show when=can_write>
+                            <p class="inline-form">
+                                <select aria-label="Incident severity" on:change=move |ev| severity.set(event_target_value(&ev))>
+                                    {analytics::IncidentSeverity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == "SEV-3">{s.as_str()}</option> }).collect_view()}
+                                </select>
+                                <button class="button" on:click=declare.clone()>"Declare incident"</button>
+                            </p>
+                        </Show>
+                        {if incidents.is_empty() {
+                            view! { <p class="muted">"No incident declared from this case or its signals."</p> }.into_any()
+                        } else {
+                            view! {
+                                <ul class="incident-list" data-testid="incidents">
+                                    {incidents.into_iter().map(|i| view! {
+                                        <li>
+                                            <strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong>
+                                            {format!(" {} · {} · declared {}{}", i.title, i.status.as_str(), i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
+                                        </li>
+                                    }).collect_view()}
+                                </ul>
+                            }.into_any()
+                        }}
                         <h2>"Timeline"</h2>
                         <ol class="history-list">
                             {timeline.into_iter().map(|h| view! {

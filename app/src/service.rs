@@ -84,6 +84,9 @@ pub trait SignalSource: Send + Sync + 'static {
 
     /// Who a case can be assigned to.
     fn assignable(&self) -> Vec<Assignable>;
+
+    /// The incidents declared from a case or from one of its signals, newest first.
+    fn incidents_of_case(&self, id: i64) -> Vec<IncidentRow>;
 }
 
 /// One case in a list.
@@ -217,11 +220,29 @@ pub async fn list_cases() -> Result<Vec<CaseRow>, ServerFnError> {
     Ok(signal_source()?.0.cases())
 }
 
-/// One case with its timeline and who it can be assigned to.
+/// An incident as a case page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub title: String,
+    pub severity: analytics::IncidentSeverity,
+    pub status: analytics::IncidentStatus,
+    pub commander: Option<String>,
+    pub declared_at: String,
+    pub signal_id: Option<i64>,
+}
+
+/// One case with its timeline, who it can be assigned to, and its incidents.
+#[allow(clippy::type_complexity)]
 #[server(endpoint = "cases/detail")]
-pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>)>, ServerFnError> {
+pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>, Vec<IncidentRow>)>, ServerFnError> {
     let source = signal_source()?;
-    Ok(source.0.cases().into_iter().find(|c| c.id == id).map(|case| (case, source.0.case_timeline(id), source.0.assignable())))
+    Ok(source
+        .0
+        .cases()
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|case| (case, source.0.case_timeline(id), source.0.assignable(), source.0.incidents_of_case(id))))
 }
 
 #[cfg(feature = "ssr")]

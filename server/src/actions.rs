@@ -278,17 +278,7 @@ async fn triage_many(
         return Err(bad(format!("signals: {} selected; at most {MAX_BULK} at once", request.signals.len())));
     }
     let _writing = engine.write_lock().await;
-    let mut changed = Vec::new();
-    let mut refused = Vec::new();
-    for s in &request.signals {
-        match apply(&engine, &user, s.id, s.version, &request.change).await {
-            Ok(done) => changed.push(json!(done)),
-            Err(Refusal(status, error)) if status != StatusCode::INTERNAL_SERVER_ERROR => {
-                refused.push(json!({ "id": s.id, "status": status.as_u16(), "error": error }))
-            }
-            Err(other) => return Err(other),
-        }
-    }
+    let (changed, refused) = apply_each(&engine, &user, &request.signals, &request.change).await?;
     Ok(Json(json!({ "changed": changed, "refused": refused })))
 }
 
@@ -352,18 +342,25 @@ async fn create_case(
 }
 
 async fn link(engine: &Engine, user: &SessionUser, case_id: i64, signals: &[Selected]) -> Result<(Vec<Value>, Vec<Value>), Refusal> {
-    let mut linked = Vec::new();
+    apply_each(engine, user, signals, &Change::Case { case_id: Some(case_id) }).await
+}
+
+/// Applies one change to each selected signal on its own; the caller holds the write lock.
+/// Answers the signals changed and, for each refused one, its status and why. Only a server
+/// failure stops the loop.
+async fn apply_each(engine: &Engine, user: &SessionUser, signals: &[Selected], change: &Change) -> Result<(Vec<Value>, Vec<Value>), Refusal> {
+    let mut changed = Vec::new();
     let mut refused = Vec::new();
     for s in signals {
-        match apply(engine, user, s.id, s.version, &Change::Case { case_id: Some(case_id) }).await {
-            Ok(done) => linked.push(json!(done)),
+        match apply(engine, user, s.id, s.version, change).await {
+            Ok(done) => changed.push(json!(done)),
             Err(Refusal(status, error)) if status != StatusCode::INTERNAL_SERVER_ERROR => {
                 refused.push(json!({ "id": s.id, "status": status.as_u16(), "error": error }))
             }
             Err(other) => return Err(other),
         }
     }
-    Ok((linked, refused))
+    Ok((changed, refused))
 }
 
 #[derive(Debug, Deserialize)]

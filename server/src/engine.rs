@@ -405,4 +405,25 @@ impl app::service::SignalSource for Engine {
             .map(|u| app::service::Assignable { id: u.id, display_name: u.display_name.clone() })
             .collect()
     }
+
+    fn incidents_of_case(&self, id: i64) -> Vec<app::service::IncidentRow> {
+        let data = self.snapshot();
+        data.incidents
+            .iter()
+            .rev()
+            .filter(|i| {
+                i.case_id == Some(id)
+                    || i.signal_id.and_then(|s| data.signal_by_id(s)).is_some_and(|k| data.signals.case_id[k] == Some(id))
+            })
+            .map(|i| app::service::IncidentRow {
+                id: i.id,
+                title: i.title.clone(),
+                severity: i.severity,
+                status: i.status,
+                commander: i.commander_id.and_then(|c| user_name(&data, c)),
+                declared_at: rfc3339(i.declared_at_ms),
+                signal_id: i.signal_id,
+            })
+            .collect()
+    }
 }

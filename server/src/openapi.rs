@@ -41,13 +41,14 @@ pub fn document() -> Value {
         "schema": { "type": "string", "enum": analytics::overview::MODULE_IDS }
     })];
     module_parameters.extend(window_parameters().as_array().expect("array").iter().cloned());
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "Signalboard API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "The Cloud SIEM overview's data: every overview module and the signals behind each number."
+            "description": "The Cloud SIEM overview's data: every overview module and the signals behind each number; triage, cases, incidents, workflows and administration. Every route but /healthz needs a session cookie or an API key."
         },
+        "security": [{ "session": [] }, { "apiKey": [] }],
         "paths": {
             "/healthz": {
                 "get": {
@@ -95,6 +96,10 @@ pub fn document() -> Value {
             }
         },
         "components": {
+            "securitySchemes": {
+                "session": { "type": "apiKey", "in": "cookie", "name": "signalboard_session" },
+                "apiKey": { "type": "http", "scheme": "bearer", "description": "An API key (sb_…) an admin created; it acts with its account's role." }
+            },
             "schemas": {
                 "Error": { "type": "object", "required": ["error"], "properties": { "error": { "type": "string" } } },
                 "Overview": {
@@ -124,5 +129,48 @@ pub fn document() -> Value {
                 }
             }
         }
-    })
+    });
+    let paths = doc["paths"].as_object_mut().expect("paths");
+    for (path, method, summary, needs) in WRITES {
+        let mut operation = json!({
+            "summary": summary,
+            "description": format!("Needs {needs}. A refusal is 401 (no session), 403 (the role lacks the permission), 400 (a field is wrong, named in the message), 404, 409 (someone changed it first: reload) or 422 (the workflow forbids it)."),
+            "responses": {
+                "200": { "description": "Done" }, "201": { "description": "Created" }, "204": { "description": "Done" },
+                "400": { "$ref": "#/components/responses/Refused" }, "401": { "$ref": "#/components/responses/Refused" },
+                "403": { "$ref": "#/components/responses/Refused" }, "404": { "$ref": "#/components/responses/Refused" },
+                "409": { "$ref": "#/components/responses/Refused" }, "422": { "$ref": "#/components/responses/Refused" }
+            }
+        });
+        if matches!(*method, "post" | "patch" | "put") {
+            operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } });
+        }
+        let entry = paths.entry(path.to_string()).or_insert_with(|| json!({}));
+        entry[*method] = operation;
+    }
+    doc["components"]["responses"] = json!({
+        "Refused": { "description": "Refused; the message says why.", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } } }
+    });
+    doc
 }
+
+/// The routes beyond the reads above: (path, method, summary, permission).
+const WRITES: &[(&str, &str, &str, &str)] = &[
+    ("/api/v1/signals/{id}", "get", "One signal with its history and version.", "a session"),
+    ("/api/v1/signals/{id}/triage", "post", "Change a signal's state, assignee or case: {version, change: state|assign|case, …}.", "security_monitoring_signals_write"),
+    ("/api/v1/signals/triage", "post", "The same change for several signals: {signals: [{id, version}], change, …}; answers changed and refused.", "security_monitoring_signals_write"),
+    ("/api/v1/signals/{id}/workflow", "post", "Post the signal as JSON to the configured webhook.", "security_monitoring_signals_write"),
+    ("/api/v1/cases", "post", "Create a case: {title, description?, priority?, assignee_id?, signals?}.", "security_monitoring_signals_write"),
+    ("/api/v1/cases/{id}", "patch", "Change a case: {title?, description?, status?, priority?, assignee_id?}.", "security_monitoring_signals_write"),
+    ("/api/v1/cases/{id}/signals", "post", "Link signals to a case: {signals: [{id, version}]}.", "security_monitoring_signals_write"),
+    ("/api/v1/incidents", "post", "Declare an incident: {title, severity, case_id? | signal_id?, commander_id?}.", "security_monitoring_signals_write"),
+    ("/api/v1/history", "get", "The audit trail, newest first: actor, action, asset_type, limit.", "a session"),
+    ("/api/v1/users", "get", "Every account.", "the admin role"),
+    ("/api/v1/users", "post", "Invite a user: {username, role, display_name?, email?}; the one-time password is in the answer.", "the admin role"),
+    ("/api/v1/users/{id}", "patch", "Change a role or deactivate: {role?, active?}.", "the admin role"),
+    ("/api/v1/api-keys", "get", "Every API key (never the key).", "the admin role"),
+    ("/api/v1/api-keys", "post", "Create an API key: {name, user_id?}; the key is in the answer once.", "the admin role"),
+    ("/api/v1/api-keys/{id}", "delete", "Revoke an API key.", "the admin role"),
+    ("/api/v1/settings/webhook", "get", "The workflow webhook URL.", "the admin role"),
+    ("/api/v1/settings/webhook", "put", "Set the workflow webhook URL: {url}.", "the admin role"),
+];

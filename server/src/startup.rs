@@ -220,9 +220,23 @@ impl Application {
 
     /// Serves until `shutdown` completes, then drains and closes like a signal would.
     pub async fn run_until(self, shutdown: impl Future<Output = ()> + Send + 'static) -> std::io::Result<()> {
-        axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
+        // Expired sessions and aged-out failed sign-ins are forgotten every hour.
+        let db = self.db.clone();
+        let pruner = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(3_600));
+            loop {
+                every.tick().await;
+                let now = crate::auth::now_ms();
+                if let Err(error) = db.prune_sessions(now, now - crate::auth::FAILURE_WINDOW_MS).await {
+                    tracing::warn!(%error, "cannot prune expired sessions");
+                }
+            }
+        });
+        let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
-            .await?;
+            .await;
+        pruner.abort();
+        served?;
         self.db.close().await;
         tracing::info!("stopped");
         Ok(())

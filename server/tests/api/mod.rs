@@ -131,9 +131,13 @@ async fn the_openapi_document_describes_the_api() {
     let (status, doc) = json(&app, "/api/v1/openapi.json").await;
     assert_eq!(status, 200);
     assert_eq!(doc["openapi"], "3.1.0");
-    for path in ["/api/v1/overview", "/api/v1/modules/{id}", "/api/v1/signals"] {
+    for path in ["/api/v1/overview", "/api/v1/modules/{id}", "/api/v1/signals", "/api/v1/signals/{id}", "/api/v1/history"] {
         assert!(doc["paths"][path]["get"].is_object(), "{path}");
     }
+    for (path, method) in [("/api/v1/signals/{id}/triage", "post"), ("/api/v1/cases/{id}", "patch"), ("/api/v1/api-keys/{id}", "delete"), ("/api/v1/settings/webhook", "put")] {
+        assert!(doc["paths"][path][method]["description"].as_str().unwrap().starts_with("Needs "), "{method} {path}");
+    }
+    assert_eq!(doc["components"]["securitySchemes"]["session"]["name"], "signalboard_session");
 }
 
 fn urlencode(text: &str) -> String {
