@@ -805,45 +805,119 @@ mod tests {
     }
 }
 
-/// The signals detected in `[from, to)` that match, newest first unless `newest_first` is false.
-pub fn search(data: &Dataset, query: &Query, from: crate::dataset::Millis, to: crate::dataset::Millis, newest_first: bool) -> Vec<usize> {
+/// How a result is ordered. Every order ends with the signal id, so it is total and a page
+/// boundary is exact.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    /// Newest detection first.
+    #[default]
+    Newest,
+    Oldest,
+    /// Most severe first, newest first within a severity.
+    Severity,
+}
+
+impl Sort {
+    pub const ALL: [Sort; 3] = [Sort::Newest, Sort::Oldest, Sort::Severity];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Sort::Newest => "newest",
+            Sort::Oldest => "oldest",
+            Sort::Severity => "severity",
+        }
+    }
+
+    pub fn parse(text: &str) -> Option<Sort> {
+        Sort::ALL.into_iter().find(|s| s.as_str() == text)
+    }
+
+    /// Signal `i`'s place: ascending keys are the order.
+    fn key(self, data: &Dataset, i: usize) -> (i64, i64, i64) {
+        let t = &data.signals;
+        match self {
+            Sort::Newest => (0, -t.detected_at_ms[i], -t.id[i]),
+            Sort::Oldest => (0, t.detected_at_ms[i], t.id[i]),
+            Sort::Severity => (t.severity[i].index() as i64, -t.detected_at_ms[i], -t.id[i]),
+        }
+    }
+}
+
+/// The signals detected in `[from, to)` that match, in `sort` order.
+pub fn search(data: &Dataset, query: &Query, from: crate::dataset::Millis, to: crate::dataset::Millis, sort: Sort) -> Vec<usize> {
     let mut found: Vec<usize> = data.signals.range(from, to).filter(|&i| query.matches(data, i)).collect();
-    if newest_first {
-        found.reverse();
+    match sort {
+        // Signals are held in time order already.
+        Sort::Oldest => {}
+        Sort::Newest => found.reverse(),
+        Sort::Severity => found.sort_by_cached_key(|&i| sort.key(data, i)),
     }
     found
 }
 
-/// Where a page ends: the last signal shown, as `detected_at_id`.
-pub fn cursor_of(data: &Dataset, i: usize) -> String {
-    format!("{}_{}", data.signals.detected_at_ms[i], data.signals.id[i])
+/// Where a page ends: the key of the last signal shown.
+pub fn cursor_of(data: &Dataset, i: usize, sort: Sort) -> String {
+    let (a, b, c) = sort.key(data, i);
+    format!("{a}_{b}_{c}")
 }
 
 /// Reads a cursor written by [`cursor_of`].
-pub fn parse_cursor(text: &str) -> Option<(crate::dataset::Millis, i64)> {
-    let (at, id) = text.split_once('_')?;
-    Some((at.parse().ok()?, id.parse().ok()?))
+pub fn parse_cursor(text: &str) -> Option<(i64, i64, i64)> {
+    let mut parts = text.splitn(3, '_').map(|p| p.parse::<i64>().ok());
+    Some((parts.next()??, parts.next()??, parts.next()??))
 }
 
-/// The page of `matches` (as ordered by [`search`]) after `cursor`: the positions in `matches`
-/// and the cursor of the next page, if there is one. Keyset paging: a page deep in the result
-/// is found by binary search, not by counting rows.
+/// The page of `matches` (as ordered by [`search`] with the same `sort`) after `cursor`: the
+/// positions in `matches` and the cursor of the next page, if there is one. Keyset paging: a
+/// page deep in the result is found by binary search, not by counting rows.
 pub fn page(
     data: &Dataset,
     matches: &[usize],
-    cursor: Option<(crate::dataset::Millis, i64)>,
+    cursor: Option<(i64, i64, i64)>,
     limit: usize,
-    newest_first: bool,
+    sort: Sort,
 ) -> (std::ops::Range<usize>, Option<String>) {
-    let t = &data.signals;
-    let key = |i: usize| (t.detected_at_ms[i], t.id[i]);
     let start = match cursor {
         None => 0,
-        Some(c) => matches.partition_point(|&i| if newest_first { key(i) >= c } else { key(i) <= c }),
+        Some(c) => matches.partition_point(|&i| sort.key(data, i) <= c),
     };
     let end = (start + limit).min(matches.len());
-    let next = (end < matches.len() && end > start).then(|| cursor_of(data, matches[end - 1]));
+    let next = (end < matches.len() && end > start).then(|| cursor_of(data, matches[end - 1], sort));
     (start..end, next)
+}
+
+#[cfg(test)]
+mod paging_tests {
+    use super::*;
+
+    #[test]
+    fn every_order_pages_through_every_match_once() {
+        let data = super::tests::dataset();
+        let all = Query::All;
+        for sort in Sort::ALL {
+            let matches = search(&data, &all, i64::MIN, i64::MAX, sort);
+            let keys: Vec<_> = matches.iter().map(|&i| sort.key(&data, i)).collect();
+            assert!(keys.windows(2).all(|w| w[0] < w[1]), "{sort:?}: strictly ordered");
+            let mut seen = Vec::new();
+            let mut cursor = None;
+            loop {
+                let (range, next) = page(&data, &matches, cursor, 2, sort);
+                seen.extend(matches[range].iter().map(|&i| data.signals.id[i]));
+                match next {
+                    Some(text) => cursor = Some(parse_cursor(&text).expect("our own cursor reads back")),
+                    None => break,
+                }
+            }
+            let expected: Vec<i64> = matches.iter().map(|&i| data.signals.id[i]).collect();
+            assert_eq!(seen, expected, "{sort:?}");
+        }
+        let by_severity = search(&data, &all, i64::MIN, i64::MAX, Sort::Severity);
+        let severities: Vec<_> = by_severity.iter().map(|&i| data.signals.severity[i].index()).collect();
+        assert!(severities.windows(2).all(|w| w[0] <= w[1]), "most severe first");
+        assert_eq!(parse_cursor("1_2"), None);
+        assert_eq!(parse_cursor("a_b_c"), None);
+    }
 }
 
 /// The explorer's facets: the attributes counted over a result, with their labels.

@@ -66,7 +66,7 @@ pub trait SignalSource: Send + Sync + 'static {
         query: &str,
         window: analytics::Window,
         cursor: Option<&str>,
-        newest_first: bool,
+        sort: analytics::query::Sort,
     ) -> Result<SignalPage, String>;
 
     fn facets(&self, query: &str, window: analytics::Window) -> Result<Vec<Facet>, String>;
@@ -186,11 +186,13 @@ pub async fn list_signals(
     query: String,
     window: String,
     cursor: Option<String>,
-    newest_first: bool,
+    sort: String,
 ) -> Result<SignalPage, ServerFnError> {
     let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
+    let sort = analytics::query::Sort::parse(&sort)
+        .ok_or_else(|| ServerFnError::new(format!("'{sort}' is not a sort order: newest, oldest or severity")))?;
     let source = use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))?;
-    source.0.signals(&query, window, cursor.as_deref(), newest_first).map_err(ServerFnError::new)
+    source.0.signals(&query, window, cursor.as_deref(), sort).map_err(ServerFnError::new)
 }
 
 #[cfg(feature = "ssr")]

@@ -8,6 +8,7 @@ use leptos_meta::Title;
 use leptos_router::hooks::{use_navigate, use_query_map};
 use serde_json::json;
 
+use analytics::query::Sort;
 use analytics::{ArchiveReason, TriageState};
 
 use crate::auth::use_current_user;
@@ -62,28 +63,28 @@ pub fn SignalsPage() -> impl IntoView {
     let query = move || params.read().get("query").unwrap_or_default();
     let cursor = move || params.read().get("cursor");
     let open_signal = move || params.read().get("signal").and_then(|s| s.parse::<i64>().ok());
-    let newest_first = move || params.read().get("sort").as_deref() != Some("oldest");
+    let sort = move || params.read().get("sort").and_then(|s| Sort::parse(&s)).unwrap_or_default();
     // Bumped after every change, so the list, the facets and the panel reload.
     let refresh = RwSignal::new(0u32);
     let page = Resource::new(
-        move || (query(), window.get().unwrap_or_default(), cursor(), newest_first(), refresh.get()),
-        |(query, window, cursor, newest_first, _)| list_signals(query, window.as_param(), cursor, newest_first),
+        move || (query(), window.get().unwrap_or_default(), cursor(), sort(), refresh.get()),
+        |(query, window, cursor, sort, _)| list_signals(query, window.as_param(), cursor, sort.as_str().to_owned()),
     );
     let facets = Resource::new(
         move || (query(), window.get().unwrap_or_default(), refresh.get()),
         |(query, window, _)| signal_facets(query, window.as_param()),
     );
-    let href_with = move |sort: Option<&str>, cursor: Option<String>| {
+    let href_with = move |sort: Sort, cursor: Option<String>| {
         let mut href = signals_href(&query(), &window.get().unwrap_or_default().as_param());
-        if let Some(sort) = sort {
-            href.push_str(&format!("&sort={sort}"));
+        if sort != Sort::Newest {
+            href.push_str(&format!("&sort={}", sort.as_str()));
         }
         if let Some(cursor) = cursor {
             href.push_str(&format!("&cursor={}", encode(&cursor)));
         }
         href
     };
-    let sort_param = move || (!newest_first()).then_some("oldest");
+    let sort_param = sort;
     let panel_href = move |id: Option<i64>| {
         let mut href = href_with(sort_param(), cursor());
         if let Some(id) = id {
@@ -184,8 +185,12 @@ pub fn SignalsPage() -> impl IntoView {
                                             {if total == 1 { " signal" } else { " signals" }}
                                         </span>
                                         <span class="list-links">
-                                            <a href=move || href_with(if newest_first() { Some("oldest") } else { None }, None)>
-                                                {move || if newest_first() { "Newest first ▾" } else { "Oldest first ▴" }}
+                                            <a href=move || href_with(if sort() == Sort::Newest { Sort::Oldest } else { Sort::Newest }, None)>
+                                                {move || match sort() {
+                                                    Sort::Newest => "Newest first ▾",
+                                                    Sort::Oldest => "Oldest first ▴",
+                                                    Sort::Severity => "Most severe first ▾",
+                                                }}
                                             </a>
                                             {move || cursor().map(|_| view! { <a href=href_with(sort_param(), None)>"First page"</a> })}
                                             {next.map(|next| view! { <a href=href_with(sort_param(), Some(next)) rel="next">"Next page"</a> })}
@@ -221,8 +226,12 @@ pub fn SignalsPage() -> impl IntoView {
                                                                 />
                                                             </th>
                                                         </Show>
-                                                        <th>"Detected"</th>
-                                                        <th>"Severity"</th>
+                                                        <th aria-sort=move || match sort() { Sort::Newest => "descending", Sort::Oldest => "ascending", Sort::Severity => "none" }>
+                                                            <a class="sort-header" href=move || href_with(if sort() == Sort::Newest { Sort::Oldest } else { Sort::Newest }, None)>"Detected"</a>
+                                                        </th>
+                                                        <th aria-sort=move || if sort() == Sort::Severity { "descending" } else { "none" }>
+                                                            <a class="sort-header" href=move || href_with(Sort::Severity, None)>"Severity"</a>
+                                                        </th>
                                                         <th>"Title"</th>
                                                         <th class="col-rule">"Rule"</th>
                                                         <th class="col-source">"Source"</th>

@@ -57,6 +57,13 @@ test('the signal list pages, sorts and explains a bad query', async ({ page }) =
   await expect(page.locator('.signal-table tbody tr').first()).toHaveAttribute('data-signal', first!);
   await page.getByRole('link', { name: /Newest first/ }).click();
   await expect(page).toHaveURL(/sort=oldest/);
+  // The Severity header sorts the most severe first, and the next page continues from there.
+  await page.getByRole('link', { name: 'Severity', exact: true }).click();
+  await expect(page).toHaveURL(/sort=severity/);
+  await expect(page.locator('.signal-table tbody tr').first().locator('.pill')).toHaveText(/critical/i);
+  await page.getByRole('link', { name: 'Next page' }).click();
+  await expect(page).toHaveURL(/sort=severity&cursor=/);
+  await expect(page.locator('.signal-table tbody tr')).toHaveCount(50);
   // The window picker keeps the query.
   await page.goto('/signals?window=30d&query=status%3Ahigh');
   await waitForHydration(page);

@@ -201,14 +201,11 @@ async fn signals(
             }
         },
     };
-    let newest_first = match params.sort.as_deref().unwrap_or("newest") {
-        "newest" => true,
-        "oldest" => false,
-        other => {
-            return Err(ApiError::BadRequest(format!(
-                "parameter 'sort': '{other}' is not one of newest, oldest"
-            )))
-        }
+    let sort = match params.sort.as_deref() {
+        None => analytics::query::Sort::Newest,
+        Some(text) => analytics::query::Sort::parse(text).ok_or_else(|| {
+            ApiError::BadRequest(format!("parameter 'sort': '{text}' is not one of newest, oldest, severity"))
+        })?,
     };
     let cursor = match params.cursor.as_deref() {
         None => None,
@@ -218,14 +215,14 @@ async fn signals(
     let data = engine.snapshot();
     let matches = tokio::task::spawn_blocking({
         let data = data.clone();
-        move || analytics::query::search(&data, &query, span.from, span.to, newest_first)
+        move || analytics::query::search(&data, &query, span.from, span.to, sort)
     })
     .await
     .map_err(|e| ApiError::Internal(e.into()))?;
 
     match format {
         Format::Json => {
-            let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, limit, newest_first);
+            let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, limit, sort);
             let page = &matches[range];
             let signals: Vec<Value> = page.iter().map(|&i| signal_json(&data, i, true)).collect();
             Ok(Json(json!({
@@ -277,7 +274,7 @@ async fn signals(
     }
 }
 
-fn parse_cursor(text: &str) -> Result<(Millis, i64), ApiError> {
+fn parse_cursor(text: &str) -> Result<(i64, i64, i64), ApiError> {
     analytics::query::parse_cursor(text)
         .ok_or_else(|| ApiError::BadRequest(format!("parameter 'cursor': '{text}' is not a cursor this API returned")))
 }

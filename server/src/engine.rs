@@ -217,7 +217,7 @@ impl app::service::SignalSource for Engine {
         query: &str,
         window: analytics::Window,
         cursor: Option<&str>,
-        newest_first: bool,
+        sort: analytics::query::Sort,
     ) -> Result<app::service::SignalPage, String> {
         const PAGE: usize = 50;
         let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
@@ -229,8 +229,8 @@ impl app::service::SignalSource for Engine {
         };
         let (from, to) = window.bounds(Utc::now().timestamp_millis());
         let data = self.snapshot();
-        let matches = analytics::query::search(&data, &parsed, from, to, newest_first);
-        let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, newest_first);
+        let matches = analytics::query::search(&data, &parsed, from, to, sort);
+        let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, sort);
         let rows = matches[range].iter().map(|&i| signal_row(&data, i)).collect();
         Ok(app::service::SignalPage { total: matches.len(), rows, next_cursor })
     }
@@ -239,7 +239,7 @@ impl app::service::SignalSource for Engine {
         let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
         let (from, to) = window.bounds(Utc::now().timestamp_millis());
         let data = self.snapshot();
-        let matches = analytics::query::search(&data, &parsed, from, to, true);
+        let matches = analytics::query::search(&data, &parsed, from, to, analytics::query::Sort::Oldest);
         Ok(analytics::query::facets(&data, &matches, 8)
             .into_iter()
             .map(|(attribute, label, values)| app::service::Facet {

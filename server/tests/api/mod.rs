@@ -103,6 +103,31 @@ async fn signals_page_with_a_cursor_and_stream_as_ndjson_and_csv() {
     let last_detected = first["signals"][39]["detected_at"].as_str().unwrap().to_owned();
     assert!(second["signals"][0]["detected_at"].as_str().unwrap() <= last_detected.as_str(), "newest first across pages");
 
+    // Most severe first: every page continues where the last ended, and together they are all.
+    let mut cursor: Option<String> = None;
+    let mut seen = Vec::new();
+    let mut ranks = Vec::new();
+    loop {
+        let path = format!("/api/v1/signals?window=30d&limit=200&sort=severity{}", cursor.as_ref().map(|c| format!("&cursor={c}")).unwrap_or_default());
+        let (status, page) = json(&app, &path).await;
+        assert_eq!(status, 200);
+        for s in page["signals"].as_array().unwrap() {
+            seen.push(s["id"].as_i64().unwrap());
+            ranks.push(analytics::Severity::parse(s["severity"].as_str().unwrap()).unwrap().index());
+        }
+        match page["next_cursor"].as_str() {
+            Some(next) => cursor = Some(next.to_owned()),
+            None => break,
+        }
+    }
+    let (_, all) = json(&app, "/api/v1/signals?window=30d&limit=1").await;
+    assert_eq!(seen.len() as u64, all["total"].as_u64().unwrap());
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]), "most severe first across pages");
+    let mut unique = seen.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(unique.len(), seen.len(), "no signal twice");
+
     let ndjson = app.get("/api/v1/signals?window=30d&query=status:medium&format=ndjson").await;
     assert_eq!(ndjson.headers()["content-type"], "application/x-ndjson");
     let text = ndjson.text().await.unwrap();
