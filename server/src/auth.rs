@@ -161,12 +161,10 @@ fn public(path: &str) -> bool {
 
 /// The middleware in front of every route: resolves the account and lets the request through
 /// with a [`SessionUser`] extension, or turns it away.
-pub async fn require_session(State(db): State<Database>, mut request: Request, next: Next) -> Response {
+pub async fn require_session(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+    let db = guard.db;
     let path = request.uri().path().to_owned();
-    let address = request
-        .extensions()
-        .get::<ConnectInfo<SocketAddr>>()
-        .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string());
+    let address = client_address(&request, guard.trust_proxy);
     request.extensions_mut().insert(ClientAddress(address));
     let account = match authenticate(&db, request.headers()).await {
         Ok(account) => account,
@@ -198,9 +196,35 @@ pub async fn require_session(State(db): State<Database>, mut request: Request, n
     }
 }
 
-/// The address a request came from (the peer; a proxy in front would need to forward it).
+/// The address a request came from: the TCP peer, or behind a trusted proxy the address the
+/// proxy saw (the last entry of `X-Forwarded-For`, the one the proxy itself appended).
 #[derive(Debug, Clone)]
 pub struct ClientAddress(pub String);
+
+/// What the sign-in middleware needs.
+#[derive(Clone)]
+pub struct Guard {
+    pub db: Database,
+    /// Believe `X-Forwarded-For` (only when a proxy in front sets it and strips clients' own).
+    pub trust_proxy: bool,
+}
+
+fn client_address(request: &Request, trust_proxy: bool) -> String {
+    let forwarded = trust_proxy
+        .then(|| request.headers().get("x-forwarded-for"))
+        .flatten()
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .map(str::trim)
+        .filter(|v| v.parse::<std::net::IpAddr>().is_ok());
+    match forwarded {
+        Some(address) => address.to_owned(),
+        None => request
+            .extensions()
+            .get::<ConnectInfo<SocketAddr>>()
+            .map_or_else(|| "unknown".to_owned(), |c| c.0.ip().to_string()),
+    }
+}
 
 #[derive(Debug, Deserialize)]
 pub struct SignInForm {
@@ -308,6 +332,18 @@ mod tests {
     #[test]
     fn weak_passwords_are_refused_with_the_rule() {
         assert_eq!(check_password("short").unwrap_err(), "the password is too short (5 characters; at least 12)");
+    }
+
+    #[test]
+    fn the_client_address_comes_from_the_proxy_only_when_trusted() {
+        let request = |forwarded: &str| {
+            let mut r = Request::builder().uri("/login").header("x-forwarded-for", forwarded).body(axum::body::Body::empty()).unwrap();
+            r.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 443))));
+            r
+        };
+        assert_eq!(client_address(&request("203.0.113.9"), false), "10.0.0.1", "untrusted: the peer");
+        assert_eq!(client_address(&request("198.51.100.7, 203.0.113.9"), true), "203.0.113.9", "the entry the proxy added");
+        assert_eq!(client_address(&request("not an address"), true), "10.0.0.1", "garbage falls back to the peer");
     }
 
     #[test]

@@ -114,6 +114,11 @@ pub struct ServeArgs {
     /// Do not write the demo dataset into an empty database.
     #[arg(long, env = "SIGNALBOARD_NO_DEMO")]
     pub no_demo: bool,
+
+    /// Behind a reverse proxy: count failed sign-ins by the address in X-Forwarded-For (the
+    /// proxy must set it and drop the client's own).
+    #[arg(long, env = "SIGNALBOARD_TRUST_PROXY")]
+    pub trust_proxy: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -225,6 +230,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     };
     let settings = Settings {
         first_admin,
+        trust_proxy: args.trust_proxy,
         addr: args.addr,
         database_url: args.database.database_url,
         site_root: args.site_root.unwrap_or_else(Settings::default_site_root),

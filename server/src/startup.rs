@@ -31,6 +31,8 @@ pub struct Settings {
     /// Create this admin (username, password) on start unless the username exists
     /// (`SIGNALBOARD_ADMIN_USERNAME` and `SIGNALBOARD_ADMIN_PASSWORD`).
     pub first_admin: Option<(String, String)>,
+    /// Take the client address for sign-in throttling from `X-Forwarded-For` (behind a proxy).
+    pub trust_proxy: bool,
 }
 
 /// The size of a demo dataset.
@@ -129,6 +131,8 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub engine: Arc<Engine>,
+    #[from_ref(skip)]
+    pub trust_proxy: bool,
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -190,6 +194,7 @@ impl Application {
             leptos_options,
             db: db.clone(),
             engine,
+            trust_proxy: settings.trust_proxy,
         };
         tracing::info!(
             backend = db.backend().as_str(),
@@ -280,7 +285,10 @@ pub fn router(state: AppState) -> Router {
         )
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Everything but the sign-in page, the health check and static files needs a session.
-        .layer(axum::middleware::from_fn_with_state(state.db.clone(), auth::require_session))
+        .layer(axum::middleware::from_fn_with_state(
+            auth::Guard { db: state.db.clone(), trust_proxy: state.trust_proxy },
+            auth::require_session,
+        ))
         // Pages, JSON and the wasm bundle shrink several times over (the bundle 865 KB -> 320 KB).
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(telemetry::log_request))

@@ -76,6 +76,7 @@ impl TestApp {
             site_root,
             demo_when_empty: None,
             first_admin: None,
+            trust_proxy: false,
         };
         let app = Application::build(settings).await.expect("application builds");
         let addr = app.local_addr();
