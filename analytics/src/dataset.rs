@@ -636,9 +636,12 @@ impl Dataset {
         }
     }
 
-    /// Adds an incident.
+    /// Adds or replaces an incident.
     pub fn add_incident(&mut self, incident: Incident) {
-        self.incidents.push(incident);
+        match self.incidents.iter_mut().find(|i| i.id == incident.id) {
+            Some(existing) => *existing = incident,
+            None => self.incidents.push(incident),
+        }
     }
 
     /// Adds or replaces a user.

@@ -130,11 +130,25 @@ pub fn CasePage() -> impl IntoView {
                         } else {
                             view! {
                                 <ul class="incident-list" data-testid="incidents">
-                                    {incidents.into_iter().map(|i| view! {
-                                        <li>
-                                            <strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong>
-                                            {format!(" {} · {} · declared {}{}", i.title, i.status.as_str(), i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
-                                        </li>
+                                    {incidents.into_iter().map(|i| {
+                                        let incident = i.id;
+                                        let status = i.status;
+                                        view! {
+                                            <li>
+                                                <strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong>
+                                                {format!(" {} · declared {}{} · ", i.title, i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
+                                                <select aria-label=format!("Status of incident {incident}") prop:disabled=move || !can_write() on:change=move |ev| {
+                                                    let body = json!({ "status": event_target_value(&ev) });
+                                                    leptos::task::spawn_local(async move {
+                                                        let outcome = client::send("PATCH", &format!("/api/v1/incidents/{incident}"), &body).await;
+                                                        message.set(Some(outcome.map(|v| format!("Incident {incident} is now {}", v["incident"]["status"].as_str().unwrap_or("")))));
+                                                        refresh.update(|n| *n += 1);
+                                                    });
+                                                }>
+                                                    {analytics::IncidentStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == status>{s.as_str()}</option> }).collect_view()}
+                                                </select>
+                                            </li>
+                                        }
                                     }).collect_view()}
                                 </ul>
                             }.into_any()

@@ -130,6 +130,15 @@ pub fn SignalsPage() -> impl IntoView {
             <a class="button ghost" href=move || export_href("csv") download="signals.csv">"Export CSV"</a>
             <a class="button ghost" href=move || export_href("ndjson") download="signals.ndjson">"Export NDJSON"</a>
         </form>
+        <nav class="quick-queries" aria-label="Saved views">
+            {move || user.get().map(|u| {
+                let mine = format!("@workflow.triage.assignee:{} -@workflow.triage.state:archived", analytics::query::render_value(&u.username));
+                view! { <a href=move || signals_href(&mine, &window.get().unwrap_or_default().as_param())>"Assigned to me"</a> }
+            })}
+            <a href=move || signals_href("@workflow.triage.state:open -@workflow.triage.assignee:*", &window.get().unwrap_or_default().as_param())>"Open and unassigned"</a>
+            <a href=move || signals_href("@workflow.triage.state:open (status:critical OR status:high)", &window.get().unwrap_or_default().as_param())>"Open and important"</a>
+            <a href=move || signals_href("@workflow.triage.state:under_review", &window.get().unwrap_or_default().as_param())>"Under review"</a>
+        </nav>
         {move || message.get().map(|m| match m {
             Ok(text) => view! { <p class="notice ok" role="status">{text}</p> }.into_any(),
             Err(text) => view! { <p class="notice error" role="alert">{text}</p> }.into_any(),

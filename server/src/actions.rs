@@ -119,6 +119,7 @@ pub fn router() -> Router<Arc<Engine>> {
         .route("/api/v1/cases/{id}", patch(update_case))
         .route("/api/v1/cases/{id}/signals", post(link_signals))
         .route("/api/v1/incidents", post(declare_incident))
+        .route("/api/v1/incidents/{id}", patch(update_incident))
         .route("/api/v1/history", get(history))
         .route("/api/v1/users", get(users).post(invite_user))
         .route("/api/v1/users/{id}", patch(change_user))
@@ -529,6 +530,81 @@ async fn declare_incident(
         data.append_history(stored);
     });
     Ok((StatusCode::CREATED, Json(json!({ "incident": incident }))))
+}
+
+#[derive(Debug, Deserialize)]
+pub struct IncidentUpdate {
+    pub status: Option<analytics::IncidentStatus>,
+    pub severity: Option<IncidentSeverity>,
+    #[serde(default, with = "double_option")]
+    pub commander_id: Option<Option<i64>>,
+}
+
+/// Moves an incident along (active → stable → resolved, or back), changes its severity or
+/// commander; recorded in the history of the case or signal it was declared from.
+async fn update_incident(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+    Body(update): Body<IncidentUpdate>,
+) -> Result<Json<Value>, Refusal> {
+    require_signals_write(&user)?;
+    let _writing = engine.write_lock().await;
+    let data = engine.snapshot();
+    let before = data.incidents.iter().find(|i| i.id == id).cloned().ok_or_else(|| not_found(format!("incident {id} does not exist")))?;
+    let mut after = before.clone();
+    if let Some(status) = update.status {
+        after.status = status;
+    }
+    if let Some(severity) = update.severity {
+        after.severity = severity;
+    }
+    if let Some(commander) = update.commander_id {
+        if let Some(c) = commander {
+            if !data.users.iter().any(|u| u.id == c && u.active) {
+                return Err(bad(format!("commander_id: user {c} does not exist or is deactivated")));
+            }
+        }
+        after.commander_id = commander;
+    }
+    drop(data);
+    let (asset_type, asset_id) = match (before.case_id, before.signal_id) {
+        (Some(case), _) => (AssetType::Case, case.to_string()),
+        (None, Some(signal)) => (AssetType::SecuritySignal, signal.to_string()),
+        (None, None) => (AssetType::Case, String::new()),
+    };
+    let now = now_ms();
+    let entry = |field: &str, old: String, new: String| NewHistory {
+        at_ms: now,
+        actor_id: Some(user.id),
+        asset_type,
+        asset_id: asset_id.clone(),
+        action: format!("incident_{field}"),
+        old_value: Some(old),
+        new_value: Some(new),
+        reason: None,
+        comment: Some(format!("incident {id}")),
+    };
+    let mut entries = Vec::new();
+    if after.status != before.status {
+        entries.push(entry("status", before.status.to_string(), after.status.to_string()));
+    }
+    if after.severity != before.severity {
+        entries.push(entry("severity", before.severity.to_string(), after.severity.to_string()));
+    }
+    if after.commander_id != before.commander_id {
+        let show = |c: Option<i64>| c.map(|c| c.to_string()).unwrap_or_default();
+        entries.push(entry("commander", show(before.commander_id), show(after.commander_id)));
+    }
+    if entries.is_empty() {
+        return Ok(Json(json!({ "incident": before })));
+    }
+    let stored = engine.database().update_incident(&after, entries).await?;
+    engine.update(|data| {
+        data.add_incident(after.clone());
+        data.append_history(stored);
+    });
+    Ok(Json(json!({ "incident": after })))
 }
 
 // --- workflows --------------------------------------------------------------------------------

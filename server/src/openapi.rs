@@ -164,6 +164,7 @@ const WRITES: &[(&str, &str, &str, &str)] = &[
     ("/api/v1/cases/{id}", "patch", "Change a case: {title?, description?, status?, priority?, assignee_id?}.", "security_monitoring_signals_write"),
     ("/api/v1/cases/{id}/signals", "post", "Link signals to a case: {signals: [{id, version}]}.", "security_monitoring_signals_write"),
     ("/api/v1/incidents", "post", "Declare an incident: {title, severity, case_id? | signal_id?, commander_id?}.", "security_monitoring_signals_write"),
+    ("/api/v1/incidents/{id}", "patch", "Change an incident: {status?, severity?, commander_id?}.", "security_monitoring_signals_write"),
     ("/api/v1/history", "get", "The audit trail, newest first: actor, action, asset_type, limit.", "a session"),
     ("/api/v1/users", "get", "Every account.", "the admin role"),
     ("/api/v1/users", "post", "Invite a user: {username, role, display_name?, email?}; the one-time password is in the answer.", "the admin role"),

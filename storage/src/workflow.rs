@@ -285,6 +285,28 @@ impl Database {
         })
     }
 
+    /// Writes an incident's new status, severity and commander with the history of what changed.
+    pub async fn update_incident(&self, incident: &Incident, entries: Vec<NewHistory>) -> Result<Vec<HistoryEvent>, StorageError> {
+        const SQL: &str = "UPDATE incidents SET status = $1, severity = $2, commander_id = $3 WHERE id = $4";
+        on_pool!(self, pool => {
+            let mut tx = pool.begin().await?;
+            let done = sqlx::query(SQL)
+                .bind(incident.status.as_str())
+                .bind(incident.severity.as_str())
+                .bind(incident.commander_id)
+                .bind(incident.id)
+                .execute(&mut *tx)
+                .await?
+                .rows_affected();
+            if done == 0 {
+                return Err(StorageError::NotFound(format!("incident {} does not exist", incident.id)));
+            }
+            let stored = insert_history!(tx, entries);
+            tx.commit().await?;
+            Ok(stored)
+        })
+    }
+
     /// Records one run of a workflow and how the webhook answered.
     pub async fn record_workflow_run(
         &self,

@@ -77,6 +77,9 @@ async fn the_permission_matrix_is_enforced_on_the_server() {
     assert_eq!(status, 201, "{case}");
     let case_id = case["case"]["id"].as_i64().unwrap();
     let target_user = app.account_id(Role::Viewer);
+    let (status, incident) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/incidents", json!({ "title": "Matrix incident", "severity": "SEV-3", "case_id": case_id })).await;
+    assert_eq!(status, 201, "{incident}");
+    let incident_id = incident["incident"]["id"].as_i64().unwrap();
 
     let mut pool = open_signals(&app, "").await.into_iter();
     let roles = [None, Some(Role::Viewer), Some(Role::Analyst), Some(Role::Admin)];
@@ -99,6 +102,7 @@ async fn the_permission_matrix_is_enforced_on_the_server() {
             (Method::PATCH, format!("/api/v1/cases/{case_id}"), json!({ "description": format!("edited by {label}") }), Needs::SignalsWrite),
             (Method::POST, format!("/api/v1/cases/{case_id}/signals"), json!({ "signals": [{ "id": linked, "version": linked_version }] }), Needs::SignalsWrite),
             (Method::POST, "/api/v1/incidents".into(), json!({ "title": format!("Incident by {label}"), "severity": "SEV-2", "signal_id": one }), Needs::SignalsWrite),
+            (Method::PATCH, format!("/api/v1/incidents/{incident_id}"), json!({ "status": if label == "admin" { "resolved" } else { "stable" } }), Needs::SignalsWrite),
             (Method::POST, "/api/v1/users".into(), json!({ "username": format!("invited-{label}"), "role": "viewer" }), Needs::Admin),
             (Method::PATCH, format!("/api/v1/users/{target_user}"), json!({ "role": "viewer" }), Needs::Admin),
             (Method::POST, "/api/v1/api-keys".into(), json!({ "name": format!("key of {label}") }), Needs::Admin),
@@ -150,7 +154,7 @@ async fn the_permission_matrix_is_enforced_on_the_server() {
             checked += 1;
         }
     }
-    assert_eq!(checked, 4 * 20);
+    assert_eq!(checked, 4 * 21);
 }
 
 #[tokio::test]
@@ -416,6 +420,12 @@ async fn cases_incidents_and_workflows() {
         .await;
     assert_eq!(status, 201, "{incident}");
     assert_eq!(incident["incident"]["status"], "active");
+    let incident_id = incident["incident"]["id"].as_i64().unwrap();
+    let (status, moved) = app.send_json(Some(Role::Analyst), Method::PATCH, &format!("/api/v1/incidents/{incident_id}"), json!({ "status": "resolved", "severity": "SEV-2" })).await;
+    assert_eq!(status, 200, "{moved}");
+    assert_eq!((moved["incident"]["status"].as_str(), moved["incident"]["severity"].as_str()), (Some("resolved"), Some("SEV-2")));
+    let (status, _) = app.send_json(Some(Role::Analyst), Method::PATCH, &format!("/api/v1/incidents/{incident_id}"), json!({ "status": "forgotten" })).await;
+    assert_eq!(status, 400);
 
     // Without a webhook, a workflow says what to do; with one, the signal is posted as JSON.
     let (status, none) = app.send_json(Some(Role::Analyst), Method::POST, &format!("/api/v1/signals/{}/workflow", signals[0].0), json!({})).await;
@@ -434,7 +444,7 @@ async fn cases_incidents_and_workflows() {
     // All of it is in the audit trail.
     let (_, audit) = app.send_json(Some(Role::Viewer), Method::GET, "/api/v1/history?asset_type=case", Value::Null).await;
     let actions: Vec<&str> = audit["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["incident", "status", "created"]);
+    assert_eq!(actions, vec!["incident_severity", "incident_status", "incident", "status", "created"]);
     let (_, audit) = app.send_json(Some(Role::Viewer), Method::GET, "/api/v1/history?action=workflow", Value::Null).await;
     assert_eq!(audit["events"][0]["new_value"], "webhook answered 204");
 }
