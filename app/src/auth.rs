@@ -82,10 +82,19 @@ pub fn LoginPage() -> impl IntoView {
     let params = leptos_router::hooks::use_query_map();
     let error = move || params.read().get("error");
     let next = move || params.read().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let user = use_current_user();
     view! {
         <leptos_meta::Title text="Sign in"/>
         <section class="login">
             <h1>"Sign in to Signalboard"</h1>
+            <Suspense fallback=|| ()>
+                {move || user.get().map(|u| view! {
+                    <p class="notice" data-testid="already-signed-in">
+                        {format!("You are signed in as {} ({}). ", u.username, u.role.as_str())}
+                        <a href=next()>"Continue"</a>" or sign in as someone else."
+                    </p>
+                })}
+            </Suspense>
             {move || error().map(|e| view! { <p class="login-error" role="alert">{e}</p> })}
             <form class="login-form" method="post" action="/login">
                 <label>"Username" <input name="username" autocomplete="username" required autofocus/></label>

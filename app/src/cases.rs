@@ -15,11 +15,42 @@ use crate::signals::signals_href;
 
 #[component]
 pub fn CasesPage() -> impl IntoView {
-    let cases = Resource::new(|| (), |_| list_cases());
+    let refresh = RwSignal::new(0u32);
+    let cases = Resource::new(move || refresh.get(), |_| list_cases());
+    let user = use_current_user();
+    let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
+    let title = RwSignal::new(String::new());
+    let priority = RwSignal::new("P3".to_owned());
+    let message = RwSignal::new(None::<Result<String, String>>);
+    let create = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let body = json!({ "title": title.get_untracked(), "priority": priority.get_untracked() });
+        leptos::task::spawn_local(async move {
+            let outcome = client::post("/api/v1/cases", &body).await;
+            if outcome.is_ok() {
+                title.set(String::new());
+            }
+            message.set(Some(outcome.map(|v| format!("Created case {}", v["case"]["id"]))));
+            refresh.update(|n| *n += 1);
+        });
+    };
     view! {
         <Title text="Cases"/>
         <div class="page-header"><div class="page-heading"><h1>"Cases"</h1>
-            <p class="page-subtitle">"Create a case from signals in the explorer: select them, or open one."</p></div></div>
+            <p class="page-subtitle">"Create a case here, or from signals in the explorer (select them, or open one)."</p></div></div>
+        <Show when=can_write>
+            <form class="inline-form new-case" on:submit=create>
+                <input placeholder="New case title" aria-label="New case title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
+                <select aria-label="New case priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                    {CasePriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == "P3">{p.as_str()}</option> }).collect_view()}
+                </select>
+                <button class="button primary" type="submit">"Create case"</button>
+            </form>
+        </Show>
+        {move || message.get().map(|m| match m {
+            Ok(t) => view! { <p class="notice ok" role="status">{t}</p> }.into_any(),
+            Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
+        })}
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || cases.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),

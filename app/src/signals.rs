@@ -334,6 +334,7 @@ fn BulkBar(
     let user = use_current_user();
     let reason = RwSignal::new(String::new());
     let case_title = RwSignal::new(String::new());
+    let open_cases = Resource::new(|| (), |_| crate::service::list_cases());
     let items = move || {
         selected
             .get_untracked()
@@ -402,6 +403,29 @@ fn BulkBar(
                     "Create case"
                 </button>
             </span>
+            <select
+                aria-label="Add the selection to a case"
+                on:change=move |ev| {
+                    if let Ok(case) = event_target_value(&ev).parse::<i64>() {
+                        let body = json!({ "signals": items() });
+                        selected.set(Vec::new());
+                        run_change(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |v| {
+                            format!("{} added to case {case}", v["linked"].as_array().map_or(0, Vec::len))
+                        });
+                    }
+                }
+            >
+                <option value="">"Add to case…"</option>
+                // The bar exists only in the browser (after a selection), so no hydration here.
+                {move || open_cases.get().and_then(Result::ok).map(|cases| {
+                    cases
+                        .into_iter()
+                        .filter(|c| c.status != analytics::CaseStatus::Closed)
+                        .take(50)
+                        .map(|c| view! { <option value=c.id.to_string()>{format!("{}: {}", c.id, c.title)}</option> })
+                        .collect_view()
+                })}
+            </select>
             <button class="button ghost" on:click=move |_| selected.set(Vec::new())>"Clear"</button>
         </div>
     }

@@ -107,6 +107,38 @@ test.describe('an analyst', () => {
   });
 });
 
+test.describe('cases', () => {
+  test.use({ storageState: storageFor('analyst') });
+
+  test('an analyst opens a case, adds selected signals to it and moves it along', async ({ page }) => {
+    await page.goto('/cases');
+    await waitForHydration(page);
+    const title = `Phishing wave ${Date.now()}`;
+    await page.getByLabel('New case title').fill(title);
+    await page.getByLabel('New case priority').selectOption('P1');
+    await page.getByRole('button', { name: 'Create case' }).click();
+    await expect(page.getByRole('status')).toContainText('Created case');
+    const link = page.getByRole('link', { name: title });
+    await expect(link).toBeVisible();
+    const caseId = (await link.getAttribute('href'))!.split('/').pop();
+
+    await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen%20status%3Amedium');
+    await waitForHydration(page);
+    const rows = page.locator('.signal-table tbody tr');
+    for (let k = 0; k < 2; k++) await rows.nth(k).getByRole('checkbox').check();
+    const bar = page.getByRole('toolbar', { name: 'Bulk actions' });
+    await bar.getByLabel('Add the selection to a case').selectOption(caseId!);
+    await expect(page.getByRole('status')).toContainText(`2 added to case ${caseId}`);
+
+    await page.goto(`/cases/${caseId}`);
+    await waitForHydration(page);
+    await expect(page.getByRole('link', { name: 'Linked signals (2)' })).toBeVisible();
+    await page.locator('.case-fields select').first().selectOption('in_progress');
+    await expect(page.getByRole('status')).toHaveText('Saved');
+    await expect(page.locator('.history-list li').first()).toContainText('e2e-analyst');
+  });
+});
+
 test.describe('a viewer', () => {
   test.use({ storageState: storageFor('viewer') });
 
