@@ -16,11 +16,7 @@ pub fn AdminPage() -> impl IntoView {
     let data = Resource::new(move || refresh.get(), |_| admin_overview());
     let message = RwSignal::new(None::<Result<String, String>>);
     let act = move |method: &'static str, path: String, body: serde_json::Value, describe: fn(&serde_json::Value) -> String| {
-        leptos::task::spawn_local(async move {
-            let outcome = client::send(method, &path, &body).await;
-            message.set(Some(outcome.as_ref().map(describe).map_err(Clone::clone)));
-            refresh.update(|n| *n += 1);
-        });
+        client::run(refresh, message, async move { client::send(method, &path, &body).await }, describe);
     };
     let (username, role) = (RwSignal::new(String::new()), RwSignal::new("analyst".to_owned()));
     let key_name = RwSignal::new(String::new());
@@ -29,10 +25,7 @@ pub fn AdminPage() -> impl IntoView {
         <Title text="Admin"/>
         <div class="page-header"><div class="page-heading"><h1>"Admin"</h1>
             <p class="page-subtitle">"Users, roles, API keys and the workflow webhook."</p></div></div>
-        {move || message.get().map(|m| match m {
-            Ok(t) => view! { <p class="notice ok" role="status" data-testid="admin-message">{t}</p> }.into_any(),
-            Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
-        })}
+        <client::Notice message/>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_owned())}</p> }.into_any(),

@@ -25,13 +25,9 @@ pub fn CasesPage() -> impl IntoView {
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let body = json!({ "title": title.get_untracked(), "priority": priority.get_untracked() });
-        leptos::task::spawn_local(async move {
-            let outcome = client::post("/api/v1/cases", &body).await;
-            if outcome.is_ok() {
-                title.set(String::new());
-            }
-            message.set(Some(outcome.map(|v| format!("Created case {}", v["case"]["id"]))));
-            refresh.update(|n| *n += 1);
+        client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, move |v| {
+            title.set(String::new());
+            format!("Created case {}", v["case"]["id"])
         });
     };
     view! {
@@ -47,10 +43,7 @@ pub fn CasesPage() -> impl IntoView {
                 <button class="button primary" type="submit">"Create case"</button>
             </form>
         </Show>
-        {move || message.get().map(|m| match m {
-            Ok(t) => view! { <p class="notice ok" role="status">{t}</p> }.into_any(),
-            Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
-        })}
+        <client::Notice message/>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || cases.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
@@ -88,11 +81,7 @@ pub fn CasePage() -> impl IntoView {
     let message = RwSignal::new(None::<Result<String, String>>);
     let patch = move |body: serde_json::Value| {
         let id = id();
-        leptos::task::spawn_local(async move {
-            let outcome = client::send("PATCH", &format!("/api/v1/cases/{id}"), &body).await;
-            message.set(Some(outcome.map(|_| "Saved".to_owned())));
-            refresh.update(|n| *n += 1);
-        });
+        client::run(refresh, message, async move { client::send("PATCH", &format!("/api/v1/cases/{id}"), &body).await }, |_| "Saved".to_owned());
     };
     view! {
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
@@ -106,10 +95,8 @@ pub fn CasePage() -> impl IntoView {
                     let case_title = case.title.clone();
                     let declare = move |_| {
                         let body = json!({ "title": case_title.clone(), "severity": severity.get_untracked(), "case_id": case_id, "commander_id": user.get_untracked().map(|u| u.id) });
-                        leptos::task::spawn_local(async move {
-                            let outcome = client::post("/api/v1/incidents", &body).await;
-                            message.set(Some(outcome.map(|v| format!("Declared incident {}", v["incident"]["id"]))));
-                            refresh.update(|n| *n += 1);
+                        client::run(refresh, message, async move { client::post("/api/v1/incidents", &body).await }, |v| {
+                            format!("Declared incident {}", v["incident"]["id"])
                         });
                     };
                     view! {
@@ -118,10 +105,7 @@ pub fn CasePage() -> impl IntoView {
                             <h1>{format!("Case {}: {}", case.id, case.title)}</h1>
                             <p class="page-subtitle">{format!("Opened {} · updated {}", case.created_at.replace('T', " ").get(0..16).unwrap_or_default(), case.updated_at.replace('T', " ").get(0..16).unwrap_or_default())}</p>
                         </div></div>
-                        {move || message.get().map(|m| match m {
-                            Ok(t) => view! { <p class="notice ok" role="status">{t}</p> }.into_any(),
-                            Err(t) => view! { <p class="notice error" role="alert">{t}</p> }.into_any(),
-                        })}
+                        <client::Notice message/>
                         <section class="case-fields">
                             <label>"Status"
                                 <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "status": event_target_value(&ev) }))>
@@ -170,10 +154,8 @@ pub fn CasePage() -> impl IntoView {
                                                 {format!(" {} · declared {}{} · ", i.title, i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
                                                 <select aria-label=format!("Status of incident {incident}") prop:disabled=move || !can_write() on:change=move |ev| {
                                                     let body = json!({ "status": event_target_value(&ev) });
-                                                    leptos::task::spawn_local(async move {
-                                                        let outcome = client::send("PATCH", &format!("/api/v1/incidents/{incident}"), &body).await;
-                                                        message.set(Some(outcome.map(|v| format!("Incident {incident} is now {}", v["incident"]["status"].as_str().unwrap_or("")))));
-                                                        refresh.update(|n| *n += 1);
+                                                    client::run(refresh, message, async move { client::send("PATCH", &format!("/api/v1/incidents/{incident}"), &body).await }, move |v| {
+                                                        format!("Incident {incident} is now {}", v["incident"]["status"].as_str().unwrap_or(""))
                                                     });
                                                 }>
                                                     {analytics::IncidentStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == status>{s.as_str()}</option> }).collect_view()}

@@ -42,3 +42,34 @@ pub async fn send(method: &str, path: &str, body: &impl Serialize) -> Result<Val
 pub async fn post(path: &str, body: &impl Serialize) -> Result<Value, String> {
     send("POST", path, body).await
 }
+
+/// What the last change said: `Ok` for a confirmation, `Err` for the server's refusal.
+pub type Outcome = leptos::prelude::RwSignal<Option<Result<String, String>>>;
+
+/// Runs a change in the browser, then says how it went in `message` and bumps `refresh` so the
+/// page reloads what it shows.
+pub fn run(
+    refresh: leptos::prelude::RwSignal<u32>,
+    message: Outcome,
+    call: impl std::future::Future<Output = Result<Value, String>> + 'static,
+    describe: impl Fn(&Value) -> String + 'static,
+) {
+    use leptos::prelude::{Set, Update};
+    leptos::task::spawn_local(async move {
+        let outcome = call.await;
+        message.set(Some(outcome.as_ref().map(&describe).map_err(Clone::clone)));
+        refresh.update(|n| *n += 1);
+    });
+}
+
+/// The confirmation (`role=status`) or refusal (`role=alert`) of the last change.
+#[leptos::component]
+pub fn Notice(message: Outcome) -> impl leptos::IntoView {
+    use leptos::prelude::*;
+    move || {
+        message.get().map(|m| match m {
+            Ok(text) => view! { <p class="notice ok" role="status">{text}</p> }.into_any(),
+            Err(text) => view! { <p class="notice error" role="alert">{text}</p> }.into_any(),
+        })
+    }
+}

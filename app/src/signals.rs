@@ -139,10 +139,7 @@ pub fn SignalsPage() -> impl IntoView {
             <a href=move || signals_href("@workflow.triage.state:open (status:critical OR status:high)", &window.get().unwrap_or_default().as_param())>"Open and important"</a>
             <a href=move || signals_href("@workflow.triage.state:under_review", &window.get().unwrap_or_default().as_param())>"Under review"</a>
         </nav>
-        {move || message.get().map(|m| match m {
-            Ok(text) => view! { <p class="notice ok" role="status">{text}</p> }.into_any(),
-            Err(text) => view! { <p class="notice error" role="alert">{text}</p> }.into_any(),
-        })}
+        <client::Notice message/>
         <div class="explorer" class:with-panel=move || open_signal().is_some()>
             <aside class="facets" aria-label="Facets">
                 <Suspense fallback=|| ()>
@@ -310,26 +307,13 @@ fn state_label(row: &SignalRow) -> String {
     }
 }
 
-/// Runs a change, then reloads everything and says how it went.
-fn run_change(
-    refresh: RwSignal<u32>,
-    message: RwSignal<Option<Result<String, String>>>,
-    call: impl std::future::Future<Output = Result<serde_json::Value, String>> + 'static,
-    describe: impl Fn(&serde_json::Value) -> String + 'static,
-) {
-    leptos::task::spawn_local(async move {
-        let outcome = call.await;
-        message.set(Some(outcome.as_ref().map(&describe).map_err(Clone::clone)));
-        refresh.update(|n| *n += 1);
-    });
-}
 
 /// The actions on every selected signal.
 #[component]
 fn BulkBar(
     selected: RwSignal<Vec<(i64, i64)>>,
     refresh: RwSignal<u32>,
-    message: RwSignal<Option<Result<String, String>>>,
+    message: client::Outcome,
 ) -> impl IntoView {
     let user = use_current_user();
     let reason = RwSignal::new(String::new());
@@ -346,7 +330,7 @@ fn BulkBar(
         let mut body = change;
         body["signals"] = json!(items());
         selected.set(Vec::new());
-        run_change(refresh, message, async move { client::post("/api/v1/signals/triage", &body).await }, |v| {
+        client::run(refresh, message, async move { client::post("/api/v1/signals/triage", &body).await }, |v| {
             let changed = v["changed"].as_array().map_or(0, Vec::len);
             let refused = v["refused"].as_array().cloned().unwrap_or_default();
             let mut text = format!("{changed} changed");
@@ -395,7 +379,7 @@ fn BulkBar(
                         let body = json!({ "title": case_title.get_untracked(), "signals": items() });
                         selected.set(Vec::new());
                         case_title.set(String::new());
-                        run_change(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| {
+                        client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| {
                             format!("created case {} with {} signals", v["case"]["id"], v["linked"].as_array().map_or(0, Vec::len))
                         });
                     }
@@ -409,7 +393,7 @@ fn BulkBar(
                     if let Ok(case) = event_target_value(&ev).parse::<i64>() {
                         let body = json!({ "signals": items() });
                         selected.set(Vec::new());
-                        run_change(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |v| {
+                        client::run(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |v| {
                             format!("{} added to case {case}", v["linked"].as_array().map_or(0, Vec::len))
                         });
                     }
@@ -436,7 +420,7 @@ fn BulkBar(
 fn SidePanel(
     id: i64,
     refresh: RwSignal<u32>,
-    message: RwSignal<Option<Result<String, String>>>,
+    message: client::Outcome,
     close_href: String,
 ) -> impl IntoView {
     let detail = Resource::new(move || (id, refresh.get()), |(id, _)| load_signal_detail(id));
@@ -455,7 +439,7 @@ fn SidePanel(
 }
 
 #[component]
-fn SignalView(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+fn SignalView(d: SignalDetail, refresh: RwSignal<u32>, message: client::Outcome) -> impl IntoView {
     let user = use_current_user();
     let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
     let row = d.row.clone();
@@ -543,7 +527,7 @@ fn SignalView(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Option<
 }
 
 #[component]
-fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Option<Result<String, String>>>) -> impl IntoView {
+fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: client::Outcome) -> impl IntoView {
     let user = use_current_user();
     let id = d.row.id;
     let version = d.row.version;
@@ -554,7 +538,7 @@ fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Opti
     let change = move |body: serde_json::Value, done: &'static str| {
         let mut body = body;
         body["version"] = json!(version);
-        run_change(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/triage"), &body).await }, move |_| {
+        client::run(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/triage"), &body).await }, move |_| {
             format!("Signal {id}: {done}")
         });
     };
@@ -618,13 +602,13 @@ fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Opti
                 <input aria-label="Case title" prop:value=case_title on:input=move |ev| case_title.set(event_target_value(&ev))/>
                 <button class="button" on:click=move |_| {
                     let body = json!({ "title": case_title.get_untracked(), "signals": [{ "id": id, "version": version }] });
-                    run_change(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| format!("Created case {}", v["case"]["id"]));
+                    client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| format!("Created case {}", v["case"]["id"]));
                 }>"Create case"</button>
                 {(!d.open_cases.is_empty()).then(|| view! {
                     <select aria-label="Add to case" on:change=move |ev| {
                         if let Ok(case) = event_target_value(&ev).parse::<i64>() {
                             let body = json!({ "signals": [{ "id": id, "version": version }] });
-                            run_change(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |_| format!("Added to case {case}"));
+                            client::run(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |_| format!("Added to case {case}"));
                         }
                     }>
                         <option value="">"Add to case…"</option>
@@ -640,11 +624,11 @@ fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: RwSignal<Opti
                     let title = d.row.title.clone();
                     move |_| {
                         let body = json!({ "title": title, "severity": incident_severity.get_untracked(), "signal_id": id, "commander_id": user.get_untracked().map(|u| u.id) });
-                        run_change(refresh, message, async move { client::post("/api/v1/incidents", &body).await }, |v| format!("Declared incident {}", v["incident"]["id"]));
+                        client::run(refresh, message, async move { client::post("/api/v1/incidents", &body).await }, |v| format!("Declared incident {}", v["incident"]["id"]));
                     }
                 }>"Declare incident"</button>
                 <button class="button" on:click=move |_| {
-                    run_change(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/workflow"), &json!({})).await }, |v| format!("Workflow ran: the webhook answered {}", v["status"]));
+                    client::run(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/workflow"), &json!({})).await }, |v| format!("Workflow ran: the webhook answered {}", v["status"]));
                 }>"Run workflow"</button>
             </div>
         </section>
