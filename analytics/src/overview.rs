@@ -290,7 +290,7 @@ fn logs_analyzed(data: &Dataset, span: Span) -> LogsAnalyzed {
                 source_id: data.sources[s].id.clone(),
                 name: data.sources[s].name.clone(),
                 total: totals[s],
-                anomalies: anomalies(&per_source[s], bucket),
+                anomalies: anomalies(data, s, span, bucket),
                 points: per_source[s].clone(),
             });
         } else {
@@ -321,44 +321,134 @@ fn median(values: &mut [i64]) -> i64 {
     values[values.len() / 2]
 }
 
-/// Unusual buckets of one log source. Each bucket is compared with a baseline of its own: the
-/// same time of day on the other days of the window when the window holds three days or more in
-/// whole-day multiples of the bucket (so a daily rhythm, peaks and nights alike, is expected), and
-/// otherwise the three buckets either side of it (a rhythm rises and falls smoothly from bucket to
-/// bucket; a burst or an outage does not). A bucket is marked when it departs from its baseline by
-/// more than three times the series' typical departure (the median absolute residual) and is
-/// above 2.5 times the baseline (a spike) or below 0.3 times it (a drop; only where the drop
-/// starts, not every silent bucket after it). The first and last buckets may be partial and are
-/// never marked.
-fn anomalies(points: &[i64], bucket_ms: Millis) -> Vec<(usize, String)> {
+/// How many days before the window the hourly history reaches when judging what is usual.
+const ANOMALY_LOOKBACK_DAYS: Millis = 7;
+
+/// Unusual buckets of one log source in the window, `(bucket index, what)`, judged hour by hour
+/// (the resolution the volume is kept at) and then shown on whichever bucket holds the hour, so
+/// a burst is marked wherever the window's buckets happen to start. The hours are read from a
+/// week before the window onwards, so a short window has the same baseline as a long one and an
+/// hour is judged the same in every window that shows it (see [`unusual_hours`]).
+fn anomalies(data: &Dataset, source: usize, span: Span, bucket_ms: Millis) -> Vec<(usize, String)> {
+    let first_hour = span.from - span.from.rem_euclid(HOUR_MS) - ANOMALY_LOOKBACK_DAYS * DAY_MS;
+    let hours = ((span.to - first_hour + HOUR_MS - 1) / HOUR_MS).max(0) as usize;
+    let mut points = vec![0i64; hours];
+    let mut seen_from: Option<usize> = None;
+    for point in data.volume.iter().filter(|p| p.source == source && p.hour_ms >= first_hour && p.hour_ms < span.to) {
+        let h = ((point.hour_ms - first_hour) / HOUR_MS) as usize;
+        points[h] += point.events;
+        seen_from = Some(seen_from.map_or(h, |s: usize| s.min(h)));
+    }
+    // Hours before the source first sent anything are not silence, they are before its time.
+    let Some(offset) = seen_from else { return Vec::new() };
+    let hourly = unusual_hours(&points[offset..]);
+    let mut marks: Vec<(usize, Unusual)> = Vec::new();
+    for (h, unusual) in hourly {
+        let hour_ms = first_hour + (offset + h) as Millis * HOUR_MS;
+        // The hour still being filled (the window's last) is never judged.
+        if hour_ms < span.from || hour_ms + HOUR_MS > span.to {
+            continue;
+        }
+        let b = ((hour_ms - span.from) / bucket_ms) as usize;
+        match marks.last_mut() {
+            Some((last, kept)) if *last == b => {
+                // One mark per bucket: a spike before a drop, then the larger departure.
+                if (unusual.spike, unusual.departure()) > (kept.spike, kept.departure()) {
+                    *kept = unusual;
+                }
+            }
+            _ => marks.push((b, unusual)),
+        }
+    }
+    marks
+        .into_iter()
+        .map(|(b, u)| {
+            let kind = if u.spike { "spike" } else { "drop" };
+            let when = chrono::DateTime::from_timestamp_millis(first_hour + (offset + u.hour) as Millis * HOUR_MS)
+                .map(|t| t.format("%H:%M UTC").to_string())
+                .unwrap_or_default();
+            let what = if bucket_ms > HOUR_MS {
+                format!("{kind}: {} in the hour from {when} against about {} usually", u.value, u.expected)
+            } else {
+                format!("{kind}: {} against about {} usually", u.value, u.expected)
+            };
+            (b, what)
+        })
+        .collect()
+}
+
+/// One unusual hour of a series.
+#[derive(Debug, Clone, Copy, PartialEq)]
+struct Unusual {
+    hour: usize,
+    spike: bool,
+    value: i64,
+    expected: i64,
+}
+
+impl Unusual {
+    fn departure(&self) -> i64 {
+        (self.value - self.expected).abs()
+    }
+}
+
+/// The unusual hours of an hourly series. What an hour should hold is its time of day's
+/// level (the median of the same hour on the other days, when there are two or more) scaled
+/// by the level of the 12 hours before it (the median of their ratios to their own time of
+/// day), so a daily rhythm, a quiet weekend and a busy Monday are all expected, while a burst
+/// of a few hours or a sudden outage is not. Without two other days the three hours either
+/// side are the baseline instead (a rhythm rises and falls smoothly; a burst does not).
+///
+/// An hour is a spike when it holds more than 2.5 times what was expected, a drop when it holds
+/// under 0.3 times (marked only where the drop starts, not every silent hour after it), and in
+/// both cases only when the departure is over three times the series' typical departure (the
+/// median absolute residual), so noise on a small source is not news.
+fn unusual_hours(points: &[i64]) -> Vec<(usize, Unusual)> {
     const REACH: usize = 3;
+    const LEVEL_HOURS: usize = 12;
+    let per_day = (DAY_MS / HOUR_MS) as usize;
     let n = points.len();
     if n < 2 * REACH + 1 {
         return Vec::new();
     }
-    let per_day = if bucket_ms > 0 && DAY_MS % bucket_ms == 0 { (DAY_MS / bucket_ms) as usize } else { 0 };
-    let seasonal = per_day > 1 && n >= 3 * per_day;
-    let baseline: Vec<i64> = (0..n)
+    let seasonal: Vec<Option<i64>> = (0..n)
         .map(|i| {
-            let mut near: Vec<i64> = if seasonal {
-                (0..n).filter(|&j| j != i && j % per_day == i % per_day).map(|j| points[j]).collect()
-            } else {
-                (i.saturating_sub(REACH)..(i + REACH + 1).min(n)).filter(|&j| j != i).map(|j| points[j]).collect()
-            };
-            median(&mut near)
+            let mut same_hour: Vec<i64> = (i % per_day..n).step_by(per_day).filter(|&j| j != i).map(|j| points[j]).collect();
+            (same_hour.len() >= 2).then(|| median(&mut same_hour))
         })
         .collect();
-    let mut residuals: Vec<i64> = points.iter().zip(&baseline).map(|(v, b)| (v - b).abs()).collect();
+    // Ratios to the time of day, in thousandths (integers keep the medians exact).
+    let ratio = |j: usize| seasonal[j].map(|s| points[j] * 1_000 / s.max(1));
+    let expected: Vec<i64> = (0..n)
+        .map(|i| match seasonal[i] {
+            Some(usual) => {
+                let mut level: Vec<i64> = (i.saturating_sub(LEVEL_HOURS)..i).filter_map(ratio).collect();
+                if level.len() < LEVEL_HOURS / 2 {
+                    level.extend((i + 1..(i + 1 + LEVEL_HOURS).min(n)).filter_map(ratio));
+                }
+                if level.is_empty() {
+                    usual
+                } else {
+                    usual * median(&mut level) / 1_000
+                }
+            }
+            None => {
+                let mut near: Vec<i64> = (i.saturating_sub(REACH)..(i + REACH + 1).min(n)).filter(|&j| j != i).map(|j| points[j]).collect();
+                median(&mut near)
+            }
+        })
+        .collect();
+    let mut residuals: Vec<i64> = points.iter().zip(&expected).map(|(v, e)| (v - e).abs()).collect();
     let typical = median(&mut residuals).max(1);
-    let mut marks: Vec<(usize, String)> = Vec::new();
+    let mut marks = Vec::new();
     let mut dropping = false;
-    for i in 1..n - 1 {
-        let (v, b) = (points[i], baseline[i]);
-        let is_drop = b - v > 3 * typical && (v as f64) < b as f64 * 0.3;
-        if v - b > 3 * typical && v as f64 > b as f64 * 2.5 {
-            marks.push((i, format!("spike: {v} against about {b} usually")));
+    for i in 0..n {
+        let (v, e) = (points[i], expected[i]);
+        let is_drop = e - v > 3 * typical && (v as f64) < e as f64 * 0.3;
+        if v - e > 3 * typical && v as f64 > e as f64 * 2.5 {
+            marks.push((i, Unusual { hour: i, spike: true, value: v, expected: e }));
         } else if is_drop && !dropping {
-            marks.push((i, format!("drop: {v} against about {b} usually")));
+            marks.push((i, Unusual { hour: i, spike: false, value: v, expected: e }));
         }
         dropping = is_drop || (dropping && v == 0);
     }
@@ -367,47 +457,103 @@ fn anomalies(points: &[i64], bucket_ms: Millis) -> Vec<(usize, String)> {
 
 #[cfg(test)]
 mod anomaly_tests {
-    use super::anomalies;
-    use crate::dataset::HOUR_MS;
+    use super::*;
 
-    /// A daily rhythm: quiet nights, busy days, 24 buckets a day.
+    /// A daily rhythm: quiet nights, busy days, quieter weekends (day 5 and 6 of each week).
     fn rhythm(days: usize) -> Vec<i64> {
         (0..days * 24)
             .map(|h| {
                 let hour = (h % 24) as f64;
-                (1_000.0 + 800.0 * (std::f64::consts::PI * (hour - 6.0) / 12.0).sin().max(0.0)) as i64
+                let weekend = if (h / 24) % 7 >= 5 { 0.55 } else { 1.0 };
+                ((1_000.0 + 800.0 * (std::f64::consts::PI * (hour - 6.0) / 12.0).sin().max(0.0)) * weekend) as i64
             })
             .collect()
     }
 
-    #[test]
-    fn a_daily_rhythm_is_not_unusual() {
-        assert_eq!(anomalies(&rhythm(7), HOUR_MS), Vec::<(usize, String)>::new());
-        // Four-hour buckets: a bucket of the day's peak against the nights around it.
-        let four_hourly: Vec<i64> = rhythm(7).chunks(4).map(|c| c.iter().sum()).collect();
-        assert_eq!(anomalies(&four_hourly, 4 * HOUR_MS), Vec::<(usize, String)>::new());
+    fn hours(marks: &[(usize, Unusual)]) -> Vec<(usize, bool)> {
+        marks.iter().map(|(h, u)| (*h, u.spike)).collect()
     }
 
     #[test]
-    fn a_burst_and_an_outage_are_marked_where_they_happen() {
-        let mut points = rhythm(7);
-        points[50] *= 6;
-        for p in &mut points[100..] {
+    fn a_daily_and_weekly_rhythm_is_not_unusual() {
+        assert_eq!(hours(&unusual_hours(&rhythm(21))), []);
+        // Without whole days to compare, neighbours are the baseline, and a rhythm is smooth.
+        assert_eq!(hours(&unusual_hours(&rhythm(1))), []);
+    }
+
+    #[test]
+    fn a_burst_and_an_outage_are_marked_where_they_happen_even_on_a_weekend() {
+        let mut points = rhythm(21);
+        // A four-hour burst at 4.5 times on a Saturday afternoon (day 12), an outage on day 18.
+        for p in &mut points[12 * 24 + 14..12 * 24 + 18] {
+            *p = *p * 9 / 2;
+        }
+        for p in &mut points[18 * 24 + 10..] {
             *p = 0;
         }
-        let marks = anomalies(&points, HOUR_MS);
-        assert!(marks.iter().any(|(i, what)| *i == 50 && what.starts_with("spike")), "{marks:?}");
-        assert!(marks.iter().any(|(i, what)| *i == 100 && what.starts_with("drop")), "{marks:?}");
-        assert_eq!(marks.len(), 2, "the silence after the drop is one drop: {marks:?}");
-        // Without whole days in the window, the neighbourhood is the baseline.
-        let marks = anomalies(&points[..60], HOUR_MS);
-        assert_eq!(marks.iter().map(|m| m.0).collect::<Vec<_>>(), [50], "{marks:?}");
+        let marks = hours(&unusual_hours(&points));
+        let burst: Vec<(usize, bool)> = (12 * 24 + 14..12 * 24 + 18).map(|h| (h, true)).collect();
+        assert_eq!(marks[..4], burst[..], "{marks:?}");
+        assert_eq!(marks[4..], [(18 * 24 + 10, false)], "the silence after the drop is one drop: {marks:?}");
+        // Without whole days in the series, the neighbourhood is the baseline.
+        let short: Vec<i64> = points[12 * 24..12 * 24 + 24].to_vec();
+        let marks = hours(&unusual_hours(&short));
+        assert!(marks.contains(&(14, true)) && marks.iter().all(|m| m.1), "{marks:?}");
     }
 
     #[test]
     fn short_or_flat_series_have_nothing_unusual() {
-        assert!(anomalies(&[5, 9, 1], HOUR_MS).is_empty());
-        assert!(anomalies(&[0; 48], HOUR_MS).is_empty());
+        assert!(unusual_hours(&[5, 9, 1]).is_empty());
+        assert!(unusual_hours(&[0; 48]).is_empty());
+        assert!(unusual_hours(&[7; 24 * 10]).is_empty());
+    }
+
+    /// The demo's injected burst (4 hours at 4.5 times, three days and nine hours before the
+    /// data ends) is marked on the charts of every window that shows it, however the window's
+    /// buckets fall on the clock and whatever day of the week the burst lands on; and nothing
+    /// else is marked as a spike. This is what made the end-to-end test depend on the time of
+    /// day it ran at.
+    #[test]
+    fn the_demo_burst_is_marked_at_every_alignment() {
+        const MINUTE_MS: Millis = 60_000;
+        let base = 1_767_225_600_000; // 2026-01-01T00:00:00Z, a Thursday
+        let mut checked = 0;
+        for day in 0..7 {
+            for hour in [0, 7, 15] {
+                let now = base + day * DAY_MS + hour * HOUR_MS + 23 * MINUTE_MS;
+                let data = crate::demo::generate(crate::demo::DemoParams { signals: 300, seed: 42, days: 30, now_ms: now });
+                let burst_from = {
+                    let at = now - 3 * DAY_MS - 9 * HOUR_MS;
+                    at - at.rem_euclid(HOUR_MS)
+                };
+                let cloudflare = data.sources.iter().position(|s| s.name.starts_with("Cloudflare")).expect("the demo has Cloudflare");
+                // Windows ending from now to 4 hours later, in 29-minute steps:
+                // every phase of the 4-hour buckets of a 7-day window.
+                for shift in (0..4 * 60).step_by(29) {
+                    let to = now + shift * MINUTE_MS;
+                    for days in [7, 30] {
+                        let span = Span { from: to - days * DAY_MS, to };
+                        let bucket = bucket_for(span);
+                        let logs = logs_analyzed(&data, span);
+                        let burst_buckets: Vec<usize> = (0..4)
+                            .map(|h| ((burst_from + h * HOUR_MS - span.from) / bucket) as usize)
+                            .collect();
+                        assert!(logs.series.iter().any(|s| s.source_id == data.sources[cloudflare].id), "Cloudflare is charted");
+                        for series in &logs.series {
+                            let spikes: Vec<usize> = series.anomalies.iter().filter(|(_, w)| w.starts_with("spike")).map(|(b, _)| *b).collect();
+                            if series.source_id == data.sources[cloudflare].id {
+                                assert!(!spikes.is_empty(), "no spike at now={now} to={to} days={days}: {:?}", series.anomalies);
+                                assert!(spikes.iter().all(|b| burst_buckets.contains(b)), "{spikes:?} outside {burst_buckets:?}");
+                            } else {
+                                assert_eq!(spikes, Vec::<usize>::new(), "{} at now={now} to={to}", series.name);
+                            }
+                        }
+                        checked += 1;
+                    }
+                }
+            }
+        }
+        assert_eq!(checked, 7 * 3 * 9 * 2);
     }
 }
 

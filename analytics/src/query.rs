@@ -116,6 +116,16 @@ pub struct QueryError {
     pub position: usize,
 }
 
+/// The longest query accepted, in characters: a query is typed or built by a drill-down, and
+/// the longest drill-down query is well under a kilobyte.
+pub const MAX_QUERY_CHARS: usize = 4_096;
+/// How deeply parentheses and negations may nest. The parser recurses once per level, so this
+/// bounds its stack; no real query nests a tenth as deep.
+pub const MAX_DEPTH: usize = 32;
+/// The most terms (free text, `attr:value`, `attr:*`) one query may hold: each is evaluated for
+/// every signal in the window.
+pub const MAX_TERMS: usize = 200;
+
 fn error(message: impl Into<String>, position: usize) -> QueryError {
     QueryError { message: message.into(), position }
 }
@@ -215,6 +225,8 @@ struct Parser {
     tokens: Vec<(Token, usize)>,
     at: usize,
     end: usize,
+    /// How many parentheses and negations enclose the current position.
+    depth: usize,
 }
 
 impl Parser {
@@ -265,22 +277,37 @@ impl Parser {
         Ok(if parts.len() == 1 { parts.pop().unwrap() } else { Query::And(parts) })
     }
 
+    /// Enters one more level of parentheses or negation, refusing to go past [`MAX_DEPTH`].
+    fn descend(&mut self, position: usize) -> Result<(), QueryError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(error(format!("the query nests parentheses and negations more than {MAX_DEPTH} deep"), position));
+        }
+        Ok(())
+    }
+
     fn unary(&mut self) -> Result<Query, QueryError> {
         match self.peek() {
             Some(Token::Minus) | Some(Token::Not) => {
+                let operator = self.position();
                 self.at += 1;
                 if matches!(self.peek(), None | Some(Token::Close | Token::Or | Token::And)) {
                     return Err(error("expected a term to negate", self.position()));
                 }
-                Ok(Query::Not(Box::new(self.unary()?)))
+                self.descend(operator)?;
+                let inner = self.unary()?;
+                self.depth -= 1;
+                Ok(Query::Not(Box::new(inner)))
             }
             Some(Token::Open) => {
                 let open = self.position();
+                self.descend(open)?;
                 self.at += 1;
                 if self.peek() == Some(&Token::Close) {
                     return Err(error("empty parentheses", open));
                 }
                 let inner = self.or()?;
+                self.depth -= 1;
                 if self.peek() != Some(&Token::Close) {
                     return Err(error("unclosed '('", open));
                 }
@@ -347,12 +374,25 @@ fn validate(attribute: Attribute, value: &str, position: usize) -> Result<(), Qu
 
 impl Query {
     /// Parses a query; the empty query matches everything.
+    ///
+    /// Untrusted input is bounded before anything else: at most [`MAX_QUERY_CHARS`] characters,
+    /// [`MAX_TERMS`] terms and [`MAX_DEPTH`] levels of nesting, each refused with its position.
     pub fn parse(input: &str) -> Result<Query, QueryError> {
+        if let Some((position, _)) = input.char_indices().nth(MAX_QUERY_CHARS) {
+            let length = input.chars().count();
+            return Err(error(
+                format!("the query is too long ({length} characters; at most {MAX_QUERY_CHARS})"),
+                input[..position].chars().count(),
+            ));
+        }
         let tokens = tokenize(input)?;
         if tokens.is_empty() {
             return Ok(Query::All);
         }
-        let mut parser = Parser { tokens, at: 0, end: input.chars().count() };
+        if let Some((_, position)) = tokens.iter().filter(|(t, _)| matches!(t, Token::Word { .. })).nth(MAX_TERMS) {
+            return Err(error(format!("the query has more than {MAX_TERMS} terms"), *position));
+        }
+        let mut parser = Parser { tokens, at: 0, end: input.chars().count(), depth: 0 };
         let query = parser.or()?;
         if let Some((token, position)) = parser.tokens.get(parser.at) {
             let what = match token {
@@ -669,6 +709,36 @@ mod tests {
     }
 
     #[test]
+    fn hostile_queries_are_refused_with_a_position_not_a_crash() {
+        // Deep nesting: parentheses and negations alike stop at MAX_DEPTH, at the token past it.
+        for input in ["(".repeat(100_000), "(".repeat(4_000), format!("{}a{}", "(".repeat(40), ")".repeat(40))] {
+            let err = Query::parse(&input).unwrap_err();
+            if input.len() > MAX_QUERY_CHARS {
+                assert!(err.message.starts_with("the query is too long"), "{err}");
+                assert_eq!(err.position, MAX_QUERY_CHARS);
+            } else {
+                assert_eq!(err.to_string(), format!("the query nests parentheses and negations more than 32 deep at position 32"));
+            }
+        }
+        let negations = format!("{}a", "-".repeat(50));
+        assert_eq!(Query::parse(&negations).unwrap_err().position, 32);
+        let nots = format!("{}a", "NOT ".repeat(50));
+        assert_eq!(Query::parse(&nots).unwrap_err().position, 128);
+        // At the limit itself a query still parses, and renders back.
+        let deep = format!("{}a{}", "(".repeat(MAX_DEPTH), ")".repeat(MAX_DEPTH));
+        assert_eq!(Query::parse(&deep).unwrap(), Query::Text("a".into()));
+        let deep_not = format!("{}a", "-".repeat(MAX_DEPTH));
+        assert!(Query::parse(&deep_not).is_ok());
+        // Too many terms: the position is where the first term past the limit starts.
+        let many = vec!["a*"; 5_000].join(" ");
+        let err = Query::parse(&many).unwrap_err();
+        assert!(err.message.starts_with("the query is too long"), "{err}");
+        let many = vec!["ab"; MAX_TERMS + 1].join(" ");
+        assert_eq!(Query::parse(&many).unwrap_err().to_string(), format!("the query has more than 200 terms at position {}", MAX_TERMS * 3));
+        assert!(Query::parse(&vec!["ab"; MAX_TERMS].join(" ")).is_ok());
+    }
+
+    #[test]
     fn empty_query_matches_everything() {
         assert_eq!(Query::parse("   ").unwrap(), Query::All);
     }
@@ -846,14 +916,40 @@ impl Sort {
 
 /// The signals detected in `[from, to)` that match, in `sort` order.
 pub fn search(data: &Dataset, query: &Query, from: crate::dataset::Millis, to: crate::dataset::Millis, sort: Sort) -> Vec<usize> {
-    let mut found: Vec<usize> = data.signals.range(from, to).filter(|&i| query.matches(data, i)).collect();
+    search_until(data, query, from, to, sort, &|| false).expect("never stopped")
+}
+
+/// A search stopped before it finished (see [`search_until`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("the search took too long and was stopped; narrow the query or the time window")]
+pub struct Stopped;
+
+/// [`search`] that asks `stop` every few thousand signals whether to give up (a deadline), so
+/// an expensive query on a large window ends instead of holding a worker.
+pub fn search_until(
+    data: &Dataset,
+    query: &Query,
+    from: crate::dataset::Millis,
+    to: crate::dataset::Millis,
+    sort: Sort,
+    stop: &dyn Fn() -> bool,
+) -> Result<Vec<usize>, Stopped> {
+    let mut found: Vec<usize> = Vec::new();
+    for (k, i) in data.signals.range(from, to).enumerate() {
+        if k % 4_096 == 4_095 && stop() {
+            return Err(Stopped);
+        }
+        if query.matches(data, i) {
+            found.push(i);
+        }
+    }
     match sort {
         // Signals are held in time order already.
         Sort::Oldest => {}
         Sort::Newest => found.reverse(),
         Sort::Severity => found.sort_by_cached_key(|&i| sort.key(data, i)),
     }
-    found
+    Ok(found)
 }
 
 /// Where a page ends: the key of the last signal shown.

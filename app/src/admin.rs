@@ -19,7 +19,9 @@ pub fn AdminPage() -> impl IntoView {
         client::run(refresh, message, async move { client::send(method, &path, &body).await }, describe);
     };
     let (username, role) = (RwSignal::new(String::new()), RwSignal::new("analyst".to_owned()));
+    let service = RwSignal::new(false);
     let key_name = RwSignal::new(String::new());
+    let key_owner = RwSignal::new(String::new());
     let webhook = RwSignal::new(String::new());
     view! {
         <Title text="Admin"/>
@@ -31,18 +33,23 @@ pub fn AdminPage() -> impl IntoView {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_owned())}</p> }.into_any(),
                 Ok((accounts, keys, current_webhook)) => {
                     webhook.set(current_webhook.unwrap_or_default());
+                    let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();
                     view! {
                         <section class="admin-section">
                             <h2>"Users"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
-                                act("POST", "/api/v1/users".into(), json!({ "username": username.get_untracked(), "role": role.get_untracked() }),
-                                    |v| format!("Invited {}. One-time password (shown only now): {}", v["user"]["username"].as_str().unwrap_or(""), v["password"].as_str().unwrap_or("")));
+                                act("POST", "/api/v1/users".into(), json!({ "username": username.get_untracked(), "role": role.get_untracked(), "service": service.get_untracked() }),
+                                    |v| match v["password"].as_str() {
+                                        Some(p) => format!("Invited {}. One-time password (shown only now; they choose their own at first sign-in): {p}", v["user"]["username"].as_str().unwrap_or("")),
+                                        None => format!("Created the service account {}: create an API key that acts as it below.", v["user"]["username"].as_str().unwrap_or("")),
+                                    });
                             }>
                                 <input placeholder="username" aria-label="New username" required on:input=move |ev| username.set(event_target_value(&ev))/>
                                 <select aria-label="New user's role" on:change=move |ev| role.set(event_target_value(&ev))>
                                     {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Analyst>{r.as_str()}</option> }).collect_view()}
                                 </select>
+                                <label class="check"><input type="checkbox" data-testid="service-account" on:change=move |ev| service.set(event_target_checked(&ev))/>" Service account (API keys only)"</label>
                                 <button class="button primary" type="submit">"Invite"</button>
                             </form>
                             <table class="signal-table">
@@ -61,7 +68,7 @@ pub fn AdminPage() -> impl IntoView {
                                                         {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == a.role>{r.as_str()}</option> }).collect_view()}
                                                     </select>
                                                 </td>
-                                                <td>{if a.active { if a.can_sign_in { "active" } else { "active, no password" } } else { "deactivated" }}</td>
+                                                <td>{if !a.active { "deactivated" } else if a.service { "service account" } else if a.can_sign_in { "active" } else { "active, no password" }}</td>
                                                 <td>
                                                     <button class="button ghost" on:click=move |_| {
                                                         act("PATCH", format!("/api/v1/users/{id}"), json!({ "active": !a.active }), |v| format!("{} is now {}", v["user"]["username"].as_str().unwrap_or(""), if v["user"]["active"].as_bool() == Some(true) { "active" } else { "deactivated" }));
@@ -77,10 +84,15 @@ pub fn AdminPage() -> impl IntoView {
                             <h2>"API keys"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
-                                act("POST", "/api/v1/api-keys".into(), json!({ "name": key_name.get_untracked() }),
+                                let owner = key_owner.get_untracked().parse::<i64>().ok();
+                                act("POST", "/api/v1/api-keys".into(), json!({ "name": key_name.get_untracked(), "user_id": owner }),
                                     |v| format!("Key created (shown only now): {}", v["key"].as_str().unwrap_or("")));
                             }>
                                 <input placeholder="key name" aria-label="API key name" required on:input=move |ev| key_name.set(event_target_value(&ev))/>
+                                <select aria-label="The key acts as" on:change=move |ev| key_owner.set(event_target_value(&ev))>
+                                    <option value="" selected>"acts as me"</option>
+                                    {service_accounts.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{format!("acts as {name} (service)")}</option> }).collect_view()}
+                                </select>
                                 <button class="button" type="submit">"Create key"</button>
                             </form>
                             <ul>

@@ -26,6 +26,22 @@ impl SessionUser {
     }
 }
 
+/// Where to go after signing in: only a path of this app (`/…`, never `//host`, `/\host`,
+/// control characters or anything a browser would read as another origin); anything else is
+/// the overview.
+pub fn safe_next(next: &str) -> &str {
+    let own_path = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.contains('\\')
+        && next.len() <= 2_048
+        && next.bytes().all(|b| b.is_ascii_graphic());
+    if own_path {
+        next
+    } else {
+        "/"
+    }
+}
+
 /// The signed-in account of the request being served (server only).
 #[cfg(feature = "ssr")]
 pub fn request_user() -> Option<SessionUser> {
@@ -81,7 +97,7 @@ pub fn use_current_user() -> CurrentUser {
 pub fn LoginPage() -> impl IntoView {
     let params = leptos_router::hooks::use_query_map();
     let error = move || params.read().get("error");
-    let next = move || params.read().get("next").filter(|n| n.starts_with('/') && !n.starts_with("//")).unwrap_or_else(|| "/".into());
+    let next = move || safe_next(&params.read().get("next").unwrap_or_default()).to_owned();
     let user = use_current_user();
     view! {
         <leptos_meta::Title text="Sign in"/>
@@ -107,5 +123,51 @@ pub fn LoginPage() -> impl IntoView {
                 <code>"signalboard users create --role admin"</code>"."
             </p>
         </section>
+    }
+}
+
+/// Choosing a new password: required after signing in with an invite's one-time password (or
+/// one an admin set), and open to everyone from the account menu. The form posts to the server
+/// (`POST /account/password`), which checks the current password and ends every other session.
+#[component]
+pub fn PasswordPage() -> impl IntoView {
+    let params = leptos_router::hooks::use_query_map();
+    let error = move || params.read().get("error");
+    let required = move || params.read().get("required").is_some();
+    let next = move || safe_next(&params.read().get("next").unwrap_or_default()).to_owned();
+    view! {
+        <leptos_meta::Title text="Change password"/>
+        <section class="login">
+            <h1>"Choose a new password"</h1>
+            {move || required().then(|| view! {
+                <p class="notice" data-testid="password-required">
+                    "Your password was set for you by an admin. Choose your own before you continue."
+                </p>
+            })}
+            {move || error().map(|e| view! { <p class="login-error" role="alert">{e}</p> })}
+            <form class="login-form" method="post" action="/account/password">
+                <label>"Current password" <input name="current" type="password" autocomplete="current-password" required/></label>
+                <label>"New password (at least 12 characters)" <input name="new" type="password" autocomplete="new-password" minlength="12" required/></label>
+                <label>"New password again" <input name="confirm" type="password" autocomplete="new-password" minlength="12" required/></label>
+                <input type="hidden" name="next" prop:value=next/>
+                <button class="button primary" type="submit">"Change password"</button>
+            </form>
+            <p class="login-help">"Changing it signs you out everywhere else."</p>
+        </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_paths_of_this_app_are_followed_after_sign_in() {
+        for ok in ["/", "/signals?query=status:high&window=7d", "/cases/3"] {
+            assert_eq!(safe_next(ok), ok);
+        }
+        for evil in ["//evil.example/", "/\\evil.example/", "https://evil.example/", "/\n", "/a\rb", "javascript:alert(1)", "", "/ space", "/\u{7f}"] {
+            assert_eq!(safe_next(evil), "/", "{evil:?}");
+        }
     }
 }

@@ -33,6 +33,8 @@ pub struct Layout {
 pub enum LayoutError {
     #[error("the layout is not valid JSON: {0}")]
     Json(String),
+    #[error("the layout is {bytes} bytes; at most 16384")]
+    TooLarge { bytes: usize },
     #[error("the layout has schema version {found}, newer than this server's {SCHEMA_VERSION}")]
     NewerSchema { found: i32 },
     #[error("modules[{index}]: there is no module '{id}'")]
@@ -67,6 +69,10 @@ impl Layout {
     /// Parses and checks a layout sent by the page: every module known, none twice. Modules
     /// left out are appended in their default place.
     pub fn from_page(json: &str) -> Result<Layout, LayoutError> {
+        // A layout is a few hundred bytes; anything near this is not one.
+        if json.len() > 16 * 1024 {
+            return Err(LayoutError::TooLarge { bytes: json.len() });
+        }
         let layout: Layout = serde_json::from_str(json).map_err(|e| LayoutError::Json(e.to_string()))?;
         layout.validate()?;
         Ok(layout.completed())

@@ -69,6 +69,7 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/") view=OverviewPage/>
                         <Route path=path!("/signals") view=crate::signals::SignalsPage/>
                         <Route path=path!("/login") view=crate::auth::LoginPage/>
+                        <Route path=path!("/account/password") view=crate::auth::PasswordPage/>
                         <Route path=path!("/audit") view=crate::audit::AuditPage/>
                         <Route path=path!("/cases") view=crate::cases::CasesPage/>
                         <Route path=path!("/cases/:id") view=crate::cases::CasePage/>
@@ -110,9 +111,10 @@ fn TopBar() -> impl IntoView {
                 <crate::theme::ThemeToggle/>
                 <Suspense fallback=|| ()>
                     {move || user.get().map(|u| view! {
-                        <span class="user-pill" data-testid="user" title=format!("Signed in as {} ({})", u.username, u.role.as_str())>
+                        <a class="user-pill" data-testid="user" href="/account/password"
+                            title=format!("Signed in as {} ({}); change your password", u.username, u.role.as_str())>
                             {u.display_name.clone()}<span class="role-tag">{u.role.as_str()}</span>
-                        </span>
+                        </a>
                         <form method="post" action="/logout" class="signout">
                             <button class="button ghost" type="submit">"Sign out"</button>
                         </form>

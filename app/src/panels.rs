@@ -484,18 +484,9 @@ fn risk(d: RiskInsights, drill: Drill) -> impl IntoView {
     }
 }
 
-// ---- §4.4 Threat map -----------------------------------------------------------------------
-
-fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
-    if d.countries.is_empty() {
-        return view! {
-            <div class="stats">
-                <Stat label="Located signals" value="0".to_owned() change=view! { <Change kpi=d.located_signals lower_is_better=true/> }.into_any()/>
-            </div>
-            {empty("No signal with a known origin in this window.")}
-        }
-        .into_any();
-    }
+/// The world map as one SVG: every country a `<use>` of the shared shapes, those with signals
+/// shaded and linked to their signals. Everything from the data is escaped.
+fn world_map(d: &ThreatMap, drill: &Drill) -> String {
     let max = d.countries.iter().map(|c| c.signals).max().unwrap_or(1).max(1) as f64;
     let (vw, vh) = crate::world::VIEW_BOX;
     let mut map = format!(
@@ -503,7 +494,7 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
     );
     for c in crate::world::COUNTRIES {
         if !d.countries.iter().any(|k| k.iso == c.iso) {
-            map.push_str(&format!(r##"<use href="/world.svg#c-{}" class="land"/>"##, c.iso));
+            map.push_str(&format!(r##"<use href="/world.svg#c-{}" class="land"/>"##, charts::escape(c.iso)));
         }
     }
     for c in &d.countries {
@@ -517,13 +508,29 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
             r##"<a class="mark country" href="{}" data-count="{}" data-iso="{}"><title>{}</title><use href="/world.svg#c-{}" fill="{}" class="hit"/>{marker}</a>"##,
             charts::escape(&drill.href(&c.query)),
             c.signals,
-            c.iso,
+            charts::escape(&c.iso),
             charts::escape(&title),
-            c.iso,
+            charts::escape(&c.iso),
             charts::heat(0.2 + 0.8 * t)
         ));
     }
     map.push_str("</svg>");
+    map
+}
+
+// ---- §4.4 Threat map -----------------------------------------------------------------------
+
+fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
+    if d.countries.is_empty() {
+        return view! {
+            <div class="stats">
+                <Stat label="Located signals" value="0".to_owned() change=view! { <Change kpi=d.located_signals lower_is_better=true/> }.into_any()/>
+            </div>
+            {empty("No signal with a known origin in this window.")}
+        }
+        .into_any();
+    }
+    let map = world_map(&d, &drill);
 
     let selected = RwSignal::new(None::<String>);
     let countries = d.countries.clone();
@@ -1139,6 +1146,14 @@ fn performance(d: RulePerformance, drill: Drill, window: analytics::Window) -> i
 
 // ---- §4.8 and §4.9 -------------------------------------------------------------------------
 
+/// Whether a stored link may be an `href`: only `https://` and `http://` addresses (never
+/// `javascript:`, `data:` or anything a browser would run).
+pub fn safe_link(url: &str) -> bool {
+    let url = url.trim_start();
+    let lower = url.get(..8).unwrap_or(url).to_ascii_lowercase();
+    (lower.starts_with("https://") || lower.starts_with("http://")) && !url.chars().any(|c| c.is_control() || c.is_whitespace())
+}
+
 fn research(d: Research) -> impl IntoView {
     view! {
         {d.articles.is_empty().then(|| empty("Nothing published yet."))}
@@ -1146,7 +1161,11 @@ fn research(d: Research) -> impl IntoView {
             {d.articles.into_iter().take(8).map(|a| view! {
                 <li class="row">
                     <span class="pill case">{if a.kind == "research" { "Research" } else { "Release" }}</span>
-                    <a class="row-main" href=a.url target="_blank" rel="noopener" title=a.summary>{a.title}</a>
+                    {if safe_link(&a.url) {
+                        view! { <a class="row-main" href=a.url target="_blank" rel="noopener noreferrer" title=a.summary>{a.title}</a> }.into_any()
+                    } else {
+                        view! { <span class="row-main" title=a.summary>{a.title}</span> }.into_any()
+                    }}
                     <span class="row-detail">{clock(a.published_at_ms, 86_400_000)}</span>
                 </li>
             }).collect_view()}
@@ -1192,6 +1211,32 @@ mod tests {
         assert_eq!(duration(125_000.0), "2m 5s");
         assert_eq!(duration(3_600_000.0 * 3.5), "3h 30m");
         assert_eq!(duration(86_400_000.0 * 2.0 + 3_600_000.0 * 4.0), "2d 4h");
+    }
+
+    #[test]
+    fn hostile_values_stay_inert_in_the_map_and_links() {
+        let hostile = "\"/><script>alert(1)</script>";
+        let d = ThreatMap {
+            countries: vec![analytics::overview::CountryCount {
+                iso: hostile.to_owned(),
+                signals: 3,
+                important: 1,
+                query: format!("@x:\"{hostile}\""),
+                regions: Vec::new(),
+            }],
+            located_signals: analytics::overview::Kpi::new(3.0, 0.0),
+            top_ips: Vec::new(),
+            isps: Vec::new(),
+        };
+        let svg = world_map(&d, &Drill::new("7d"));
+        assert!(!svg.contains("<script"), "{svg}");
+        assert!(svg.contains("&lt;script&gt;"), "{svg}");
+        for ok in ["https://securitylabs.example/post", "http://example.com/a?b=c"] {
+            assert!(safe_link(ok), "{ok}");
+        }
+        for evil in ["javascript:alert(1)", " JaVaScRiPt:alert(1)", "data:text/html,<script>", "vbscript:x", "//evil.example", "https://a b"] {
+            assert!(!safe_link(evil), "{evil}");
+        }
     }
 
     #[test]

@@ -12,6 +12,46 @@ pub struct ModuleResult {
     pub data: ModuleData,
 }
 
+/// Heavy work (searches, facets, module computations) off the async workers: on the blocking
+/// pool, a few at a time (one per core), each with a deadline it checks as it goes, so no query
+/// can hold a worker or starve the rest (`/healthz` included).
+#[cfg(feature = "ssr")]
+pub mod heavy {
+    use std::sync::LazyLock;
+    use std::time::{Duration, Instant};
+
+    /// How long one piece of heavy work may take, and how long a request waits for its turn.
+    pub const DEADLINE: Duration = Duration::from_secs(15);
+
+    static PERMITS: LazyLock<tokio::sync::Semaphore> =
+        LazyLock::new(|| tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get())));
+
+    /// Why heavy work did not run to its end.
+    #[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+    pub enum Refused {
+        #[error("the server is busy with other searches; try again in a moment")]
+        Busy,
+        #[error("the work failed on the server")]
+        Failed,
+    }
+
+    /// Runs `work` on the blocking pool once a permit is free (waiting at most [`DEADLINE`]);
+    /// `work` gets a function that says when its own deadline has passed.
+    pub async fn run<T: Send + 'static>(work: impl FnOnce(&dyn Fn() -> bool) -> T + Send + 'static) -> Result<T, Refused> {
+        let permit = tokio::time::timeout(DEADLINE, PERMITS.acquire())
+            .await
+            .map_err(|_| Refused::Busy)?
+            .map_err(|_| Refused::Failed)?;
+        tokio::task::spawn_blocking(move || {
+            let _permit = permit;
+            let deadline = Instant::now() + DEADLINE;
+            work(&|| Instant::now() > deadline)
+        })
+        .await
+        .map_err(|_| Refused::Failed)
+    }
+}
+
 /// Where the server functions get their data (implemented by the server's engine).
 #[cfg(feature = "ssr")]
 pub trait OverviewSource: Send + Sync + 'static {
@@ -27,7 +67,11 @@ pub struct Overview(pub std::sync::Arc<dyn OverviewSource>);
 pub async fn load_module(id: String, window: String) -> Result<ModuleResult, ServerFnError> {
     let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
     let source = use_context::<Overview>().ok_or_else(|| ServerFnError::new("the overview is not available"))?;
-    source.0.module(&id, window).ok_or_else(|| ServerFnError::new(format!("no module '{id}'")))
+    let module = id.clone();
+    heavy::run(move |_| source.0.module(&module, window))
+        .await
+        .map_err(ServerFnError::new)?
+        .ok_or_else(|| ServerFnError::new(format!("no module '{id}'")))
 }
 
 /// One row of the signal list.
@@ -61,15 +105,17 @@ pub struct SignalPage {
 #[cfg(feature = "ssr")]
 pub trait SignalSource: Send + Sync + 'static {
     /// Errors are for people: a bad query says what and where.
+    /// `stop` says when to give up (see [`heavy::run`]).
     fn signals(
         &self,
         query: &str,
         window: analytics::Window,
         cursor: Option<&str>,
         sort: analytics::query::Sort,
+        stop: &dyn Fn() -> bool,
     ) -> Result<SignalPage, String>;
 
-    fn facets(&self, query: &str, window: analytics::Window) -> Result<Vec<Facet>, String>;
+    fn facets(&self, query: &str, window: analytics::Window, stop: &dyn Fn() -> bool) -> Result<Vec<Facet>, String>;
 
     fn detail(&self, id: i64) -> Option<SignalDetail>;
 
@@ -191,8 +237,11 @@ pub async fn list_signals(
     let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
     let sort = analytics::query::Sort::parse(&sort)
         .ok_or_else(|| ServerFnError::new(format!("'{sort}' is not a sort order: newest, oldest or severity")))?;
-    let source = use_context::<Signals>().ok_or_else(|| ServerFnError::new("the signal list is not available"))?;
-    source.0.signals(&query, window, cursor.as_deref(), sort).map_err(ServerFnError::new)
+    let source = signal_source()?;
+    heavy::run(move |stop| source.0.signals(&query, window, cursor.as_deref(), sort, stop))
+        .await
+        .map_err(ServerFnError::new)?
+        .map_err(ServerFnError::new)
 }
 
 #[cfg(feature = "ssr")]
@@ -204,7 +253,11 @@ fn signal_source() -> Result<Signals, ServerFnError> {
 #[server(endpoint = "signals/facets")]
 pub async fn signal_facets(query: String, window: String) -> Result<Vec<Facet>, ServerFnError> {
     let window = analytics::Window::parse(&window).map_err(ServerFnError::new)?;
-    signal_source()?.0.facets(&query, window).map_err(ServerFnError::new)
+    let source = signal_source()?;
+    heavy::run(move |stop| source.0.facets(&query, window, stop))
+        .await
+        .map_err(ServerFnError::new)?
+        .map_err(ServerFnError::new)
 }
 
 #[server(endpoint = "signals/detail")]
@@ -318,6 +371,8 @@ pub struct AccountRow {
     pub role: analytics::Role,
     pub active: bool,
     pub can_sign_in: bool,
+    /// A service account (API keys act as it; nobody signs in as it).
+    pub service: bool,
 }
 
 /// An API key as the admin page lists it (never the key).
@@ -352,7 +407,8 @@ pub async fn admin_overview() -> Result<(Vec<AccountRow>, Vec<ApiKeyRow>, Option
             display_name: a.display_name,
             role: a.role,
             active: a.active,
-            can_sign_in: a.password_hash.is_some(),
+            can_sign_in: a.password_hash.is_some() && !a.service,
+            service: a.service,
         })
         .collect();
     let keys = db

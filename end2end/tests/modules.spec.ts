@@ -60,7 +60,7 @@ test('security coverage: pack health KPIs list the packs, logs chart toggles sou
   await expect(marks.first()).toBeAttached();
   const texts = await marks.allTextContents();
   expect(texts.some((t) => /^Cloudflare HTTP and firewall events at .+: spike/.test(t))).toBe(true);
-  for (const t of texts) expect(t).toMatch(/^Cloudflare HTTP and firewall events at .+: spike|: drop: 0 against/);
+  for (const t of texts) expect(t).toMatch(/^Cloudflare HTTP and firewall events at .+: spike|: drop: 0 (in the hour from .+ )?against/);
 });
 
 test('important signals: the open-signal KPI and a case lead to their signals', async ({ page }) => {

@@ -100,6 +100,17 @@ impl<S: Send + Sync, T: serde::de::DeserializeOwned> axum::extract::FromRequest<
     type Rejection = Refusal;
 
     async fn from_request(request: axum::extract::Request, state: &S) -> Result<Self, Self::Rejection> {
+        // A JSON route takes JSON only: a form or `text/plain` post (which a browser sends
+        // cross-site without asking) is refused before its body is read.
+        let content_type = request.headers().get(axum::http::header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).unwrap_or("");
+        let essence = content_type.split(';').next().unwrap_or("").trim();
+        if !essence.eq_ignore_ascii_case("application/json") {
+            let shown = if content_type.is_empty() { "none".to_owned() } else { format!("'{}'", content_type.chars().take(100).collect::<String>()) };
+            return Err(Refusal(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                format!("the request body must be JSON (Content-Type: application/json); it was {shown}"),
+            ));
+        }
         let bytes = axum::body::Bytes::from_request(request, state)
             .await
             .map_err(|e| bad(format!("cannot read the request body: {e}")))?;
@@ -230,6 +241,20 @@ async fn apply(engine: &Engine, user: &SessionUser, id: i64, version: i64, chang
     Ok(outcome(&engine.snapshot(), i))
 }
 
+/// product-spec §2: a signal detected more than 30 days ago cannot be acted on (422), be it a
+/// triage change, an incident declared from it or a workflow run.
+fn check_modifiable(data: &Dataset, i: usize) -> Result<(), Refusal> {
+    let detected = data.signals.detected_at_ms[i];
+    if workflow::modifiable(detected, now_ms()) {
+        return Ok(());
+    }
+    let days = (now_ms() - detected).div_euclid(analytics::dataset::DAY_MS);
+    Err(Refusal(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        workflow::WorkflowError::TooOld { signal_id: data.signals.id[i], days }.to_string(),
+    ))
+}
+
 /// 409, saying who changed the signal last and when, so the analyst knows what to reload.
 fn conflict(data: &Dataset, i: usize, had: i64) -> Refusal {
     let last = data.history_of(i).last();
@@ -272,12 +297,7 @@ async fn triage_many(
     Body(request): Body<BulkRequest>,
 ) -> Result<Json<Value>, Refusal> {
     require_signals_write(&user)?;
-    if request.signals.is_empty() {
-        return Err(bad("signals: select at least one signal"));
-    }
-    if request.signals.len() > MAX_BULK {
-        return Err(bad(format!("signals: {} selected; at most {MAX_BULK} at once", request.signals.len())));
-    }
+    check_selection(&request.signals, false)?;
     let _writing = engine.write_lock().await;
     let (changed, refused) = apply_each(&engine, &user, &request.signals, &request.change).await?;
     Ok(Json(json!({ "changed": changed, "refused": refused })))
@@ -314,6 +334,29 @@ fn check_title(title: &str) -> Result<String, Refusal> {
     Ok(title.to_owned())
 }
 
+/// The longest case description kept.
+pub const MAX_DESCRIPTION: usize = 20_000;
+
+fn check_description(description: &str) -> Result<String, Refusal> {
+    let description = description.trim();
+    let length = description.chars().count();
+    if length > MAX_DESCRIPTION {
+        return Err(bad(format!("description: {length} characters; at most {MAX_DESCRIPTION}")));
+    }
+    Ok(description.to_owned())
+}
+
+/// A selection of signals to change at once: at least one, at most [`MAX_BULK`].
+fn check_selection(signals: &[Selected], allow_empty: bool) -> Result<(), Refusal> {
+    if signals.is_empty() && !allow_empty {
+        return Err(bad("signals: select at least one signal"));
+    }
+    if signals.len() > MAX_BULK {
+        return Err(bad(format!("signals: {} selected; at most {MAX_BULK} at once", signals.len())));
+    }
+    Ok(())
+}
+
 fn check_assignee(data: &Dataset, assignee: Option<i64>) -> Result<(), Refusal> {
     check_references(data, &Change::Assign { assignee_id: assignee })
 }
@@ -325,6 +368,8 @@ async fn create_case(
 ) -> Result<(StatusCode, Json<Value>), Refusal> {
     require_signals_write(&user)?;
     let title = check_title(&request.title)?;
+    let description = check_description(&request.description)?;
+    check_selection(&request.signals, true)?;
     let _writing = engine.write_lock().await;
     let data = engine.snapshot();
     check_assignee(&data, request.assignee_id)?;
@@ -332,7 +377,7 @@ async fn create_case(
         data.signal_by_id(s.id).ok_or_else(|| bad(format!("signals: signal {} does not exist", s.id)))?;
     }
     drop(data);
-    let new = NewCase { title, description: request.description.trim().to_owned(), priority: request.priority, assignee_id: request.assignee_id };
+    let new = NewCase { title, description, priority: request.priority, assignee_id: request.assignee_id };
     let (case, stored) = engine.database().create_case(&new, user.id, now_ms()).await?;
     engine.update(|data| {
         data.upsert_case(case.clone());
@@ -376,9 +421,7 @@ async fn link_signals(
     Body(request): Body<LinkRequest>,
 ) -> Result<Json<Value>, Refusal> {
     require_signals_write(&user)?;
-    if request.signals.is_empty() {
-        return Err(bad("signals: select at least one signal"));
-    }
+    check_selection(&request.signals, false)?;
     let _writing = engine.write_lock().await;
     if !engine.snapshot().cases.iter().any(|c| c.id == case_id) {
         return Err(not_found(format!("case {case_id} does not exist")));
@@ -421,7 +464,7 @@ async fn update_case(
         after.title = check_title(title)?;
     }
     if let Some(description) = &update.description {
-        after.description = description.trim().to_owned();
+        after.description = check_description(description)?;
     }
     if let Some(status) = update.status {
         after.status = status;
@@ -510,6 +553,9 @@ async fn declare_incident(
         (Some(c), _) if !data.cases.iter().any(|x| x.id == c) => return Err(bad(format!("case_id: case {c} does not exist"))),
         (_, Some(s)) if data.signal_by_id(s).is_none() => return Err(bad(format!("signal_id: signal {s} does not exist"))),
         _ => {}
+    }
+    if let Some(s) = request.signal_id {
+        check_modifiable(&data, data.signal_by_id(s).expect("checked above"))?;
     }
     if let Some(commander) = request.commander_id {
         if !data.users.iter().any(|u| u.id == commander && u.active) {
@@ -609,10 +655,13 @@ async fn update_incident(
 
 // --- workflows --------------------------------------------------------------------------------
 
-/// Posts the signal as JSON to the webhook the admin configured, and records the run.
+/// Posts the signal as JSON to the webhook the admin configured, and records the run. The
+/// caller learns whether the receiver answered and with what status, never why it could not be
+/// reached (that goes to the log): see [`crate::webhook`].
 async fn run_workflow(
     State(engine): State<Arc<Engine>>,
     Extension(user): Extension<SessionUser>,
+    Extension(policy): Extension<crate::webhook::Policy>,
     Path(id): Path<i64>,
 ) -> Result<Json<Value>, Refusal> {
     require_signals_write(&user)?;
@@ -624,36 +673,36 @@ async fn run_workflow(
     let payload = {
         let data = engine.snapshot();
         let i = data.signal_by_id(id).ok_or_else(|| not_found(format!("signal {id} does not exist")))?;
+        check_modifiable(&data, i)?;
         json!({ "event": "signalboard.workflow", "triggered_by": user.username, "signal": signal_json(&data, i, false) })
     };
-    let client = reqwest::Client::builder()
-        .timeout(std::time::Duration::from_secs(10))
-        .redirect(reqwest::redirect::Policy::none())
-        .build()
-        .map_err(internal)?;
     let now = now_ms();
-    let (status, error) = match client.post(&url).json(&payload).send().await {
-        Ok(response) => (Some(response.status().as_u16() as i32), None),
-        Err(e) => (None, Some(e.to_string())),
+    let outcome = crate::webhook::post(&url, &payload, &policy).await;
+    let shown = crate::webhook::redacted(&url);
+    let (status, error) = match &outcome {
+        crate::webhook::Outcome::Answered(code) => (Some(*code as i32), None),
+        crate::webhook::Outcome::Unreachable(reason) => {
+            tracing::warn!(webhook = %shown, signal = id, %reason, "the workflow webhook could not be reached");
+            (None, Some("could not be reached"))
+        }
     };
-    db.record_workflow_run(id, user.id, &url, status, error.as_deref(), now).await?;
+    db.record_workflow_run(id, user.id, &shown, status, error, now).await?;
     let draft = workflow::HistoryDraft {
         action: "workflow",
         old_value: None,
-        new_value: Some(match (status, &error) {
-            (Some(code), _) => format!("webhook answered {code}"),
-            (None, Some(e)) => format!("webhook failed: {e}"),
-            _ => String::new(),
+        new_value: Some(match status {
+            Some(code) => format!("webhook {shown} answered {code}"),
+            None => format!("webhook {shown} could not be reached"),
         }),
         reason: None,
         comment: None,
     };
     let stored = db.append_history(vec![NewHistory::signal(id, user.id, now, &draft)]).await?;
     engine.update(|data| data.append_history(stored));
-    match (status, error) {
-        (Some(code), _) if (200..300).contains(&code) => Ok(Json(json!({ "status": code }))),
-        (Some(code), _) => Err(Refusal(StatusCode::BAD_GATEWAY, format!("the webhook answered {code}"))),
-        (None, error) => Err(Refusal(StatusCode::BAD_GATEWAY, format!("the webhook could not be reached: {}", error.unwrap_or_default()))),
+    match status {
+        Some(code) if (200..300).contains(&code) => Ok(Json(json!({ "status": code }))),
+        Some(code) => Err(Refusal(StatusCode::BAD_GATEWAY, format!("the webhook answered {code}"))),
+        None => Err(Refusal(StatusCode::BAD_GATEWAY, "the webhook could not be reached; the server log says why".to_owned())),
     }
 }
 
@@ -662,34 +711,33 @@ pub struct WebhookRequest {
     pub url: String,
 }
 
+/// Sets the webhook. The URL is kept as given (only admins read it back); the history keeps
+/// only its scheme and host, since the path or query often carries a token.
 async fn set_webhook(
     State(engine): State<Arc<Engine>>,
     Extension(user): Extension<SessionUser>,
+    Extension(policy): Extension<crate::webhook::Policy>,
     Body(request): Body<WebhookRequest>,
 ) -> Result<Json<Value>, Refusal> {
     require_admin(&user)?;
-    let url = request.url.trim();
-    if !(url.starts_with("http://") || url.starts_with("https://")) || url.len() < 10 {
-        return Err(bad(format!("url: '{url}' is not an http:// or https:// address")));
-    }
-    url.parse::<axum::http::Uri>().map_err(|e| bad(format!("url: '{url}' is not a valid address ({e})")))?;
+    let url = crate::webhook::check_url(&request.url, &policy).map_err(bad)?;
+    let url = url.as_str().to_owned();
     let db = engine.database();
+    let _writing = engine.write_lock().await;
     let old = db.setting(WEBHOOK_SETTING).await?;
     let now = now_ms();
-    db.set_setting(WEBHOOK_SETTING, url, now).await?;
-    let stored = db
-        .append_history(vec![NewHistory {
-            at_ms: now,
-            actor_id: Some(user.id),
-            asset_type: AssetType::Rule,
-            asset_id: "workflow".into(),
-            action: "webhook".into(),
-            old_value: old,
-            new_value: Some(url.to_owned()),
-            reason: None,
-            comment: None,
-        }])
-        .await?;
+    let entry = NewHistory {
+        at_ms: now,
+        actor_id: Some(user.id),
+        asset_type: AssetType::Rule,
+        asset_id: "workflow".into(),
+        action: "webhook".into(),
+        old_value: old.as_deref().map(crate::webhook::redacted),
+        new_value: Some(crate::webhook::redacted(&url)),
+        reason: None,
+        comment: None,
+    };
+    let stored = db.set_setting(WEBHOOK_SETTING, &url, now, vec![entry]).await?;
     engine.update(|data| data.append_history(stored));
     Ok(Json(json!({ "url": url })))
 }
@@ -770,7 +818,8 @@ impl AuditFilter {
 fn user_json(a: &storage::Account) -> Value {
     json!({
         "id": a.id, "username": a.username, "display_name": a.display_name, "email": a.email,
-        "role": a.role, "active": a.active, "can_sign_in": a.password_hash.is_some(),
+        "role": a.role, "active": a.active, "can_sign_in": a.password_hash.is_some() && !a.service,
+        "service": a.service, "must_change_password": a.must_change_password,
         "created_at": rfc3339(a.created_at_ms),
     })
 }
@@ -789,6 +838,10 @@ pub struct InviteRequest {
     #[serde(default)]
     pub email: Option<String>,
     pub role: Role,
+    /// A service account: nobody signs in as it; an admin creates API keys that act as it
+    /// (a log shipper, a script). It gets no password.
+    #[serde(default)]
+    pub service: bool,
 }
 
 /// Checks a username: 2 to 64 of letters, digits, `.`, `_`, `-` and `@`.
@@ -798,34 +851,63 @@ pub fn check_username(name: &str) -> Result<(), String> {
     if ok {
         Ok(())
     } else {
-        Err(format!("username: '{name}' must be 2 to 64 letters, digits, '.', '_', '-' or '@'"))
+        let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
+        Err(format!("username: '{shown}' must be 2 to 64 letters, digits, '.', '_', '-' or '@'"))
     }
 }
 
-/// Invites a user: creates the account with a one-time password, shown once in the answer.
+/// A display name or e-mail: printable, at most `max` characters.
+fn check_text(field: &str, value: &str, max: usize) -> Result<(), Refusal> {
+    let length = value.chars().count();
+    if length > max {
+        return Err(bad(format!("{field}: {length} characters; at most {max}")));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(bad(format!("{field}: control characters are not allowed")));
+    }
+    Ok(())
+}
+
+/// Invites a user: creates the account with a one-time password, shown once in the answer,
+/// that its owner must change at first sign-in. A service account gets no password.
 async fn invite_user(
     State(engine): State<Arc<Engine>>,
     Extension(user): Extension<SessionUser>,
     Body(request): Body<InviteRequest>,
-) -> Result<(StatusCode, Json<Value>), Refusal> {
+) -> Result<Response, Refusal> {
     require_admin(&user)?;
     let username = request.username.trim();
     check_username(username).map_err(bad)?;
-    let password = auth::generate_password();
-    let hash = auth::hash_password(&password).map_err(internal)?;
     let display = request.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or(username);
+    check_text("display_name", display, 100)?;
+    if let Some(email) = &request.email {
+        check_text("email", email, 254)?;
+    }
+    let password = (!request.service).then(auth::generate_password);
+    let hash = match &password {
+        Some(p) => Some(auth::hash_password_async(p.clone()).await.map_err(internal)?),
+        None => None,
+    };
     let now = now_ms();
     let _writing = engine.write_lock().await;
-    let account = engine
+    let (account, stored) = engine
         .database()
-        .create_account(
-            &NewAccount { username, display_name: display, email: request.email.as_deref(), role: request.role, password_hash: Some(&hash) },
+        .create_account_recorded(
+            &NewAccount {
+                username,
+                display_name: display,
+                email: request.email.as_deref(),
+                role: request.role,
+                password_hash: hash.as_deref(),
+                must_change_password: password.is_some(),
+                service: request.service,
+            },
             now,
+            |account| {
+                let what = if request.service { format!("{} (service account)", account.role.as_str()) } else { account.role.as_str().to_owned() };
+                vec![user_event(&user, account.id, now, "created", None, Some(what))]
+            },
         )
-        .await?;
-    let stored = engine
-        .database()
-        .append_history(vec![user_event(&user, account.id, now, "created", None, Some(account.role.as_str().to_owned()))])
         .await?;
     engine.update(|data| {
         data.upsert_user(analytics::dataset::User {
@@ -838,7 +920,15 @@ async fn invite_user(
         });
         data.append_history(stored);
     });
-    Ok((StatusCode::CREATED, Json(json!({ "user": user_json(&account), "password": password }))))
+    Ok(secret_response(StatusCode::CREATED, json!({ "user": user_json(&account), "password": password })))
+}
+
+/// An answer carrying a secret shown once: never stored by a browser or a proxy cache.
+fn secret_response(status: StatusCode, body: Value) -> Response {
+    let mut response = (status, Json(body)).into_response();
+    response.headers_mut().insert(axum::http::header::CACHE_CONTROL, axum::http::HeaderValue::from_static("no-store"));
+    response.headers_mut().insert(axum::http::header::PRAGMA, axum::http::HeaderValue::from_static("no-cache"));
+    response
 }
 
 fn user_event(actor: &SessionUser, user_id: i64, now: i64, action: &str, old: Option<String>, new: Option<String>) -> NewHistory {
@@ -872,23 +962,30 @@ async fn change_user(
     require_admin(&user)?;
     let db = engine.database();
     let _writing = engine.write_lock().await;
-    let before = db.account(id).await?.ok_or_else(|| not_found(format!("user {id} does not exist")))?;
-    let role = change.role.unwrap_or(before.role);
-    let active = change.active.unwrap_or(before.active);
+    let current = db.account(id).await?.ok_or_else(|| not_found(format!("user {id} does not exist")))?;
+    let role = change.role.unwrap_or(current.role);
+    let active = change.active.unwrap_or(current.active);
     if id == user.id && (role != Role::Admin || !active) {
         return Err(Refusal(StatusCode::UNPROCESSABLE_ENTITY, "you cannot demote or deactivate yourself; another admin can".to_owned()));
     }
     let now = now_ms();
-    db.update_account(id, role, active, now).await?;
-    let mut entries = Vec::new();
-    if role != before.role {
-        entries.push(user_event(&user, id, now, "role", Some(before.role.as_str().into()), Some(role.as_str().into())));
-    }
-    if active != before.active {
-        entries.push(user_event(&user, id, now, if active { "reactivated" } else { "deactivated" }, Some(before.active.to_string()), Some(active.to_string())));
-    }
-    let stored = db.append_history(entries).await?;
-    let after = db.account(id).await?.ok_or_else(|| not_found(format!("user {id} does not exist")))?;
+    // The change, its history and the check that an active admin remains are one transaction.
+    let (_, after, stored) = db
+        .update_account(id, role, active, now, |before| {
+            let mut entries = Vec::new();
+            if role != before.role {
+                entries.push(user_event(&user, id, now, "role", Some(before.role.as_str().into()), Some(role.as_str().into())));
+            }
+            if active != before.active {
+                entries.push(user_event(&user, id, now, if active { "reactivated" } else { "deactivated" }, Some(before.active.to_string()), Some(active.to_string())));
+            }
+            entries
+        })
+        .await
+        .map_err(|e| match e {
+            storage::StorageError::Conflict(m) => Refusal(StatusCode::UNPROCESSABLE_ENTITY, m),
+            other => other.into(),
+        })?;
     engine.update(|data| {
         data.upsert_user(analytics::dataset::User {
             id: after.id,
@@ -916,7 +1013,9 @@ async fn api_keys(State(engine): State<Arc<Engine>>, Extension(user): Extension<
 #[derive(Debug, Deserialize)]
 pub struct ApiKeyRequest {
     pub name: String,
-    /// The account the key acts as (its role applies); the admin's own by default.
+    /// The account the key acts as (its role applies): the admin's own by default, or a
+    /// service account. A key never acts as another person, so the audit trail's actor is
+    /// always who made the change.
     #[serde(default)]
     pub user_id: Option<i64>,
 }
@@ -926,11 +1025,11 @@ async fn create_api_key(
     State(engine): State<Arc<Engine>>,
     Extension(user): Extension<SessionUser>,
     Body(request): Body<ApiKeyRequest>,
-) -> Result<(StatusCode, Json<Value>), Refusal> {
+) -> Result<Response, Refusal> {
     require_admin(&user)?;
     let name = request.name.trim();
-    if name.is_empty() || name.chars().count() > 100 {
-        return Err(bad("name: give the key a name of 1 to 100 characters"));
+    if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+        return Err(bad("name: give the key a name of 1 to 100 printable characters"));
     }
     let owner = request.user_id.unwrap_or(user.id);
     let db = engine.database();
@@ -938,12 +1037,19 @@ async fn create_api_key(
     if !account.active {
         return Err(bad(format!("user_id: {} is deactivated", account.username)));
     }
+    if owner != user.id && !account.service {
+        return Err(Refusal(
+            StatusCode::FORBIDDEN,
+            format!("user_id: {} is a person; a key acts as yourself or as a service account, never as someone else", account.username),
+        ));
+    }
     let key = auth::new_api_key();
     let now = now_ms();
-    let id = db.create_api_key(name, &auth::secret_hash(&key), owner, user.id, now).await?;
-    let stored = db.append_history(vec![user_event(&user, owner, now, "api_key_created", None, Some(name.to_owned()))]).await?;
+    let _writing = engine.write_lock().await;
+    let entries = vec![user_event(&user, owner, now, "api_key_created", None, Some(name.to_owned()))];
+    let (id, stored) = db.create_api_key(name, &auth::secret_hash(&key), owner, user.id, now, entries).await?;
     engine.update(|data| data.append_history(stored));
-    Ok((StatusCode::CREATED, Json(json!({ "id": id, "name": name, "user_id": owner, "key": key }))))
+    Ok(secret_response(StatusCode::CREATED, json!({ "id": id, "name": name, "user_id": owner, "key": key })))
 }
 
 async fn revoke_api_key(
@@ -953,13 +1059,11 @@ async fn revoke_api_key(
 ) -> Result<StatusCode, Refusal> {
     require_admin(&user)?;
     let now = now_ms();
-    if !engine.database().revoke_api_key(id, now).await? {
+    let _writing = engine.write_lock().await;
+    let entries = vec![user_event(&user, user.id, now, "api_key_revoked", None, Some(id.to_string()))];
+    let Some(stored) = engine.database().revoke_api_key(id, now, entries).await? else {
         return Err(not_found(format!("API key {id} does not exist or is already revoked")));
-    }
-    let stored = engine
-        .database()
-        .append_history(vec![user_event(&user, user.id, now, "api_key_revoked", None, Some(id.to_string()))])
-        .await?;
+    };
     engine.update(|data| data.append_history(stored));
     Ok(StatusCode::NO_CONTENT)
 }

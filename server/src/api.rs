@@ -26,8 +26,20 @@ pub enum ApiError {
     BadRequest(String),
     #[error("{0}")]
     NotFound(String),
+    /// Heavy work that could not run now, or ran out of time: 503, worth retrying.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
+}
+
+impl From<app::service::heavy::Refused> for ApiError {
+    fn from(refused: app::service::heavy::Refused) -> Self {
+        match refused {
+            app::service::heavy::Refused::Busy => ApiError::Unavailable(refused.to_string()),
+            app::service::heavy::Refused::Failed => ApiError::Internal(anyhow::anyhow!("{refused}")),
+        }
+    }
 }
 
 impl IntoResponse for ApiError {
@@ -35,6 +47,7 @@ impl IntoResponse for ApiError {
         let status = match &self {
             ApiError::BadRequest(_) => StatusCode::BAD_REQUEST,
             ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal(error) => {
                 tracing::error!("{error:#}");
                 StatusCode::INTERNAL_SERVER_ERROR
@@ -82,6 +95,10 @@ pub fn resolve_window(params: &WindowParams, now: Millis) -> Result<Span, ApiErr
             if from >= to {
                 return Err(ApiError::BadRequest("parameter 'from' must be before 'to'".to_owned()));
             }
+            let max = analytics::window::MAX_RANGE_DAYS;
+            if to - from > max * analytics::dataset::DAY_MS {
+                return Err(ApiError::BadRequest(format!("parameters 'from' and 'to': the range is longer than {max} days")));
+            }
             Ok(Span { from, to })
         }
         (None, Some(_), None) => Err(ApiError::BadRequest("parameter 'to' is missing (it goes with 'from')".to_owned())),
@@ -110,7 +127,7 @@ async fn overview(
 ) -> Result<Response, ApiError> {
     let now = now_ms();
     let span = resolve_window(&params, now)?;
-    let body = tokio::task::spawn_blocking(move || {
+    let body = app::service::heavy::run(move |_| {
         format!(
             "{{\"from\":\"{}\",\"to\":\"{}\",\"modules\":{}}}",
             rfc3339(span.from),
@@ -118,8 +135,7 @@ async fn overview(
             engine.overview(span, now)
         )
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await?;
     Ok(json_response(body))
 }
 
@@ -136,7 +152,7 @@ async fn module(
     }
     let now = now_ms();
     let span = resolve_window(&params, now)?;
-    let body = tokio::task::spawn_blocking(move || {
+    let body = app::service::heavy::run(move |_| {
         let module = engine.module(&id, span, now).expect("known modules compute");
         format!(
             "{{\"from\":\"{}\",\"to\":\"{}\",\"module\":\"{id}\",\"result\":{module}}}",
@@ -144,8 +160,7 @@ async fn module(
             rfc3339(span.to)
         )
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await?;
     Ok(json_response(body))
 }
 
@@ -213,12 +228,12 @@ async fn signals(
     };
 
     let data = engine.snapshot();
-    let matches = tokio::task::spawn_blocking({
+    let matches = app::service::heavy::run({
         let data = data.clone();
-        move || analytics::query::search(&data, &query, span.from, span.to, sort)
+        move |stop| analytics::query::search_until(&data, &query, span.from, span.to, sort, stop)
     })
-    .await
-    .map_err(|e| ApiError::Internal(e.into()))?;
+    .await?
+    .map_err(|stopped| ApiError::Unavailable(stopped.to_string()))?;
 
     match format {
         Format::Json => {
@@ -237,25 +252,36 @@ async fn signals(
         }
         Format::Ndjson | Format::Csv => {
             let csv = format == Format::Csv;
-            let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(8);
-            tokio::task::spawn_blocking(move || {
-                let mut chunk = String::new();
-                if csv {
-                    chunk.push_str(CSV_HEADER);
-                    chunk.push('\n');
+            // The export names its signals by id and renders them a chunk at a time from the
+            // engine's current data, letting go of it between chunks: a slow reader never pins
+            // a snapshot (which every write would then have to copy).
+            let ids: Vec<i64> = matches.iter().map(|&i| data.signals.id[i]).collect();
+            drop(data);
+            let (tx, rx) = tokio::sync::mpsc::channel::<Result<String, std::io::Error>>(4);
+            tokio::spawn(async move {
+                if csv && tx.send(Ok(format!("{CSV_HEADER}\n"))).await.is_err() {
+                    return;
                 }
-                for i in matches {
-                    if csv {
-                        chunk.push_str(&signal_csv(&data, i));
-                    } else {
-                        chunk.push_str(&signal_json(&data, i, true).to_string());
-                    }
-                    chunk.push('\n');
-                    if chunk.len() > 64 * 1024 && tx.blocking_send(Ok(std::mem::take(&mut chunk))).is_err() {
+                for batch in ids.chunks(EXPORT_CHUNK) {
+                    let chunk = {
+                        let data = engine.snapshot();
+                        let mut chunk = String::new();
+                        for &id in batch {
+                            // A signal is never removed; should one be missing, it is skipped.
+                            let Some(i) = data.signal_by_id(id) else { continue };
+                            if csv {
+                                chunk.push_str(&signal_csv(&data, i));
+                            } else {
+                                chunk.push_str(&signal_json(&data, i, true).to_string());
+                            }
+                            chunk.push('\n');
+                        }
+                        chunk
+                    };
+                    if tx.send(Ok(chunk)).await.is_err() {
                         return;
                     }
                 }
-                let _ = tx.blocking_send(Ok(chunk));
             });
             let stream = tokio_stream::wrappers::ReceiverStream::new(rx);
             let content_type = if csv { "text/csv; charset=utf-8" } else { "application/x-ndjson" };
@@ -334,13 +360,38 @@ pub fn signal_json(data: &Dataset, i: usize, with_history: bool) -> Value {
     value
 }
 
+/// Signals rendered per chunk of an export (a few hundred kilobytes).
+const EXPORT_CHUNK: usize = 500;
+
 const CSV_HEADER: &str = "id,detected_at,first_seen,severity,rule_id,rule_name,source,title,ip,country,region,isp,state,archive_reason,assignee,case_id";
 
+/// One CSV cell. A value a spreadsheet would run as a formula (starting with `=`, `+`, `-`,
+/// `@`, a tab or a carriage return) gets a leading `'`, so it is shown, never evaluated (OWASP's
+/// advice on CSV injection); then quoting as RFC 4180 asks.
 fn csv_field(value: &str) -> String {
+    let value = if value.starts_with(['=', '+', '-', '@', '\t', '\r']) { format!("'{value}") } else { value.to_owned() };
     if value.contains([',', '"', '\n', '\r']) {
         format!("\"{}\"", value.replace('"', "\"\""))
     } else {
-        value.to_owned()
+        value
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::csv_field;
+
+    #[test]
+    fn csv_cells_never_become_formulas() {
+        assert_eq!(csv_field("=HYPERLINK(\"http://evil.example\",\"x\")"), "\"'=HYPERLINK(\"\"http://evil.example\"\",\"\"x\"\")\"");
+        assert_eq!(csv_field("+1"), "'+1");
+        assert_eq!(csv_field("-2+3"), "'-2+3");
+        assert_eq!(csv_field("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(csv_field("\tcmd"), "'\tcmd");
+        assert_eq!(csv_field("\rcmd"), "\"'\rcmd\"");
+        assert_eq!(csv_field("plain"), "plain");
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field(""), "");
     }
 }
 

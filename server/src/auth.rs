@@ -5,8 +5,13 @@
 //!   request came over HTTPS); the database keeps only its SHA-256, so several servers can share
 //!   sessions and a leaked table opens none.
 //! - API keys (`sb_…`, created by an admin) go in `Authorization: Bearer`; stored hashed too.
-//! - Failed sign-ins are counted per username and per address: each failure answers after a
-//!   delay, and past a limit the account or address is refused until the failures age out.
+//! - Failed sign-ins are counted per (username, address) pair and per address: after a few
+//!   failures the pair must wait a delay that doubles with each further failure (so a guesser
+//!   cannot lock the real owner out from elsewhere), and an address past a limit is refused
+//!   until its failures age out. Each attempt is reserved in the database before the password
+//!   is checked, so parallel guesses are counted one after another.
+//! - Argon2 runs on the blocking pool behind a semaphore: a burst of sign-ins never stalls the
+//!   async workers that answer everything else.
 //! - Every route but the sign-in page, the health check and static files needs a session or a
 //!   key: pages redirect to `/login`, the API answers 401.
 
@@ -28,16 +33,55 @@ use sha2::{Digest, Sha256};
 use storage::{Account, Database};
 
 pub const SESSION_COOKIE: &str = "signalboard_session";
+/// The session cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it
+/// unless it is Secure, for this host only, and for every path.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-signalboard_session";
 /// How long a session lasts: a working day and then some.
 pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+/// A session not used for this long ends (every request, the page's own included, is a use).
+pub const SESSION_IDLE_MS: i64 = 60 * 60_000;
 /// Failed sign-ins are counted over this long.
 pub const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
-/// After this many failures for one username in the window, it is refused.
-pub const MAX_FAILURES_PER_ACCOUNT: i64 = 5;
+/// Failures of one username from one address before each further attempt must wait.
+pub const FREE_FAILURES: i64 = 3;
+/// The longest wait between attempts of one username from one address.
+pub const MAX_ATTEMPT_WAIT_MS: i64 = 15 * 60_000;
 /// After this many failures from one address in the window, it is refused.
 pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// How long a failed sign-in waits before it answers.
 pub const FAILURE_DELAY: Duration = Duration::from_millis(400);
+
+/// How long the next attempt of a (username, address) pair with `failures` recent failures
+/// must wait after the last one: nothing for the first few, then 1 s, doubling to 15 minutes.
+pub fn attempt_wait_ms(failures: i64) -> i64 {
+    if failures < FREE_FAILURES {
+        0
+    } else {
+        let doublings = (failures - FREE_FAILURES).min(20) as u32;
+        (1_000i64 << doublings).min(MAX_ATTEMPT_WAIT_MS)
+    }
+}
+
+/// Argon2 checks at once: one per core, so sign-ins cannot take every blocking thread.
+static ARGON2_PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::LazyLock::new(|| {
+    tokio::sync::Semaphore::new(std::thread::available_parallelism().map_or(2, |n| n.get()))
+});
+
+/// Runs Argon2 (or anything as costly) on the blocking pool, a few at a time.
+pub async fn on_argon2_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+    let _permit = ARGON2_PERMITS.acquire().await?;
+    Ok(tokio::task::spawn_blocking(work).await?)
+}
+
+/// [`hash_password`] off the async workers.
+pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+    on_argon2_pool(move || hash_password(&password)).await?
+}
+
+/// [`verify_password`] off the async workers.
+pub async fn verify_password_async(hash: String, password: String) -> bool {
+    on_argon2_pool(move || verify_password(&hash, &password)).await.unwrap_or(false)
+}
 
 /// A hash no password of any account has: checked against when the account does not exist.
 static DUMMY_HASH: std::sync::LazyLock<String> =
@@ -130,17 +174,36 @@ fn over_https(headers: &HeaderMap) -> bool {
 }
 
 fn session_cookie(token: &str, max_age_s: i64, secure: bool) -> String {
-    format!(
-        "{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}{}",
-        if secure { "; Secure" } else { "" }
-    )
+    if secure {
+        format!("{SECURE_SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}; Secure")
+    } else {
+        format!("{SESSION_COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age_s}")
+    }
+}
+
+/// The session token a request carries (under either cookie name).
+pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+    cookie_value(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_value(headers, SESSION_COOKIE))
+}
+
+/// How a request proved who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Credential {
+    Session,
+    ApiKey,
 }
 
 /// The account a request acts as: its session cookie, else its API key.
 pub async fn authenticate(db: &Database, headers: &HeaderMap) -> Result<Option<Account>, storage::StorageError> {
-    if let Some(token) = cookie_value(headers, SESSION_COOKIE) {
-        if let Some(account) = db.session_account(&secret_hash(token), now_ms()).await? {
-            return Ok(Some(account));
+    Ok(authenticate_with(db, headers).await?.map(|(account, _)| account))
+}
+
+/// [`authenticate`], saying which credential it was.
+pub async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Option<(Account, Credential)>, storage::StorageError> {
+    if let Some(token) = session_token(headers) {
+        let now = now_ms();
+        if let Some(account) = db.session_account(&secret_hash(token), now, now - SESSION_IDLE_MS).await? {
+            return Ok(Some((account, Credential::Session)));
         }
     }
     let bearer = headers
@@ -148,7 +211,7 @@ pub async fn authenticate(db: &Database, headers: &HeaderMap) -> Result<Option<A
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(key) = bearer {
-        return db.api_key_account(&secret_hash(key.trim())).await;
+        return Ok(db.api_key_account(&secret_hash(key.trim())).await?.map(|a| (a, Credential::ApiKey)));
     }
     Ok(None)
 }
@@ -166,7 +229,7 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
     let path = request.uri().path().to_owned();
     let address = client_address(&request, guard.trust_proxy);
     request.extensions_mut().insert(ClientAddress(address));
-    let account = match authenticate(&db, request.headers()).await {
+    let account = match authenticate_with(&db, request.headers()).await {
         Ok(account) => account,
         Err(_) if public(&path) => None,
         Err(error) => {
@@ -179,7 +242,21 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
         }
     };
     match account {
-        Some(account) => {
+        // Someone who signed in with a password an admin chose must choose their own first:
+        // pages lead to the form, the API refuses.
+        Some((account, Credential::Session)) if account.must_change_password && !public(&path) && path != "/account/password" => {
+            if path.starts_with("/api/") {
+                (
+                    StatusCode::FORBIDDEN,
+                    Json(json!({ "error": "choose a new password first (your password was set by an admin): /account/password" })),
+                )
+                    .into_response()
+            } else {
+                let target = request.uri().path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
+                redirect(&format!("/account/password?required=1&next={}", app::signals::encode(&target)))
+            }
+        }
+        Some((account, _)) => {
             request.extensions_mut().insert(session_user(&account));
             next.run(request).await
         }
@@ -191,9 +268,16 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
             .into_response(),
         None => {
             let target = request.uri().path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
-            Redirect::to(&format!("/login?next={}", app::signals::encode(&target))).into_response()
+            redirect(&format!("/login?next={}", app::signals::encode(&target)))
         }
     }
+}
+
+/// A `303 See Other` to a path of this app (never panics: a location that is not a valid
+/// header value leads to the overview).
+fn redirect(location: &str) -> Response {
+    let location = if axum::http::HeaderValue::from_str(location).is_ok() { location } else { "/" };
+    Redirect::to(location).into_response()
 }
 
 /// The address a request came from: the TCP peer, or behind a trusted proxy the address the
@@ -210,8 +294,9 @@ pub struct Guard {
 }
 
 fn client_address(request: &Request, trust_proxy: bool) -> String {
+    // The proxy appends to the last header line: a client's own lines come before it.
     let forwarded = trust_proxy
-        .then(|| request.headers().get("x-forwarded-for"))
+        .then(|| request.headers().get_all("x-forwarded-for").iter().next_back())
         .flatten()
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.rsplit(',').next())
@@ -235,7 +320,25 @@ pub struct SignInForm {
 }
 
 fn back_to_login(error: &str, next: &str) -> Response {
-    Redirect::to(&format!("/login?error={}&next={}", app::signals::encode(error), app::signals::encode(next))).into_response()
+    redirect(&format!("/login?error={}&next={}", app::signals::encode(error), app::signals::encode(next)))
+}
+
+/// A username as it may appear in the log: at most 64 characters, control characters escaped
+/// (the `?` formatting of tracing quotes and escapes it).
+fn loggable(username: &str) -> String {
+    username.chars().take(64).collect()
+}
+
+/// How long until `counts` allow another attempt, for people.
+fn wait_text(ms: i64) -> String {
+    let s = ((ms + 999) / 1_000).max(1);
+    if s == 1 {
+        "1 second".to_owned()
+    } else if s < 90 {
+        format!("{s} seconds")
+    } else {
+        format!("{} minutes", (s + 59) / 60)
+    }
 }
 
 /// `POST /login`: checks the password and starts a session.
@@ -245,36 +348,53 @@ pub async fn sign_in(
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
 ) -> Response {
-    let next = if form.next.starts_with('/') && !form.next.starts_with("//") { form.next.clone() } else { "/".to_owned() };
+    let next = app::auth::safe_next(&form.next).to_owned();
     let username = form.username.trim().to_owned();
+    // A name no account can have is still a failure (counted against the address), but it is
+    // neither looked up nor stored as given.
+    let well_formed = crate::actions::check_username(&username).is_ok() && form.password.len() <= 1_024;
+    let recorded = if well_formed { username.clone() } else { String::new() };
     let now = now_ms();
     let outcome: anyhow::Result<Response> = async {
-        let (by_account, by_address) = db.sign_in_failures(&username, &address, now - FAILURE_WINDOW_MS).await?;
-        if by_account >= MAX_FAILURES_PER_ACCOUNT || by_address >= MAX_FAILURES_PER_ADDRESS {
-            tracing::warn!(%username, %address, by_account, by_address, "sign-in refused: too many failures");
-            tokio::time::sleep(FAILURE_DELAY).await;
-            return Ok(back_to_login("Too many failed sign-ins. Wait 15 minutes and try again.", &next));
-        }
-        let account = db.account_by_username(&username).await?;
-        let ok = match &account {
-            Some(a) if a.active => a.password_hash.as_deref().is_some_and(|h| verify_password(h, &form.password)),
-            _ => {
-                // Spend the same effort as a real check, so timing does not tell which names exist.
-                let _ = verify_password(&DUMMY_HASH, &form.password);
-                false
-            }
+        let allow = |c: &storage::AttemptCounts| {
+            c.address < MAX_FAILURES_PER_ADDRESS && c.pair_last_ms.is_none_or(|last| now >= last + attempt_wait_ms(c.pair))
         };
+        let (counts, reserved) = db.reserve_sign_in_attempt(&recorded, &address, now, now - FAILURE_WINDOW_MS, allow).await?;
+        if reserved.is_none() {
+            tracing::warn!(username = ?loggable(&username), %address, pair = counts.pair, by_address = counts.address, "sign-in refused: too many failures");
+            tokio::time::sleep(FAILURE_DELAY).await;
+            let message = if counts.address >= MAX_FAILURES_PER_ADDRESS {
+                "Too many failed sign-ins from your address. Wait 15 minutes and try again.".to_owned()
+            } else {
+                let wait = counts.pair_last_ms.unwrap_or(now) + attempt_wait_ms(counts.pair) - now;
+                format!("Too many failed sign-ins. Wait {} and try again.", wait_text(wait))
+            };
+            return Ok(back_to_login(&message, &next));
+        }
+        let account = if well_formed { db.account_by_username(&username).await? } else { None };
+        let hash = account.as_ref().filter(|a| a.active && !a.service).and_then(|a| a.password_hash.clone());
+        // An unknown name spends the same effort as a real check, so timing does not tell which
+        // names exist.
+        let ok = verify_password_async(hash.clone().unwrap_or_else(|| DUMMY_HASH.clone()), form.password.clone()).await && hash.is_some();
         let Some(account) = account.filter(|_| ok) else {
-            db.record_sign_in_failure(&username, &address, now).await?;
-            tracing::warn!(%username, %address, "failed sign-in");
+            tracing::warn!(username = ?loggable(&username), %address, "failed sign-in");
             tokio::time::sleep(FAILURE_DELAY).await;
             return Ok(back_to_login("The username or password is wrong.", &next));
         };
-        db.clear_sign_in_failures(&username).await?;
+        db.clear_sign_in_failures(&recorded, &address).await?;
+        // A new sign-in never keeps the session it came with (no fixation).
+        if let Some(old) = session_token(&headers) {
+            db.delete_session(&secret_hash(old)).await?;
+        }
         let token = random_hex(32);
         db.create_session(&secret_hash(&token), account.id, now, now + SESSION_TTL_MS).await?;
         tracing::info!(username = %account.username, role = account.role.as_str(), "signed in");
-        let mut response = Redirect::to(&next).into_response();
+        let target = if account.must_change_password {
+            format!("/account/password?required=1&next={}", app::signals::encode(&next))
+        } else {
+            next.clone()
+        };
+        let mut response = redirect(&target);
         response.headers_mut().insert(
             header::SET_COOKIE,
             session_cookie(&token, SESSION_TTL_MS / 1000, over_https(&headers)).parse().expect("a valid cookie"),
@@ -288,9 +408,71 @@ pub async fn sign_in(
     })
 }
 
+#[derive(Debug, Deserialize)]
+pub struct PasswordForm {
+    pub current: String,
+    pub new: String,
+    pub confirm: String,
+    #[serde(default)]
+    pub next: String,
+}
+
+/// `POST /account/password`: the signed-in user changes their own password. Every other session
+/// of the account ends; the change is in the history.
+pub async fn change_password(
+    State(db): State<Database>,
+    axum::Extension(user): axum::Extension<SessionUser>,
+    headers: HeaderMap,
+    Form(form): Form<PasswordForm>,
+) -> Response {
+    let next = app::auth::safe_next(&form.next).to_owned();
+    let back = |error: &str| redirect(&format!("/account/password?error={}&next={}", app::signals::encode(error), app::signals::encode(&next)));
+    let outcome: anyhow::Result<Response> = async {
+        let Some(account) = db.account(user.id).await? else {
+            return Ok(back("Your account no longer exists."));
+        };
+        let hash = account.password_hash.clone().unwrap_or_else(|| DUMMY_HASH.clone());
+        if form.current.len() > 1_024 || !verify_password_async(hash, form.current.clone()).await {
+            tokio::time::sleep(FAILURE_DELAY).await;
+            return Ok(back("The current password is wrong."));
+        }
+        if form.new != form.confirm {
+            return Ok(back("The two new passwords differ."));
+        }
+        if let Err(rule) = check_password(&form.new) {
+            return Ok(back(&rule));
+        }
+        if form.new == form.current {
+            return Ok(back("The new password is the current one: choose another."));
+        }
+        let hash = hash_password_async(form.new.clone()).await?;
+        let keep = session_token(&headers).map(secret_hash).unwrap_or_default();
+        let now = now_ms();
+        let entry = storage::NewHistory {
+            at_ms: now,
+            actor_id: Some(user.id),
+            asset_type: analytics::dataset::AssetType::User,
+            asset_id: user.id.to_string(),
+            action: "password_changed".into(),
+            old_value: None,
+            new_value: None,
+            reason: None,
+            comment: None,
+        };
+        db.change_own_password(user.id, &hash, &keep, entry).await?;
+        tracing::info!(username = %user.username, "password changed");
+        Ok(redirect(&next))
+    }
+    .await;
+    outcome.unwrap_or_else(|error| {
+        tracing::error!("{error:#}");
+        back("Changing the password failed on the server; try again.")
+    })
+}
+
 /// `POST /logout`: ends the session (the stored one, not just the cookie).
 pub async fn sign_out(State(db): State<Database>, headers: HeaderMap) -> Response {
-    if let Some(token) = cookie_value(&headers, SESSION_COOKIE) {
+    if let Some(token) = session_token(&headers) {
         if let Err(error) = db.delete_session(&secret_hash(token)).await {
             tracing::error!(%error, "cannot end the session");
         }
@@ -344,12 +526,33 @@ mod tests {
         assert_eq!(client_address(&request("203.0.113.9"), false), "10.0.0.1", "untrusted: the peer");
         assert_eq!(client_address(&request("198.51.100.7, 203.0.113.9"), true), "203.0.113.9", "the entry the proxy added");
         assert_eq!(client_address(&request("not an address"), true), "10.0.0.1", "garbage falls back to the peer");
+        // A client's own header line comes first; the proxy's line is the last one.
+        let mut r = Request::builder()
+            .uri("/login")
+            .header("x-forwarded-for", "203.0.113.66")
+            .header("x-forwarded-for", "198.51.100.7, 192.0.2.1")
+            .body(axum::body::Body::empty())
+            .unwrap();
+        r.extensions_mut().insert(ConnectInfo(SocketAddr::from(([10, 0, 0, 1], 443))));
+        assert_eq!(client_address(&r, true), "192.0.2.1", "the last value of the last line");
+    }
+
+    #[test]
+    fn the_wait_between_attempts_grows_and_is_capped() {
+        let waits: Vec<i64> = (0..8).map(attempt_wait_ms).collect();
+        assert_eq!(waits, [0, 0, 0, 1_000, 2_000, 4_000, 8_000, 16_000]);
+        assert_eq!(attempt_wait_ms(40), MAX_ATTEMPT_WAIT_MS);
+        assert_eq!(wait_text(1_000), "1 second");
+        assert_eq!(wait_text(7_500), "8 seconds");
+        assert_eq!(wait_text(900_000), "15 minutes");
     }
 
     #[test]
     fn the_session_cookie_is_http_only_and_strict() {
         let cookie = session_cookie("t", 60, false);
         assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict") && !cookie.contains("Secure"));
-        assert!(session_cookie("t", 60, true).ends_with("; Secure"));
+        let secure = session_cookie("t", 60, true);
+        assert!(secure.starts_with("__Host-signalboard_session=t; Path=/;") && secure.ends_with("; Secure"), "{secure}");
+        assert!(!secure.contains("Domain"));
     }
 }

@@ -93,6 +93,9 @@ pub struct SeedArgs {
     /// How many days the data spans, ending now.
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u32).range(1..=365))]
     pub days: u32,
+    /// Print the demo accounts' passwords even when standard output is not a terminal.
+    #[arg(long)]
+    pub print_demo_passwords: bool,
     #[command(flatten)]
     pub database: DatabaseArgs,
 }
@@ -111,9 +114,28 @@ pub struct ServeArgs {
     #[arg(long, env = "LEPTOS_SITE_ROOT")]
     pub site_root: Option<PathBuf>,
 
-    /// Do not write the demo dataset into an empty database.
-    #[arg(long, env = "SIGNALBOARD_NO_DEMO")]
+    /// Do not write the demo dataset into an empty database (a real deployment). A database
+    /// that already has accounts never gets the demo.
+    #[arg(long, env = "SIGNALBOARD_NO_DEMO", conflicts_with = "demo")]
     pub no_demo: bool,
+
+    /// Write the demo dataset into an empty database (the default; say it to be explicit).
+    #[arg(long)]
+    pub demo: bool,
+
+    /// Print the demo accounts' passwords even when standard output is not a terminal.
+    #[arg(long)]
+    pub print_demo_passwords: bool,
+
+    /// Let the workflow webhook reach loopback, private and link-local addresses (a receiver
+    /// on the same network); by default only public addresses are reached.
+    #[arg(long, env = "SIGNALBOARD_ALLOW_PRIVATE_WEBHOOKS")]
+    pub allow_private_webhooks: bool,
+
+    /// A PEM file of CA certificates to trust, besides the public ones, for an HTTPS webhook
+    /// receiver with an internal certificate.
+    #[arg(long, env = "SIGNALBOARD_WEBHOOK_CA_FILE")]
+    pub webhook_ca_file: Option<PathBuf>,
 
     /// Behind a reverse proxy: count failed sign-ins by the address in X-Forwarded-For (the
     /// proxy must set it and drop the client's own).
@@ -181,6 +203,8 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                         email: args.email.as_deref(),
                         role: args.role,
                         password_hash: Some(&hash),
+                        must_change_password: false,
+                        service: false,
                     },
                     crate::auth::now_ms(),
                 )
@@ -198,8 +222,9 @@ async fn users(command: UsersCommand) -> anyhow::Result<()> {
                 .account_by_username(&args.username)
                 .await?
                 .ok_or_else(|| anyhow::anyhow!("there is no user '{}'", args.username))?;
-            db.set_password_hash(account.id, &crate::auth::hash_password(&password)?).await?;
-            println!("password set for {}", account.username);
+            // Whoever held the old password is signed out everywhere.
+            db.set_password_hash(account.id, &crate::auth::hash_password(&password)?, false).await?;
+            println!("password set for {} (its sessions have ended)", account.username);
             if generated {
                 println!("password (shown once): {password}");
             }
@@ -235,6 +260,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         database_url: args.database.database_url,
         site_root: args.site_root.unwrap_or_else(Settings::default_site_root),
         demo_when_empty: (!args.no_demo).then_some(DemoSize::SERVE_DEFAULT),
+        print_demo_passwords: args.print_demo_passwords,
+        webhook: crate::webhook::Policy { allow_private: args.allow_private_webhooks, ca_file: args.webhook_ca_file },
     };
     let app = Application::build(settings).await?;
     app.run_until_stopped().await?;
@@ -246,7 +273,7 @@ async fn seed(args: SeedArgs) -> anyhow::Result<()> {
     let size = DemoSize { signals: args.signals, days: args.days, seed: args.seed };
     let started = std::time::Instant::now();
     let accounts = crate::startup::seed_demo(&db, size).await?;
-    crate::startup::print_demo_accounts(&accounts);
+    crate::startup::print_demo_accounts(&accounts, args.print_demo_passwords);
     println!(
         "wrote {} signals over {} days (seed {}) in {:.1} s",
         args.signals,

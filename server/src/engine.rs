@@ -218,6 +218,7 @@ impl app::service::SignalSource for Engine {
         window: analytics::Window,
         cursor: Option<&str>,
         sort: analytics::query::Sort,
+        stop: &dyn Fn() -> bool,
     ) -> Result<app::service::SignalPage, String> {
         const PAGE: usize = 50;
         let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
@@ -229,17 +230,17 @@ impl app::service::SignalSource for Engine {
         };
         let (from, to) = window.bounds(Utc::now().timestamp_millis());
         let data = self.snapshot();
-        let matches = analytics::query::search(&data, &parsed, from, to, sort);
+        let matches = analytics::query::search_until(&data, &parsed, from, to, sort, stop).map_err(|e| e.to_string())?;
         let (range, next_cursor) = analytics::query::page(&data, &matches, cursor, PAGE, sort);
         let rows = matches[range].iter().map(|&i| signal_row(&data, i)).collect();
         Ok(app::service::SignalPage { total: matches.len(), rows, next_cursor })
     }
 
-    fn facets(&self, query: &str, window: analytics::Window) -> Result<Vec<app::service::Facet>, String> {
+    fn facets(&self, query: &str, window: analytics::Window, stop: &dyn Fn() -> bool) -> Result<Vec<app::service::Facet>, String> {
         let parsed = analytics::query::Query::parse(query).map_err(|e| e.to_string())?;
         let (from, to) = window.bounds(Utc::now().timestamp_millis());
         let data = self.snapshot();
-        let matches = analytics::query::search(&data, &parsed, from, to, analytics::query::Sort::Oldest);
+        let matches = analytics::query::search_until(&data, &parsed, from, to, analytics::query::Sort::Oldest, stop).map_err(|e| e.to_string())?;
         Ok(analytics::query::facets(&data, &matches, 8)
             .into_iter()
             .map(|(attribute, label, values)| app::service::Facet {

@@ -8,9 +8,12 @@ pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod engine;
+pub mod fuzzing;
 pub mod health;
 pub mod openapi;
+pub mod security;
 pub mod startup;
 pub mod telemetry;
+pub mod webhook;
 
 pub use startup::{AppState, Application, DemoSize, Settings};

@@ -9,6 +9,7 @@ use anyhow::Context;
 use app::{shell, App, BUNDLE_NAME};
 use axum::extract::FromRef;
 use axum::routing::{get, post};
+use axum::Extension;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -26,8 +27,12 @@ pub struct Settings {
     pub database_url: String,
     /// Folder holding `pkg/` (the browser bundle) and the public assets.
     pub site_root: PathBuf,
-    /// Fill an empty database with this demo dataset before serving.
+    /// Fill an empty database (no data and no accounts) with this demo dataset before serving.
     pub demo_when_empty: Option<DemoSize>,
+    /// Print the demo accounts' passwords even when standard output is not a terminal.
+    pub print_demo_passwords: bool,
+    /// Where the workflow webhook may post (see [`crate::webhook`]).
+    pub webhook: crate::webhook::Policy,
     /// Create this admin (username, password) on start unless the username exists
     /// (`SIGNALBOARD_ADMIN_USERNAME` and `SIGNALBOARD_ADMIN_PASSWORD`).
     pub first_admin: Option<(String, String)>,
@@ -64,16 +69,27 @@ async fn demo_accounts(db: &Database) -> anyhow::Result<Vec<DemoAccount>> {
     for role in [analytics::Role::Admin, analytics::Role::Analyst, analytics::Role::Viewer] {
         if let Some(account) = accounts.iter().find(|a| a.role == role && a.active) {
             let password = crate::auth::generate_password();
-            db.set_password_hash(account.id, &crate::auth::hash_password(&password)?).await?;
+            db.set_password_hash(account.id, &crate::auth::hash_password_async(password.clone()).await?, false).await?;
             out.push(DemoAccount { username: account.username.clone(), role, password });
         }
     }
     Ok(out)
 }
 
-/// Prints the demo accounts' passwords: the only time they are shown.
-pub fn print_demo_accounts(accounts: &[DemoAccount]) {
+/// Prints the demo accounts' passwords (the only time they are shown) when standard output is
+/// a terminal or `always` asks for them; otherwise says how to set them, so passwords never
+/// land in a log file or a service manager's journal by accident.
+pub fn print_demo_accounts(accounts: &[DemoAccount], always: bool) {
+    use std::io::IsTerminal;
     if accounts.is_empty() {
+        return;
+    }
+    if !always && !std::io::stdout().is_terminal() {
+        println!(
+            "Demo accounts {} can sign in; their passwords are not printed because standard output is not a terminal \
+             (use --print-demo-passwords, or `signalboard users set-password --username NAME`).",
+            accounts.iter().map(|a| a.username.as_str()).collect::<Vec<_>>().join(", ")
+        );
         return;
     }
     println!("Demo accounts (passwords are shown only now; `signalboard users set-password` sets new ones):");
@@ -87,6 +103,13 @@ pub fn print_demo_accounts(accounts: &[DemoAccount]) {
 pub async fn seed_demo(db: &Database, size: DemoSize) -> anyhow::Result<Vec<DemoAccount>> {
     if !db.is_empty().await? {
         anyhow::bail!("the database already holds data; demo data is only written to an empty database");
+    }
+    let accounts = db.accounts().await?;
+    if !accounts.is_empty() {
+        anyhow::bail!(
+            "the database already has accounts ({}); demo data, which brings its own team, is only written to a database without any",
+            accounts.iter().take(3).map(|a| a.username.as_str()).collect::<Vec<_>>().join(", ")
+        );
     }
     let started = std::time::Instant::now();
     let params = analytics::demo::DemoParams {
@@ -133,6 +156,8 @@ pub struct AppState {
     pub engine: Arc<Engine>,
     #[from_ref(skip)]
     pub trust_proxy: bool,
+    #[from_ref(skip)]
+    pub webhook: crate::webhook::Policy,
 }
 
 /// A built application, bound to its port but not yet serving.
@@ -156,20 +181,38 @@ impl Application {
 
     /// Builds on a database that is already open and migrated.
     pub async fn with_database(settings: Settings, db: Database) -> anyhow::Result<Self> {
+        // The demo is for a first look: only a database with neither data nor accounts gets it.
+        // One with accounts is a real deployment being set up (`users create` came first), and
+        // starts empty.
         if let Some(size) = settings.demo_when_empty {
             if db.is_empty().await? {
-                tracing::info!(signals = size.signals, "empty database: writing the demo dataset");
-                let accounts = seed_demo(&db, size).await?;
-                print_demo_accounts(&accounts);
+                if db.accounts().await?.is_empty() {
+                    tracing::warn!(
+                        signals = size.signals,
+                        "DEMO MODE: empty database, writing the demo dataset and demo accounts; start with --no-demo for a real deployment"
+                    );
+                    let accounts = seed_demo(&db, size).await?;
+                    print_demo_accounts(&accounts, settings.print_demo_passwords);
+                } else {
+                    tracing::info!("the database has accounts but no data: starting without the demo dataset");
+                }
             }
         }
         if let Some((username, password)) = &settings.first_admin {
             if db.account_by_username(username).await?.is_none() {
                 crate::actions::check_username(username).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_USERNAME: {e}"))?;
                 crate::auth::check_password(password).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_PASSWORD: {e}"))?;
-                let hash = crate::auth::hash_password(password)?;
+                let hash = crate::auth::hash_password_async(password.clone()).await?;
                 db.create_account(
-                    &storage::NewAccount { username, display_name: username, email: None, role: analytics::Role::Admin, password_hash: Some(&hash) },
+                    &storage::NewAccount {
+                        username,
+                        display_name: username,
+                        email: None,
+                        role: analytics::Role::Admin,
+                        password_hash: Some(&hash),
+                        must_change_password: false,
+                        service: false,
+                    },
                     crate::auth::now_ms(),
                 )
                 .await?;
@@ -195,6 +238,7 @@ impl Application {
             db: db.clone(),
             engine,
             trust_proxy: settings.trust_proxy,
+            webhook: settings.webhook.clone(),
         };
         tracing::info!(
             backend = db.backend().as_str(),
@@ -232,7 +276,7 @@ impl Application {
             loop {
                 every.tick().await;
                 let now = crate::auth::now_ms();
-                if let Err(error) = db.prune_sessions(now, now - crate::auth::FAILURE_WINDOW_MS).await {
+                if let Err(error) = db.prune_sessions(now, now - crate::auth::SESSION_IDLE_MS, now - crate::auth::FAILURE_WINDOW_MS).await {
                     tracing::warn!(%error, "cannot prune expired sessions");
                 }
             }
@@ -255,6 +299,7 @@ pub fn router(state: AppState) -> Router {
     let overview = app::service::Overview(state.engine.clone());
     let signals = app::service::Signals(state.engine.clone());
     let shell_options = state.leptos_options.clone();
+    let health_db = state.db.clone();
     // The bundle and the map, compressed once at build time (`end2end/scripts/precompress.mjs`)
     // at settings too slow for on-the-fly compression; without those files, the originals are
     // compressed on the fly like everything else.
@@ -265,18 +310,19 @@ pub fn router(state: AppState) -> Router {
     let world = tower_http::services::ServeFile::new(site_root.join("world.svg"))
         .precompressed_br()
         .precompressed_gzip();
-    Router::new()
-        .route("/healthz", get(health::healthz))
+    let app = Router::new()
         .nest_service("/pkg", bundle)
         .route_service("/world.svg", world)
         .route("/login", post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
+        .route("/account/password", post(auth::change_password))
         .merge(api::router().with_state(state.engine.clone()))
-        .merge(actions::router().with_state(state.engine.clone()))
+        .merge(actions::router().layer(Extension(state.webhook.clone())).with_state(state.engine.clone()))
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
+                crate::security::page_policy();
                 provide_context(context_db.clone());
                 provide_context(overview.clone());
                 provide_context(signals.clone());
@@ -289,11 +335,31 @@ pub fn router(state: AppState) -> Router {
             auth::Guard { db: state.db.clone(), trust_proxy: state.trust_proxy },
             auth::require_session,
         ))
+        // No cross-site write gets as far as the session check.
+        .layer(axum::middleware::from_fn_with_state(
+            crate::security::SameOrigin { trust_proxy: state.trust_proxy },
+            crate::security::same_origin,
+        ))
+        // However many requests arrive, at most this many are worked on at once (the rest
+        // wait their turn), and none takes longer than a minute to answer.
+        .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
+        .layer(tower_http::timeout::TimeoutLayer::new(REQUEST_TIMEOUT))
+        .with_state(state);
+    Router::new()
+        // The health check stays outside the limits: it answers while everything else queues.
+        .route("/healthz", get(health::healthz))
+        .with_state(health_db)
+        .merge(app)
+        .layer(axum::middleware::from_fn(crate::security::headers))
         // Pages, JSON and the wasm bundle shrink several times over (the bundle 865 KB -> 320 KB).
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(telemetry::log_request))
-        .with_state(state)
 }
+
+/// Requests worked on at once (see [`router`]).
+pub const MAX_CONCURRENT_REQUESTS: usize = 256;
+/// The longest a request may take to start its answer (a streamed export continues after).
+pub const REQUEST_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(60);
 
 async fn shutdown_signal() {
     let interrupt = async {

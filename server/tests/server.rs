@@ -3,7 +3,10 @@
 
 mod access;
 mod api;
+mod hardening;
 mod helpers;
+#[path = "../../storage/tests/support/mod.rs"]
+mod support;
 
 use helpers::TestApp;
 

@@ -18,7 +18,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
-pub use accounts::{Account, ApiKey, NewAccount};
+pub use accounts::{Account, ApiKey, AttemptCounts, NewAccount};
 pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
 pub use workflow::{ChangeError, NewCase, NewHistory, NewIncident};
 

@@ -57,7 +57,7 @@ impl NewHistory {
         }
     }
 
-    fn stored(self, id: i64) -> HistoryEvent {
+    pub(crate) fn stored(self, id: i64) -> HistoryEvent {
         HistoryEvent {
             id,
             at_ms: self.at_ms,
@@ -73,7 +73,7 @@ impl NewHistory {
     }
 }
 
-const INSERT_HISTORY: &str = "INSERT INTO history (at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment) \
+pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history (at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
 
 /// Appends entries inside an open transaction; answers them as stored.
@@ -81,7 +81,7 @@ macro_rules! insert_history {
     ($tx:expr, $entries:expr) => {{
         let mut stored = Vec::new();
         for entry in $entries {
-            let id: i64 = sqlx::query_scalar(INSERT_HISTORY)
+            let id: i64 = sqlx::query_scalar($crate::workflow::INSERT_HISTORY)
                 .bind(entry.at_ms)
                 .bind(entry.actor_id)
                 .bind(entry.asset_type.as_str())
@@ -98,6 +98,7 @@ macro_rules! insert_history {
         stored
     }};
 }
+pub(crate) use insert_history;
 
 /// A new case.
 #[derive(Debug, Clone)]

@@ -90,6 +90,11 @@ async fn the_history_is_append_only() {
             let message = outcome.expect_err("history rows cannot change").to_string();
             assert!(message.contains("the history is append-only"), "{message}");
         }
+        // PostgreSQL's TRUNCATE skips row triggers: a statement trigger refuses it too.
+        if let Database::Postgres(pool) = &db {
+            let message = sqlx::query("TRUNCATE history CASCADE").execute(pool).await.expect_err("no truncate").to_string();
+            assert!(message.contains("the history is append-only"), "{message}");
+        }
         assert_eq!(db.load_dataset().await.unwrap().history, data.history);
     })
     .await;
@@ -183,13 +188,21 @@ fn demo(signals: usize) -> analytics::dataset::Dataset {
 #[tokio::test]
 async fn accounts_sessions_keys_and_failures() {
     use analytics::Role;
-    use storage::NewAccount;
+    use storage::{NewAccount, NewHistory};
     on_both_backends(|db: Database| async move {
         // After a bulk load with explicit ids, new accounts get ids after them.
         let data = demo(100);
         db.save_dataset(&data).await.unwrap();
         let max_demo = data.users.iter().map(|u| u.id).max().unwrap();
-        let new = NewAccount { username: "ana", display_name: "Ana", email: Some("ana@example.com"), role: Role::Analyst, password_hash: Some("$argon2id$x") };
+        let new = NewAccount {
+            username: "ana",
+            display_name: "Ana",
+            email: Some("ana@example.com"),
+            role: Role::Analyst,
+            password_hash: Some("$argon2id$x"),
+            must_change_password: false,
+            service: false,
+        };
         let ana = db.create_account(&new, 5).await.unwrap();
         assert!(ana.id > max_demo, "{} after {max_demo}", ana.id);
         assert_eq!((ana.role, ana.active, ana.password_hash.as_deref()), (Role::Analyst, true, Some("$argon2id$x")));
@@ -197,33 +210,82 @@ async fn accounts_sessions_keys_and_failures() {
         assert_eq!(taken.to_string(), "the username 'ana' is taken");
         assert_eq!(db.account_by_username("anonymous").await.unwrap(), None, "the reserved account is not an account");
 
+        // A session ends when it expires, and when it has not been used for a while.
         db.create_session("hash-1", ana.id, 10, 1_000).await.unwrap();
-        assert_eq!(db.session_account("hash-1", 500).await.unwrap().unwrap().username, "ana");
-        assert_eq!(db.session_account("hash-1", 1_000).await.unwrap(), None, "expired");
-        assert_eq!(db.session_account("hash-2", 500).await.unwrap(), None);
+        assert_eq!(db.session_account("hash-1", 500, 0).await.unwrap().unwrap().username, "ana");
+        assert_eq!(db.session_account("hash-1", 1_000, 0).await.unwrap(), None, "expired");
+        assert_eq!(db.session_account("hash-1", 500, 11).await.unwrap(), None, "idle since 10");
+        assert_eq!(db.session_account("hash-2", 500, 0).await.unwrap(), None);
+        db.create_session("hash-3", ana.id, 10, 1_000_000).await.unwrap();
+        assert!(db.session_account("hash-3", 100_000, 0).await.unwrap().is_some(), "use moves the last use");
+        assert!(db.session_account("hash-3", 100_001, 90_000).await.unwrap().is_some(), "used at 100,000");
+        // A new password ends every session.
+        db.set_password_hash(ana.id, "$argon2id$y", true).await.unwrap();
+        assert_eq!(db.session_account("hash-3", 100_002, 0).await.unwrap(), None);
+        assert!(db.account(ana.id).await.unwrap().unwrap().must_change_password);
+        db.create_session("hash-1", ana.id, 10, 1_000).await.unwrap();
 
-        let key = db.create_api_key("ci", "key-hash", ana.id, ana.id, 20).await.unwrap();
+        let record = |what: &str| NewHistory {
+            at_ms: 20,
+            actor_id: Some(ana.id),
+            asset_type: analytics::dataset::AssetType::User,
+            asset_id: ana.id.to_string(),
+            action: what.to_owned(),
+            old_value: None,
+            new_value: None,
+            reason: None,
+            comment: None,
+        };
+        let (key, stored) = db.create_api_key("ci", "key-hash", ana.id, ana.id, 20, vec![record("api_key_created")]).await.unwrap();
+        assert_eq!(stored.len(), 1);
         assert_eq!(db.api_key_account("key-hash").await.unwrap().unwrap().id, ana.id);
 
-        // Deactivating ends sessions and keys at once.
-        let before = db.update_account(ana.id, Role::Viewer, false, 30).await.unwrap();
-        assert_eq!(before.role, Role::Analyst);
-        assert_eq!(db.session_account("hash-1", 500).await.unwrap(), None);
+        // Deactivating ends sessions and keys at once, and writes its history in the same step.
+        let (before, after, stored) = db.update_account(ana.id, Role::Viewer, false, 30, |b| vec![record(b.role.as_str())]).await.unwrap();
+        assert_eq!((before.role, after.role, after.active), (Role::Analyst, Role::Viewer, false));
+        assert_eq!(stored[0].action, "analyst");
+        assert_eq!(db.session_account("hash-1", 500, 0).await.unwrap(), None);
         assert_eq!(db.api_key_account("key-hash").await.unwrap(), None);
         assert!(db.api_keys().await.unwrap().iter().any(|k| k.id == key && k.revoked_at_ms == Some(30)));
-        assert!(!db.revoke_api_key(key, 40).await.unwrap(), "already revoked");
+        assert_eq!(db.revoke_api_key(key, 40, vec![record("api_key_revoked")]).await.unwrap(), None, "already revoked");
 
-        for at in [100, 200, 300] {
-            db.record_sign_in_failure("ana", "10.0.0.1", at).await.unwrap();
+        // The last active admin cannot be demoted or deactivated, and nothing is written.
+        let boss = db.create_account(&NewAccount { username: "boss", role: Role::Admin, ..new.clone() }, 50).await.unwrap();
+        let demo_admins: Vec<i64> = db.accounts().await.unwrap().iter().filter(|a| a.role == Role::Admin && a.active && a.id != boss.id).map(|a| a.id).collect();
+        for id in demo_admins {
+            db.update_account(id, Role::Viewer, true, 51, |_| Vec::new()).await.unwrap();
         }
-        db.record_sign_in_failure("bob", "10.0.0.1", 250).await.unwrap();
-        assert_eq!(db.sign_in_failures("ana", "10.0.0.1", 150).await.unwrap(), (2, 3));
-        db.clear_sign_in_failures("ana").await.unwrap();
-        assert_eq!(db.sign_in_failures("ana", "10.0.0.1", 0).await.unwrap(), (0, 1));
+        let history_before = db.load_dataset().await.unwrap().history.len();
+        let refused = db.update_account(boss.id, Role::Analyst, true, 52, |_| vec![record("role")]).await.unwrap_err();
+        assert_eq!(refused.to_string(), "boss is the last active admin: make another account an admin first");
+        assert_eq!(db.account(boss.id).await.unwrap().unwrap().role, Role::Admin);
+        assert_eq!(db.load_dataset().await.unwrap().history.len(), history_before);
+
+        // Sign-in attempts are reserved one at a time: parallel attempts each see the ones before.
+        let since = 0;
+        let mut seen = Vec::new();
+        let attempts: Vec<_> = (0..8).map(|k| {
+            let db = db.clone();
+            async move { db.reserve_sign_in_attempt("ana", "10.0.0.1", 100 + k, since, |c| c.pair < 5).await.unwrap() }
+        }).collect();
+        for (counts, reserved) in futures_join_all(attempts).await {
+            seen.push(counts.pair);
+            assert_eq!(reserved.is_some(), counts.pair < 5);
+        }
+        seen.sort();
+        assert_eq!(seen, [0, 1, 2, 3, 4, 5, 5, 5], "each reservation counted the ones committed before it");
+        let (counts, _) = db.reserve_sign_in_attempt("bob", "10.0.0.1", 300, since, |_| false).await.unwrap();
+        assert_eq!((counts.pair, counts.address), (0, 5), "refused attempts are not recorded");
+        db.clear_sign_in_failures("ana", "10.0.0.1").await.unwrap();
+        let (counts, _) = db.reserve_sign_in_attempt("ana", "10.0.0.2", 400, since, |_| true).await.unwrap();
+        assert_eq!((counts.pair, counts.pair_last_ms, counts.address), (0, None, 0));
+        let (counts, _) = db.reserve_sign_in_attempt("ana", "10.0.0.2", 500, since, |_| true).await.unwrap();
+        assert_eq!((counts.pair, counts.pair_last_ms), (1, Some(400)));
 
         assert_eq!(db.setting("x").await.unwrap(), None);
-        db.set_setting("x", "1", 1).await.unwrap();
-        db.set_setting("x", "2", 2).await.unwrap();
+        db.set_setting("x", "1", 1, Vec::new()).await.unwrap();
+        let stored = db.set_setting("x", "2", 2, vec![record("setting")]).await.unwrap();
+        assert_eq!(stored[0].action, "setting");
         assert_eq!(db.setting("x").await.unwrap().as_deref(), Some("2"));
     })
     .await;
@@ -300,4 +362,27 @@ async fn cases_and_incidents_get_new_ids_and_history() {
         assert!(db.update_case(&missing, vec![]).await.is_err());
     })
     .await;
+}
+
+/// Runs futures concurrently on the current task and collects their outputs in order.
+async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Output> {
+    let mut set = Vec::new();
+    for f in futures {
+        set.push(Box::pin(f));
+    }
+    let mut out: Vec<Option<F::Output>> = set.iter().map(|_| None).collect();
+    std::future::poll_fn(|cx| {
+        let mut pending = false;
+        for (k, f) in set.iter_mut().enumerate() {
+            if out[k].is_none() {
+                match f.as_mut().poll(cx) {
+                    std::task::Poll::Ready(v) => out[k] = Some(v),
+                    std::task::Poll::Pending => pending = true,
+                }
+            }
+        }
+        if pending { std::task::Poll::Pending } else { std::task::Poll::Ready(()) }
+    })
+    .await;
+    out.into_iter().map(Option::unwrap).collect()
 }

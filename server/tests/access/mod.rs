@@ -212,7 +212,8 @@ async fn sign_in_sets_a_strict_cookie_and_sign_out_ends_the_session() {
         .send()
         .await
         .unwrap();
-    assert!(secure.headers()["set-cookie"].to_str().unwrap().ends_with("; Secure"));
+    let secure = secure.headers()["set-cookie"].to_str().unwrap().to_owned();
+    assert!(secure.starts_with("__Host-signalboard_session=") && secure.ends_with("; Secure"), "{secure}");
 
     let out = app.client.post(format!("http://{}/logout", app.addr)).header("cookie", &session).send().await.unwrap();
     assert_eq!(out.status(), 303);
@@ -221,26 +222,29 @@ async fn sign_in_sets_a_strict_cookie_and_sign_out_ends_the_session() {
 }
 
 #[tokio::test]
-async fn failed_sign_ins_are_slowed_and_then_refused_per_account() {
+async fn failed_sign_ins_are_slowed_then_made_to_wait_without_locking_the_owner_out() {
+    use signalboard::auth::{FAILURE_DELAY, FREE_FAILURES};
     let app = TestApp::spawn().await;
     let started = std::time::Instant::now();
-    for _ in 0..signalboard::auth::MAX_FAILURES_PER_ACCOUNT {
+    for _ in 0..FREE_FAILURES {
         let response = sign_in(&app, "t-admin", "wrong password!").await;
         let location = response.headers()["location"].to_str().unwrap().to_owned();
         assert!(location.starts_with("/login?error=The%20username%20or%20password%20is%20wrong."), "{location}");
     }
-    assert!(
-        started.elapsed() >= signalboard::auth::FAILURE_DELAY * signalboard::auth::MAX_FAILURES_PER_ACCOUNT as u32,
-        "each failure waits before answering"
-    );
-    // Now even the right password is refused for this account…
+    assert!(started.elapsed() >= FAILURE_DELAY * FREE_FAILURES as u32, "each failure waits before answering");
+    // Now this name from this address must wait before trying again, even with the right password…
     let refused = sign_in(&app, "t-admin", PASSWORD).await;
-    assert!(refused.headers()["location"].to_str().unwrap().contains("Too%20many%20failed%20sign-ins"));
+    let location = refused.headers()["location"].to_str().unwrap().to_owned();
+    assert!(location.contains("Too%20many%20failed%20sign-ins.%20Wait%201%20second"), "{location}");
     assert!(refused.headers().get("set-cookie").is_none());
-    // …but not for another account.
+    // …another account is not affected…
     let other = sign_in(&app, "t-viewer", PASSWORD).await;
     assert!(other.headers().get("set-cookie").is_some());
-    // An unknown user and a deactivated one fail the same way.
+    // …and after the short wait the owner gets in: a guesser cannot lock them out.
+    tokio::time::sleep(std::time::Duration::from_millis(1_100)).await;
+    let owner = sign_in(&app, "t-admin", PASSWORD).await;
+    assert!(owner.headers().get("set-cookie").is_some(), "{:?}", owner.headers().get("location"));
+    // An unknown user fails the same way.
     let unknown = sign_in(&app, "nobody", PASSWORD).await;
     assert!(unknown.headers()["location"].to_str().unwrap().contains("username%20or%20password%20is%20wrong"));
 }
@@ -248,8 +252,17 @@ async fn failed_sign_ins_are_slowed_and_then_refused_per_account() {
 #[tokio::test]
 async fn api_keys_act_as_their_account_until_revoked() {
     let app = TestApp::spawn_with_demo(300).await;
+    // A key never acts as another person: the audit trail's actor is who made the change.
     let analyst = app.account_id(Role::Analyst);
-    let (status, created) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/api-keys", json!({ "name": "SOAR", "user_id": analyst })).await;
+    let (status, refused) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/api-keys", json!({ "name": "SOAR", "user_id": analyst })).await;
+    assert_eq!(status, 403, "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("never as someone else"), "{refused}");
+    // It acts as a service account, made for it (no password: nobody signs in as it).
+    let (status, soar) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/users", json!({ "username": "soar", "role": "analyst", "service": true })).await;
+    assert_eq!(status, 201, "{soar}");
+    assert_eq!(soar["password"], Value::Null);
+    assert_eq!(soar["user"]["service"], true);
+    let (status, created) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/api-keys", json!({ "name": "SOAR", "user_id": soar["user"]["id"] })).await;
     assert_eq!(status, 201, "{created}");
     let key = created["key"].as_str().unwrap().to_owned();
     let with_key = |method: Method, path: &str| {
@@ -457,9 +470,36 @@ async fn admins_invite_change_roles_and_deactivate() {
     let password = invited["password"].as_str().unwrap().to_owned();
     let id = invited["user"]["id"].as_i64().unwrap();
     let signed_in = sign_in(&app, "new.analyst", &password).await;
+    // An invite's password was chosen by the admin: its owner must choose their own first.
+    assert_eq!(signed_in.headers()["location"], "/account/password?required=1&next=%2Fsignals");
     let session = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let as_new = |path: &str| app.client.get(format!("http://{}{path}", app.addr)).header("cookie", session.clone());
-    assert_eq!(as_new("/api/v1/overview").send().await.unwrap().status(), 200);
+    let (status, page) = {
+        let r = as_new("/api/v1/overview").send().await.unwrap();
+        (r.status(), r.text().await.unwrap())
+    };
+    assert_eq!(status, 403, "{page}");
+    assert!(page.contains("choose a new password first"), "{page}");
+    assert_eq!(as_new("/cases").send().await.unwrap().headers()["location"], "/account/password?required=1&next=%2Fcases");
+    let change = |current: &str, new: &str, confirm: &str| {
+        app.client
+            .post(format!("http://{}/account/password", app.addr))
+            .header("cookie", session.clone())
+            .form(&[("current", current), ("new", new), ("confirm", confirm), ("next", "/signals")])
+            .send()
+    };
+    let wrong = change("not the password", "a long new passphrase", "a long new passphrase").await.unwrap();
+    assert!(wrong.headers()["location"].to_str().unwrap().contains("current%20password%20is%20wrong"));
+    let short = change(&password, "short", "short").await.unwrap();
+    assert!(short.headers()["location"].to_str().unwrap().contains("too%20short"));
+    let differ = change(&password, "a long new passphrase", "a long new passphrasf").await.unwrap();
+    assert!(differ.headers()["location"].to_str().unwrap().contains("differ"));
+    let changed = change(&password, "a long new passphrase", "a long new passphrase").await.unwrap();
+    assert_eq!(changed.headers()["location"], "/signals");
+    assert_eq!(as_new("/api/v1/overview").send().await.unwrap().status(), 200, "the session goes on with the new password");
+    let old = sign_in(&app, "new.analyst", &password).await;
+    assert!(old.headers().get("set-cookie").is_none(), "the invite's password no longer works");
+    let password = "a long new passphrase".to_owned();
 
     let (status, taken) = app.send_json(Some(Role::Admin), Method::POST, "/api/v1/users", json!({ "username": "new.analyst", "role": "viewer" })).await;
     assert_eq!((status, taken["error"].as_str()), (409, Some("the username 'new.analyst' is taken")));
@@ -478,5 +518,5 @@ async fn admins_invite_change_roles_and_deactivate() {
 
     let (_, audit) = app.send_json(Some(Role::Admin), Method::GET, "/api/v1/history?asset_type=user", Value::Null).await;
     let actions: Vec<&str> = audit["events"].as_array().unwrap().iter().map(|e| e["action"].as_str().unwrap()).collect();
-    assert_eq!(actions, vec!["deactivated", "created"]);
+    assert_eq!(actions, vec!["deactivated", "password_changed", "created"]);
 }

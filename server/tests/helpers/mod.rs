@@ -27,19 +27,40 @@ pub struct TestApp {
 
 pub use analytics::Role;
 
+/// Settings a test may change.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Let the webhook reach loopback (the tests' receivers listen there).
+    pub allow_private_webhooks: bool,
+    pub webhook_ca_file: Option<PathBuf>,
+    /// How many days the demo data spans, ending now.
+    pub demo_days: u32,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options { allow_private_webhooks: true, webhook_ca_file: None, demo_days: 30 }
+    }
+}
+
 pub const PASSWORD: &str = "correct horse battery staple";
 
 impl TestApp {
     pub async fn spawn() -> Self {
-        Self::spawn_with(None).await
+        Self::spawn_with(None, Options::default()).await
     }
 
     /// With `signals` demo signals over 30 days in the database.
     pub async fn spawn_with_demo(signals: usize) -> Self {
-        Self::spawn_with(Some(signalboard::DemoSize { signals, days: 30, seed: 7 })).await
+        Self::spawn_with(Some(signalboard::DemoSize { signals, days: 30, seed: 7 }), Options::default()).await
     }
 
-    async fn spawn_with(demo: Option<signalboard::DemoSize>) -> Self {
+    /// With demo signals and settings of its own.
+    pub async fn spawn_with_options(signals: usize, options: Options) -> Self {
+        Self::spawn_with(Some(signalboard::DemoSize { signals, days: options.demo_days, seed: 7 }), options).await
+    }
+
+    async fn spawn_with(demo: Option<signalboard::DemoSize>, options: Options) -> Self {
         signalboard::telemetry::init();
         let dir = tempfile::tempdir().unwrap();
         let site_root = dir.path().join("site");
@@ -59,7 +80,15 @@ impl TestApp {
             let username = format!("t-{}", role.as_str());
             let account = setup
                 .create_account(
-                    &storage::NewAccount { username: &username, display_name: &username, email: None, role, password_hash: Some(&hash) },
+                    &storage::NewAccount {
+                        username: &username,
+                        display_name: &username,
+                        email: None,
+                        role,
+                        password_hash: Some(&hash),
+                        must_change_password: false,
+                        service: false,
+                    },
                     now,
                 )
                 .await
@@ -77,6 +106,8 @@ impl TestApp {
             demo_when_empty: None,
             first_admin: None,
             trust_proxy: false,
+            print_demo_passwords: false,
+            webhook: signalboard::webhook::Policy { allow_private: options.allow_private_webhooks, ca_file: options.webhook_ca_file.clone() },
         };
         let app = Application::build(settings).await.expect("application builds");
         let addr = app.local_addr();
@@ -214,6 +245,11 @@ impl ServerProcess {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Whether the process has not exited.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().unwrap().is_none()
     }
 
     pub fn log(&self) -> String {
