@@ -531,6 +531,7 @@ fn threats(d: ThreatMap, drill: Drill) -> impl IntoView {
         .into_any();
     }
     let map = world_map(&d, &drill);
+    let max = d.countries.iter().map(|c| c.signals).max().unwrap_or(1).max(1) as f64;
 
     let selected = RwSignal::new(None::<String>);
     let countries = d.countries.clone();

@@ -420,13 +420,14 @@ pub struct PasswordForm {
 /// `POST /account/password`: the signed-in user changes their own password. Every other session
 /// of the account ends; the change is in the history.
 pub async fn change_password(
-    State(db): State<Database>,
+    State(engine): State<std::sync::Arc<crate::engine::Engine>>,
     axum::Extension(user): axum::Extension<SessionUser>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let next = app::auth::safe_next(&form.next).to_owned();
     let back = |error: &str| redirect(&format!("/account/password?error={}&next={}", app::signals::encode(error), app::signals::encode(&next)));
+    let db = engine.database().clone();
     let outcome: anyhow::Result<Response> = async {
         let Some(account) = db.account(user.id).await? else {
             return Ok(back("Your account no longer exists."));
@@ -459,7 +460,8 @@ pub async fn change_password(
             reason: None,
             comment: None,
         };
-        db.change_own_password(user.id, &hash, &keep, entry).await?;
+        let stored = db.change_own_password(user.id, &hash, &keep, entry).await?;
+        engine.update(|data| data.append_history(stored));
         tracing::info!(username = %user.username, "password changed");
         Ok(redirect(&next))
     }

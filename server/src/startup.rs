@@ -343,7 +343,7 @@ pub fn router(state: AppState) -> Router {
         // However many requests arrive, at most this many are worked on at once (the rest
         // wait their turn), and none takes longer than a minute to answer.
         .layer(tower::limit::GlobalConcurrencyLimitLayer::new(MAX_CONCURRENT_REQUESTS))
-        .layer(tower_http::timeout::TimeoutLayer::new(REQUEST_TIMEOUT))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(axum::http::StatusCode::SERVICE_UNAVAILABLE, REQUEST_TIMEOUT))
         .with_state(state);
     Router::new()
         // The health check stays outside the limits: it answers while everything else queues.

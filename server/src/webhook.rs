@@ -20,7 +20,7 @@
 //! HTTPS uses rustls with the Mozilla root certificates, plus the CA certificates in the PEM
 //! file named by `--webhook-ca-file` (an internal CA).
 
-use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
 use std::path::PathBuf;
 use std::time::Duration;
 
