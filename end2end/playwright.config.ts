@@ -13,8 +13,13 @@ const root = path.resolve(__dirname, '..');
 const binary = process.env.SIGNALBOARD_BIN ?? path.join(root, 'target/server-release/signalboard');
 const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'signalboard-e2e-'));
 const database = `sqlite://${dataDir}/e2e.db`;
+// E2E_FAKETIME (e.g. "+34620", seconds ahead) runs the server and its demo data at another time
+// of day through libfaketime (Debian's `faketime`), to check that nothing depends on the clock.
+const clock = process.env.E2E_FAKETIME
+  ? `env FAKETIME_DONT_FAKE_MONOTONIC=1 faketime -f '${process.env.E2E_FAKETIME}' `
+  : '';
 const createAccounts = ACCOUNTS.map(
-  (a) => `printf '%s\\n' '${a.password}' | "${binary}" users create --username ${a.username} --role ${a.role} --password-stdin --database-url "${database}"`,
+  (a) => `printf '%s\\n' '${a.password}' | ${clock}"${binary}" users create --username ${a.username} --role ${a.role} --password-stdin --database-url "${database}"`,
 ).join(' && ');
 
 export default defineConfig({
@@ -54,7 +59,7 @@ export default defineConfig({
     },
   },
   webServer: {
-    command: `"${binary}" seed --database-url "${database}" > /dev/null && ${createAccounts} > /dev/null && exec "${binary}" serve --addr 127.0.0.1:${port} --database-url "${database}" --site-root "${path.join(root, 'target/site')}"`,
+    command: `${clock}"${binary}" seed --database-url "${database}" > /dev/null && ${createAccounts} > /dev/null && exec ${clock}"${binary}" serve --addr 127.0.0.1:${port} --database-url "${database}" --site-root "${path.join(root, 'target/site')}"`,
     url: `${baseURL}/healthz`,
     reuseExistingServer: false,
     timeout: 60_000,

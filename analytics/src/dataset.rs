@@ -197,6 +197,9 @@ pub struct HistoryEvent {
     pub new_value: Option<String>,
     pub reason: Option<String>,
     pub comment: Option<String>,
+    /// The API key the change was made with, if it was.
+    #[serde(default)]
+    pub api_key_id: Option<i64>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

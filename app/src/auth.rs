@@ -13,6 +13,9 @@ pub struct SessionUser {
     pub username: String,
     pub display_name: String,
     pub role: Role,
+    /// The API key the request came with (recorded with every change it makes).
+    #[serde(default)]
+    pub api_key_id: Option<i64>,
 }
 
 impl SessionUser {

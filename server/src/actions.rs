@@ -226,7 +226,7 @@ async fn apply(engine: &Engine, user: &SessionUser, id: i64, version: i64, chang
     if drafts.is_empty() {
         return Ok(outcome(&data, i));
     }
-    let entries = drafts.iter().map(|d| NewHistory::signal(id, user.id, now, d)).collect();
+    let entries = drafts.iter().map(|d| NewHistory::signal(id, user.id, now, d).via_key(user.api_key_id)).collect();
     drop(data);
     let (version, stored) = match engine.database().change_signal(id, version, &next, entries).await {
         Ok(done) => done,
@@ -377,7 +377,7 @@ async fn create_case(
         data.signal_by_id(s.id).ok_or_else(|| bad(format!("signals: signal {} does not exist", s.id)))?;
     }
     drop(data);
-    let new = NewCase { title, description, priority: request.priority, assignee_id: request.assignee_id };
+    let new = NewCase { title, description, priority: request.priority, assignee_id: request.assignee_id, api_key_id: user.api_key_id };
     let (case, stored) = engine.database().create_case(&new, user.id, now_ms()).await?;
     engine.update(|data| {
         data.upsert_case(case.clone());
@@ -488,6 +488,7 @@ async fn update_case(
         new_value: Some(new).filter(|v| !v.is_empty()),
         reason: None,
         comment: None,
+        api_key_id: user.api_key_id,
     };
     let mut entries = Vec::new();
     if after.title != before.title {
@@ -569,6 +570,7 @@ async fn declare_incident(
         commander_id: request.commander_id,
         case_id: request.case_id,
         signal_id: request.signal_id,
+        api_key_id: user.api_key_id,
     };
     let (incident, stored) = engine.database().declare_incident(&new, user.id, now_ms()).await?;
     engine.update(|data| {
@@ -630,6 +632,7 @@ async fn update_incident(
         new_value: Some(new),
         reason: None,
         comment: Some(format!("incident {id}")),
+        api_key_id: user.api_key_id,
     };
     let mut entries = Vec::new();
     if after.status != before.status {
@@ -697,7 +700,7 @@ async fn run_workflow(
         reason: None,
         comment: None,
     };
-    let stored = db.append_history(vec![NewHistory::signal(id, user.id, now, &draft)]).await?;
+    let stored = db.append_history(vec![NewHistory::signal(id, user.id, now, &draft).via_key(user.api_key_id)]).await?;
     engine.update(|data| data.append_history(stored));
     match status {
         Some(code) if (200..300).contains(&code) => Ok(Json(json!({ "status": code }))),
@@ -736,6 +739,7 @@ async fn set_webhook(
         new_value: Some(crate::webhook::redacted(&url)),
         reason: None,
         comment: None,
+        api_key_id: user.api_key_id,
     };
     let stored = db.set_setting(WEBHOOK_SETTING, &url, now, vec![entry]).await?;
     engine.update(|data| data.append_history(stored));
@@ -771,6 +775,7 @@ async fn history(State(engine): State<Arc<Engine>>, axum::extract::Query(params)
                 "actor": h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| &u.username),
                 "asset_type": h.asset_type, "asset_id": h.asset_id, "action": h.action,
                 "old_value": h.old_value, "new_value": h.new_value, "reason": h.reason, "comment": h.comment,
+                "api_key_id": h.api_key_id,
             })
         })
         .collect();
@@ -942,6 +947,7 @@ fn user_event(actor: &SessionUser, user_id: i64, now: i64, action: &str, old: Op
         new_value: new,
         reason: None,
         comment: None,
+        api_key_id: actor.api_key_id,
     }
 }
 

@@ -151,6 +151,7 @@ pub fn session_user(account: &Account) -> SessionUser {
         username: account.username.clone(),
         display_name: account.display_name.clone(),
         role: account.role,
+        api_key_id: None,
     }
 }
 
@@ -190,7 +191,8 @@ pub fn session_token(headers: &HeaderMap) -> Option<&str> {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Credential {
     Session,
-    ApiKey,
+    /// An API key, with its id.
+    ApiKey(i64),
 }
 
 /// The account a request acts as: its session cookie, else its API key.
@@ -211,7 +213,7 @@ pub async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Opt
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.strip_prefix("Bearer "));
     if let Some(key) = bearer {
-        return Ok(db.api_key_account(&secret_hash(key.trim())).await?.map(|a| (a, Credential::ApiKey)));
+        return Ok(db.api_key_account(&secret_hash(key.trim())).await?.map(|(key, a)| (a, Credential::ApiKey(key))));
     }
     Ok(None)
 }
@@ -256,8 +258,12 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
                 redirect(&format!("/account/password?required=1&next={}", app::signals::encode(&target)))
             }
         }
-        Some((account, _)) => {
-            request.extensions_mut().insert(session_user(&account));
+        Some((account, credential)) => {
+            let mut user = session_user(&account);
+            if let Credential::ApiKey(key) = credential {
+                user.api_key_id = Some(key);
+            }
+            request.extensions_mut().insert(user);
             next.run(request).await
         }
         None if public(&path) => next.run(request).await,
@@ -459,6 +465,7 @@ pub async fn change_password(
             new_value: None,
             reason: None,
             comment: None,
+            api_key_id: None,
         };
         let stored = db.change_own_password(user.id, &hash, &keep, entry).await?;
         engine.update(|data| data.append_history(stored));

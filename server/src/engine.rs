@@ -200,7 +200,10 @@ pub fn history_row(data: &Dataset, h: &analytics::dataset::HistoryEvent) -> app:
     };
     app::service::HistoryRow {
         at: rfc3339(h.at_ms),
-        actor: h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| u.username.clone()),
+        actor: h.actor_id.and_then(|a| data.users.iter().find(|u| u.id == a)).map(|u| match h.api_key_id {
+            Some(key) => format!("{} (API key {key})", u.username),
+            None => u.username.clone(),
+        }),
         asset_type: h.asset_type.as_str().to_owned(),
         asset_id: h.asset_id.clone(),
         action: h.action.clone(),

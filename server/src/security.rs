@@ -4,8 +4,8 @@
 //!   pages carry a per-response nonce for Leptos's inline hydration script ([`page_policy`],
 //!   set while the page renders); every other response gets the nonce-less policy, which runs
 //!   no script at all. `frame-ancestors 'none'` keeps the app out of frames.
-//! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: no-referrer` (queries in URLs stay
-//!   in the app), `Cross-Origin-Opener-Policy`, a restrictive `Permissions-Policy`, HSTS when
+//! - `X-Content-Type-Options: nosniff`, `Referrer-Policy: same-origin` (queries in URLs never
+//!   leave the app; `no-referrer` would make browsers send `Origin: null` on the app's own forms), `Cross-Origin-Opener-Policy`, a restrictive `Permissions-Policy`, HSTS when
 //!   the request came over HTTPS, and `Cache-Control: no-store` on everything but the static
 //!   bundle (SOC data and one-time secrets are never cached).
 //! - Cross-site request forgery, beyond SameSite cookies: a state-changing request (anything
@@ -69,7 +69,7 @@ pub async fn headers(request: Request, next: Next) -> Response {
     }
     headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("same-origin"));
     headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
     headers.insert(
         "permissions-policy",
@@ -89,10 +89,11 @@ fn cross_site(method: &Method, headers: &HeaderMap, trust_proxy: bool) -> Option
     if matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS) {
         return None;
     }
+    // A browser that sends Fetch Metadata says where the request comes from, and that is the
+    // answer (its `Origin` may be "null" for a form post under some referrer policies).
     if let Some(site) = headers.get("sec-fetch-site").and_then(|v| v.to_str().ok()) {
-        if !matches!(site, "same-origin" | "none") {
-            return Some(format!("the browser says this request comes from another site (Sec-Fetch-Site: {site})"));
-        }
+        return (!matches!(site, "same-origin" | "none"))
+            .then(|| format!("the browser says this request comes from another site (Sec-Fetch-Site: {site})"));
     }
     let origin = headers.get(header::ORIGIN)?.to_str().unwrap_or("null");
     let host = trust_proxy
@@ -141,6 +142,8 @@ mod tests {
         let post = Method::POST;
         let own = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://127.0.0.1:3000"), ("sec-fetch-site", "same-origin")]);
         assert_eq!(cross_site(&post, &own, false), None);
+        let own_form = headers(&[("host", "127.0.0.1:3000"), ("origin", "null"), ("sec-fetch-site", "same-origin")]);
+        assert_eq!(cross_site(&post, &own_form, false), None, "Fetch Metadata decides when present");
         assert_eq!(cross_site(&post, &headers(&[("host", "127.0.0.1:3000")]), false), None, "no browser headers: not a browser");
         let evil = headers(&[("host", "127.0.0.1:3000"), ("origin", "http://evil.example")]);
         assert!(cross_site(&post, &evil, false).unwrap().contains("http://evil.example"));

@@ -331,14 +331,19 @@ impl Database {
     }
 
     /// The active account an unrevoked key acts as.
-    pub async fn api_key_account(&self, key_hash: &str) -> Result<Option<Account>, StorageError> {
+    /// The key's id and the active account it acts as, for an unrevoked key.
+    pub async fn api_key_account(&self, key_hash: &str) -> Result<Option<(i64, Account)>, StorageError> {
         let sql = format!(
-            "SELECT {} FROM api_keys k JOIN users u ON u.id = k.user_id \
+            "SELECT k.id, {} FROM api_keys k JOIN users u ON u.id = k.user_id \
              WHERE k.key_hash = $1 AND k.revoked_at_ms IS NULL AND u.active",
             ACCOUNT_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
         );
-        let row: Option<AccountRow> = on_pool!(self, pool => sqlx::query_as(&sql).bind(key_hash).fetch_optional(pool).await?);
-        row.map(account).transpose()
+        type Row = (i64, i64, String, String, Option<String>, String, bool, Option<String>, i64, bool, bool);
+        let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(&sql).bind(key_hash).fetch_optional(pool).await?);
+        let Some((key, id, username, display_name, email, role, active, hash, created, must_change, service)) = row else {
+            return Ok(None);
+        };
+        Ok(Some((key, account((id, username, display_name, email, role, active, hash, created, must_change, service))?)))
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StorageError> {

@@ -28,7 +28,7 @@ pub(crate) use on_pool;
 
 pub(crate) const SIGNALS_SQL: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version FROM signals ORDER BY detected_at_ms, id";
 pub(crate) const LINKS_SQL: &str = "SELECT signal_id, entity_id FROM signal_entities";
-pub(crate) const HISTORY_SQL: &str = "SELECT id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment FROM history ORDER BY at_ms, id";
+pub(crate) const HISTORY_SQL: &str = "SELECT id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment, api_key_id FROM history ORDER BY at_ms, id";
 
 /// Column access by position, for rows from sqlx (either backend) and from rusqlite alike.
 pub(crate) trait Fetch {
@@ -114,6 +114,7 @@ pub(crate) fn history_from(r: &impl Fetch) -> Result<HistoryEvent, StorageError>
         new_value: r.opt_text(7)?,
         reason: r.opt_text(8)?,
         comment: r.opt_text(9)?,
+        api_key_id: r.opt_int(10)?,
     })
 }
 

@@ -92,7 +92,7 @@ pub const TABLES: [Table; 15] = [
     },
     Table { name: "signal_entities", columns: &["signal_id", "entity_id"] },
     Table { name: "incidents", columns: &["id", "title", "severity", "status", "commander_id", "case_id", "signal_id", "declared_at_ms"] },
-    Table { name: "history", columns: &["id", "at_ms", "actor_id", "asset_type", "asset_id", "action", "old_value", "new_value", "reason", "comment"] },
+    Table { name: "history", columns: &["id", "at_ms", "actor_id", "asset_type", "asset_id", "action", "old_value", "new_value", "reason", "comment", "api_key_id"] },
     Table { name: "entity_risk_scores", columns: &["entity_id", "computed_at_ms", "score"] },
     Table { name: "log_volume", columns: &["log_source_id", "hour_ms", "events"] },
     Table { name: "articles", columns: &["id", "kind", "title", "url", "summary", "published_at_ms"] },
@@ -180,6 +180,7 @@ pub fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
                 Val::Int(h.id), Val::Int(h.at_ms), Val::int(h.actor_id), Val::str(h.asset_type.as_str()),
                 Val::str(&h.asset_id), Val::str(&h.action), Val::text(h.old_value.as_deref()),
                 Val::text(h.new_value.as_deref()), Val::text(h.reason.as_deref()), Val::text(h.comment.as_deref()),
+                Val::int(h.api_key_id),
             ]
         })),
         "entity_risk_scores" => Box::new(data.risk_scores.iter().map(|r| vec![Val::Int(r.entity_id), Val::Int(r.computed_at_ms), Val::Real(r.score)])),

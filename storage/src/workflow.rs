@@ -40,9 +40,17 @@ pub struct NewHistory {
     pub new_value: Option<String>,
     pub reason: Option<String>,
     pub comment: Option<String>,
+    /// The API key the change was made with, if it was.
+    pub api_key_id: Option<i64>,
 }
 
 impl NewHistory {
+    /// The same entry, naming the API key it was made with.
+    pub fn via_key(mut self, api_key_id: Option<i64>) -> Self {
+        self.api_key_id = api_key_id;
+        self
+    }
+
     pub fn signal(signal_id: i64, actor_id: i64, at_ms: i64, draft: &HistoryDraft) -> Self {
         NewHistory {
             at_ms,
@@ -54,6 +62,7 @@ impl NewHistory {
             new_value: draft.new_value.clone(),
             reason: draft.reason.clone(),
             comment: draft.comment.clone(),
+            api_key_id: None,
         }
     }
 
@@ -69,12 +78,13 @@ impl NewHistory {
             new_value: self.new_value,
             reason: self.reason,
             comment: self.comment,
+            api_key_id: self.api_key_id,
         }
     }
 }
 
-pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history (at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment) \
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) RETURNING id";
+pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history (at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment, api_key_id) \
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
 /// Appends entries inside an open transaction; answers them as stored.
 macro_rules! insert_history {
@@ -91,6 +101,7 @@ macro_rules! insert_history {
                 .bind(&entry.new_value)
                 .bind(&entry.reason)
                 .bind(&entry.comment)
+                .bind(entry.api_key_id)
                 .fetch_one(&mut *$tx)
                 .await?;
             stored.push(entry.stored(id));
@@ -107,6 +118,8 @@ pub struct NewCase {
     pub description: String,
     pub priority: CasePriority,
     pub assignee_id: Option<i64>,
+    /// The API key the case is created with, if it is.
+    pub api_key_id: Option<i64>,
 }
 
 /// A new incident.
@@ -117,6 +130,8 @@ pub struct NewIncident {
     pub commander_id: Option<i64>,
     pub case_id: Option<i64>,
     pub signal_id: Option<i64>,
+    /// The API key the incident is declared with, if it is.
+    pub api_key_id: Option<i64>,
 }
 
 impl Database {
@@ -194,6 +209,7 @@ impl Database {
                 new_value: Some(new.title.clone()),
                 reason: None,
                 comment: None,
+                api_key_id: new.api_key_id,
             };
             let stored = insert_history!(tx, [entry]);
             tx.commit().await?;
@@ -269,6 +285,7 @@ impl Database {
                 new_value: Some(format!("incident {id} ({})", new.severity.as_str())),
                 reason: None,
                 comment: Some(new.title.clone()),
+                api_key_id: new.api_key_id,
             };
             let stored = insert_history!(tx, [entry]);
             tx.commit().await?;

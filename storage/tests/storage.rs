@@ -235,10 +235,11 @@ async fn accounts_sessions_keys_and_failures() {
             new_value: None,
             reason: None,
             comment: None,
+            api_key_id: None,
         };
         let (key, stored) = db.create_api_key("ci", "key-hash", ana.id, ana.id, 20, vec![record("api_key_created")]).await.unwrap();
         assert_eq!(stored.len(), 1);
-        assert_eq!(db.api_key_account("key-hash").await.unwrap().unwrap().id, ana.id);
+        assert_eq!(db.api_key_account("key-hash").await.unwrap().map(|(id, a)| (id, a.id)), Some((key, ana.id)));
 
         // Deactivating ends sessions and keys at once, and writes its history in the same step.
         let (before, after, stored) = db.update_account(ana.id, Role::Viewer, false, 30, |b| vec![record(b.role.as_str())]).await.unwrap();
@@ -340,7 +341,7 @@ async fn cases_and_incidents_get_new_ids_and_history() {
         db.save_dataset(&data).await.unwrap();
         let actor = data.users[0].id;
         let (case, history) = db
-            .create_case(&NewCase { title: "T".into(), description: "D".into(), priority: CasePriority::P2, assignee_id: Some(actor) }, actor, 77)
+            .create_case(&NewCase { title: "T".into(), description: "D".into(), priority: CasePriority::P2, assignee_id: Some(actor), api_key_id: None }, actor, 77)
             .await
             .unwrap();
         assert!(data.cases.iter().all(|c| c.id < case.id));
@@ -350,7 +351,7 @@ async fn cases_and_incidents_get_new_ids_and_history() {
         closed.closed_at_ms = Some(90);
         db.update_case(&closed, vec![]).await.unwrap();
         let (incident, history) = db
-            .declare_incident(&NewIncident { title: "I".into(), severity: IncidentSeverity::Sev1, commander_id: None, case_id: Some(case.id), signal_id: None }, actor, 99)
+            .declare_incident(&NewIncident { title: "I".into(), severity: IncidentSeverity::Sev1, commander_id: None, case_id: Some(case.id), signal_id: None, api_key_id: None }, actor, 99)
             .await
             .unwrap();
         assert_eq!(history[0].asset_id, case.id.to_string());

@@ -351,6 +351,7 @@ pub fn generate(params: DemoParams) -> Dataset {
                         new_value: new.map(str::to_owned),
                         reason: reason.map(str::to_owned),
                         comment: comment.map(str::to_owned),
+                        api_key_id: None,
                     });
                 };
                 push(&mut history, first_at - 1000, "assignee", None, Some(&analyst.to_string()), None, None);
@@ -459,6 +460,7 @@ pub fn generate(params: DemoParams) -> Dataset {
             new_value: Some(case_id.to_string()),
             reason: None,
             comment: None,
+            api_key_id: None,
         });
     }
     for case in &cases {

@@ -278,6 +278,10 @@ async fn api_keys_act_as_their_account_until_revoked() {
         .await
         .unwrap();
     assert_eq!(triaged.status(), 200);
+    // The change names the service account as its actor and the key it was made with.
+    let (_, history) = app.send_json(Some(Role::Admin), Method::GET, "/api/v1/history?limit=1", Value::Null).await;
+    assert_eq!(history["events"][0]["actor"], "soar");
+    assert_eq!(history["events"][0]["api_key_id"], created["id"]);
     // Keys are listed without the key, and stored only hashed.
     let (_, keys) = app.send_json(Some(Role::Admin), Method::GET, "/api/v1/api-keys", Value::Null).await;
     assert!(!keys.to_string().contains(&key));

@@ -215,7 +215,7 @@ async fn every_response_carries_the_security_headers() {
     assert!(html.contains(&format!("nonce=\"{nonce}\"")), "the inline scripts carry the policy's nonce");
     assert!(!html.contains("<script>") && !html.contains("<script type=\"module\">"), "no inline script without the nonce");
     assert!(csp.contains("frame-ancestors 'none'") && csp.contains("script-src 'self' 'nonce-"), "{csp}");
-    for (name, value) in [("x-content-type-options", "nosniff"), ("referrer-policy", "no-referrer"), ("x-frame-options", "DENY"), ("cache-control", "no-store")] {
+    for (name, value) in [("x-content-type-options", "nosniff"), ("referrer-policy", "same-origin"), ("x-frame-options", "DENY"), ("cache-control", "no-store")] {
         assert_eq!(headers[name], value, "{name}");
     }
     assert!(headers.get("strict-transport-security").is_none(), "plain HTTP: no HSTS");

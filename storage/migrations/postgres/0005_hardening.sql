@@ -11,6 +11,10 @@ ALTER TABLE users ADD COLUMN service BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE INDEX sign_in_failures_pair ON sign_in_failures (username, address, at_ms);
 
+-- A change made with an API key names the key (the actor is the key's account: its admin or a
+-- service account).
+ALTER TABLE history ADD COLUMN api_key_id BIGINT;
+
 CREATE TRIGGER history_is_append_only_truncate
     BEFORE TRUNCATE ON history
     FOR EACH STATEMENT EXECUTE FUNCTION history_is_append_only();

@@ -10,3 +10,7 @@ ALTER TABLE users ADD COLUMN must_change_password BOOLEAN NOT NULL DEFAULT FALSE
 ALTER TABLE users ADD COLUMN service BOOLEAN NOT NULL DEFAULT FALSE;
 
 CREATE INDEX sign_in_failures_pair ON sign_in_failures (username, address, at_ms);
+
+-- A change made with an API key names the key (the actor is the key's account: its admin or a
+-- service account).
+ALTER TABLE history ADD COLUMN api_key_id BIGINT;

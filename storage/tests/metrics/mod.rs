@@ -108,6 +108,7 @@ impl Fixture {
             new_value: Some(state.as_str().into()),
             reason: reason.map(|r| r.as_str().into()),
             comment: None,
+            api_key_id: None,
         });
         let s = self.at(id);
         s.triage_state = state;
