@@ -49,7 +49,7 @@ pub fn AdminPage() -> impl IntoView {
                                 <select aria-label="New user's role" on:change=move |ev| role.set(event_target_value(&ev))>
                                     {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Analyst>{r.as_str()}</option> }).collect_view()}
                                 </select>
-                                <label class="check"><input type="checkbox" data-testid="service-account" on:change=move |ev| service.set(event_target_checked(&ev))/>" Service account (API keys only)"</label>
+                                <label class="service-check"><input type="checkbox" data-testid="service-account" on:change=move |ev| service.set(event_target_checked(&ev))/>" Service account (API keys only)"</label>
                                 <button class="button primary" type="submit">"Invite"</button>
                             </form>
                             <table class="signal-table">

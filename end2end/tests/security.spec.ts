@@ -132,7 +132,7 @@ test.describe('an invited user', () => {
     await waitForHydration(page);
     await expect(page.locator(`tr[data-user="${username}"]`)).toContainText('<script>window.__xss=1</script>');
 
-    const fresh = await browser.newContext();
+    const fresh = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     const newcomer = await fresh.newPage();
     await newcomer.goto('/cases');
     await newcomer.getByLabel('Username').fill(username);

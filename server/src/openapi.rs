@@ -62,7 +62,8 @@ pub fn document() -> Value {
                     "parameters": window_parameters(),
                     "responses": {
                         "200": { "description": "The overview", "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Overview" } } } },
-                        "400": error.clone()
+                        "400": error.clone(),
+                        "503": error.clone()
                     }
                 }
             },
@@ -73,6 +74,7 @@ pub fn document() -> Value {
                     "responses": {
                         "200": { "description": "The module" },
                         "400": error.clone(),
+                        "503": error.clone(),
                         "404": { "description": "No such module" }
                     }
                 }
@@ -90,6 +92,7 @@ pub fn document() -> Value {
                                 "text/csv": { "schema": { "type": "string" } }
                             }
                         },
+                        "503": error.clone(),
                         "400": error
                     }
                 }
@@ -134,14 +137,19 @@ pub fn document() -> Value {
     for (path, method, summary, needs) in WRITES {
         let mut operation = json!({
             "summary": summary,
-            "description": format!("Needs {needs}. A refusal is 401 (no session), 403 (the role lacks the permission), 400 (a field is wrong, named in the message), 404, 409 (someone changed it first: reload) or 422 (the workflow forbids it)."),
+            "description": format!("Needs {needs}. A refusal is 401 (no session), 403 (the role lacks the permission, or a cross-site request), 400 (a field is wrong, named in the message), 404, 409 (someone changed it first: reload), 415 (the body is not JSON), 422 (the workflow forbids it), 502 (the webhook failed) or 503 (busy: try again)."),
             "responses": {
                 "200": { "description": "Done" }, "201": { "description": "Created" }, "204": { "description": "Done" },
                 "400": { "$ref": "#/components/responses/Refused" }, "401": { "$ref": "#/components/responses/Refused" },
                 "403": { "$ref": "#/components/responses/Refused" }, "404": { "$ref": "#/components/responses/Refused" },
-                "409": { "$ref": "#/components/responses/Refused" }, "422": { "$ref": "#/components/responses/Refused" }
+                "409": { "$ref": "#/components/responses/Refused" }, "415": { "$ref": "#/components/responses/Refused" },
+                "422": { "$ref": "#/components/responses/Refused" }, "502": { "$ref": "#/components/responses/Refused" },
+                "503": { "$ref": "#/components/responses/Refused" }
             }
         });
+        if path.contains("{id}") {
+            operation["parameters"] = json!([{ "name": "id", "in": "path", "required": true, "schema": { "type": "integer", "format": "int64" } }]);
+        }
         if matches!(*method, "post" | "patch" | "put") {
             operation["requestBody"] = json!({ "required": true, "content": { "application/json": { "schema": { "type": "object" } } } });
         }
@@ -167,10 +175,10 @@ const WRITES: &[(&str, &str, &str, &str)] = &[
     ("/api/v1/incidents/{id}", "patch", "Change an incident: {status?, severity?, commander_id?}.", "security_monitoring_signals_write"),
     ("/api/v1/history", "get", "The audit trail, newest first: actor, action, asset_type, limit.", "a session"),
     ("/api/v1/users", "get", "Every account.", "the admin role"),
-    ("/api/v1/users", "post", "Invite a user: {username, role, display_name?, email?}; the one-time password is in the answer.", "the admin role"),
+    ("/api/v1/users", "post", "Invite a user: {username, role, display_name?, email?, service?}; the one-time password (changed by its owner at first sign-in) is in the answer; a service account gets none.", "the admin role"),
     ("/api/v1/users/{id}", "patch", "Change a role or deactivate: {role?, active?}.", "the admin role"),
     ("/api/v1/api-keys", "get", "Every API key (never the key).", "the admin role"),
-    ("/api/v1/api-keys", "post", "Create an API key: {name, user_id?}; the key is in the answer once.", "the admin role"),
+    ("/api/v1/api-keys", "post", "Create an API key: {name, user_id?} acting as yourself or a service account; the key is in the answer once.", "the admin role"),
     ("/api/v1/api-keys/{id}", "delete", "Revoke an API key.", "the admin role"),
     ("/api/v1/settings/webhook", "get", "The workflow webhook URL.", "the admin role"),
     ("/api/v1/settings/webhook", "put", "Set the workflow webhook URL: {url}.", "the admin role"),
