@@ -7,5 +7,6 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 seconds="${1:-60}"
 shift || true
-cargo build --release --example fuzz -p signalboard
-exec target/release/examples/fuzz --seconds "$seconds" "$@"
+# The test build's profile: no second optimised build of the whole server just for this.
+cargo build --example fuzz -p signalboard
+exec target/debug/examples/fuzz --seconds "$seconds" "$@"
