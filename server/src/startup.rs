@@ -165,6 +165,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     db: Database,
+    engine: Arc<Engine>,
 }
 
 impl Application {
@@ -245,10 +246,12 @@ impl Application {
             site_root = %settings.site_root.display(),
             "listening on http://{addr}"
         );
+        let engine = state.engine.clone();
         Ok(Application {
             listener,
             router: router(state),
             db,
+            engine,
         })
     }
 
@@ -260,6 +263,11 @@ impl Application {
 
     pub fn database(&self) -> &Database {
         &self.db
+    }
+
+    /// The in-memory data the server answers from.
+    pub fn engine(&self) -> Arc<Engine> {
+        self.engine.clone()
     }
 
     /// Serves until SIGINT or SIGTERM, lets in-flight requests finish, then closes the database.

@@ -543,3 +543,26 @@ fn inputs_that_once_broke_a_parser_stay_handled() {
     }
     assert!(replayed >= 6, "the review's findings are kept as regressions ({replayed})");
 }
+
+/// A slow reader of an export holds nothing: the export renders a chunk at a time from the
+/// current data and lets go of it while it waits, so writes meanwhile never copy the dataset.
+#[tokio::test]
+async fn a_slow_export_does_not_pin_the_data() {
+    let app = TestApp::spawn_with_demo(20_000).await;
+    // Headers only: the body (tens of megabytes of NDJSON) is not read, so the export waits.
+    let response = app.request(Some(Role::Viewer), Method::GET, "/api/v1/signals?window=30d&format=ndjson").send().await.unwrap();
+    assert_eq!(response.status(), 200);
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let data = app.engine.snapshot();
+    assert_eq!(std::sync::Arc::strong_count(&data), 2, "only the engine and this test hold the data while the export waits");
+    drop(data);
+    // A write meanwhile goes through, and the export then reads to its end.
+    let (_, listed) = app.send_json(Some(Role::Analyst), Method::GET, "/api/v1/signals?window=1d&limit=1&query=%40workflow.triage.state%3Aopen", Value::Null).await;
+    let signal = &listed["signals"][0];
+    let (status, _) = app
+        .send_json(Some(Role::Analyst), Method::POST, &format!("/api/v1/signals/{}/triage", signal["id"]), json!({ "version": signal["version"], "change": "state", "to": "under_review" }))
+        .await;
+    assert_eq!(status, 200);
+    let body = response.text().await.unwrap();
+    assert!(body.lines().count() > 10_000, "the export carried on: {} lines", body.lines().count());
+}

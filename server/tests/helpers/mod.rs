@@ -17,6 +17,7 @@ use storage::Database;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Database,
+    pub engine: Arc<signalboard::engine::Engine>,
     pub client: reqwest::Client,
     /// Session tokens by role.
     pub sessions: Vec<(Role, String)>,
@@ -112,10 +113,12 @@ impl TestApp {
         let app = Application::build(settings).await.expect("application builds");
         let addr = app.local_addr();
         let db = app.database().clone();
+        let engine = app.engine();
         tokio::spawn(app.run_until(std::future::pending()));
         TestApp {
             addr,
             db,
+            engine,
             sessions,
             accounts,
             client: reqwest::Client::builder()
