@@ -166,13 +166,6 @@ fn cookie_value<'h>(headers: &'h HeaderMap, name: &str) -> Option<&'h str> {
         .map(|(_, v)| v)
 }
 
-/// Whether the request reached us over HTTPS (directly or through a proxy that says so).
-fn over_https(headers: &HeaderMap) -> bool {
-    headers
-        .get("x-forwarded-proto")
-        .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.eq_ignore_ascii_case("https"))
-}
 
 fn session_cookie(token: &str, max_age_s: i64, secure: bool) -> String {
     if secure {
@@ -403,7 +396,7 @@ pub async fn sign_in(
         let mut response = redirect(&target);
         response.headers_mut().insert(
             header::SET_COOKIE,
-            session_cookie(&token, SESSION_TTL_MS / 1000, over_https(&headers)).parse().expect("a valid cookie"),
+            session_cookie(&token, SESSION_TTL_MS / 1000, crate::security::over_https(&headers)).parse().expect("a valid cookie"),
         );
         Ok(response)
     }
@@ -489,7 +482,7 @@ pub async fn sign_out(State(db): State<Database>, headers: HeaderMap) -> Respons
     let mut response = Redirect::to("/login").into_response();
     response.headers_mut().insert(
         header::SET_COOKIE,
-        session_cookie("", 0, over_https(&headers)).parse().expect("a valid cookie"),
+        session_cookie("", 0, crate::security::over_https(&headers)).parse().expect("a valid cookie"),
     );
     response
 }
