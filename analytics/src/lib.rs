@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! Signalboard's domain: the SOC's vocabulary (time windows, signals, rules, entities, cases),
 //! the MITRE ATT&CK matrix, and the definitions of every overview metric.
 //!
@@ -5,11 +6,13 @@
 //! and the server share one definition of each concept.
 
 pub mod attack;
+pub mod audit;
 pub mod dataset;
 pub mod demo;
 pub mod model;
 pub mod overview;
 pub mod query;
+pub mod time;
 pub mod window;
 pub mod workflow;
 

@@ -1,10 +1,7 @@
-//! The SOC's nouns (product-spec §1 and §2): severities, products, triage states, archive
+//! The SOC's nouns (docs/product.md §1 and §2): severities, products, triage states, archive
 //! reasons, entity kinds, content pack categories and health, case and incident states, roles.
 //! Each has one spelling on the wire and in the database (`as_str`) and a `parse` that names the
 //! bad value.
-
-use serde::{Deserialize, Serialize};
-use std::fmt;
 
 /// A value that is not one of an enumeration's spellings.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -23,7 +20,7 @@ macro_rules! spelled_enum {
         }
     ) => {
         $(#[$meta])*
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, serde::Serialize, serde::Deserialize)]
         pub enum $name {
             $( $(#[$vmeta])* #[serde(rename = $text)] $variant ),+
         }
@@ -32,18 +29,21 @@ macro_rules! spelled_enum {
             /// Every value, in the order the product lists them.
             pub const ALL: &'static [$name] = &[$($name::$variant),+];
 
+            /// How many values there are: the length of a per-value table.
+            pub const COUNT: usize = [$($text),+].len();
+
             pub const fn as_str(self) -> &'static str {
                 match self { $($name::$variant => $text),+ }
             }
 
             /// Parses the wire spelling; letter case is forgiven.
-            pub fn parse(value: &str) -> Result<Self, UnknownValue> {
+            pub fn parse(value: &str) -> Result<Self, $crate::model::UnknownValue> {
                 let wanted = value.trim();
                 Self::ALL
                     .iter()
                     .copied()
                     .find(|v| v.as_str().eq_ignore_ascii_case(wanted))
-                    .ok_or_else(|| UnknownValue {
+                    .ok_or_else(|| $crate::model::UnknownValue {
                         kind: $kind,
                         given: value.to_owned(),
                         expected: Self::ALL.iter().map(|v| v.as_str()).collect::<Vec<_>>().join(", "),
@@ -56,20 +56,22 @@ macro_rules! spelled_enum {
             }
         }
 
-        impl fmt::Display for $name {
-            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str(self.as_str())
             }
         }
 
         impl std::str::FromStr for $name {
-            type Err = UnknownValue;
+            type Err = $crate::model::UnknownValue;
             fn from_str(value: &str) -> Result<Self, Self::Err> {
                 Self::parse(value)
             }
         }
     };
 }
+
+pub(crate) use spelled_enum;
 
 spelled_enum! {
     /// How bad a signal is. Ordered from most to least severe.
@@ -83,12 +85,12 @@ spelled_enum! {
 }
 
 impl Severity {
-    /// product-spec §1: an important signal is critical or high.
+    /// docs/product.md §1: an important signal is critical or high.
     pub const fn is_important(self) -> bool {
         matches!(self, Severity::Critical | Severity::High)
     }
 
-    /// product-spec §4.3: what one signal adds to its entities' risk before decay.
+    /// docs/product.md §4.3: what one signal adds to its entities' risk before decay.
     pub const fn risk_weight(self) -> f64 {
         match self {
             Severity::Critical => 40.0,
@@ -110,7 +112,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// product-spec §2: where a signal is in triage.
+    /// docs/product.md §2: where a signal is in triage.
     TriageState, "triage state" {
         Open => "open",
         UnderReview => "under_review",
@@ -119,7 +121,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// product-spec §2: why a signal was archived.
+    /// docs/product.md §2: why a signal was archived.
     ArchiveReason, "archive reason" {
         FalsePositive => "false_positive",
         TestingOrMaintenance => "testing_or_maintenance",
@@ -131,7 +133,7 @@ spelled_enum! {
 }
 
 impl ArchiveReason {
-    /// product-spec §4.3: signals archived for these reasons no longer count towards risk.
+    /// docs/product.md §4.3: signals archived for these reasons no longer count towards risk.
     pub const fn clears_risk(self) -> bool {
         matches!(self, ArchiveReason::FalsePositive | ArchiveReason::TestingOrMaintenance)
     }
@@ -149,7 +151,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// product-spec §1: the category a content pack belongs to.
+    /// docs/product.md §1: the category a content pack belongs to.
     PackCategory, "content pack category" {
         CloudAudit => "cloud_audit",
         Identity => "identity",
@@ -176,7 +178,7 @@ impl PackCategory {
 }
 
 spelled_enum! {
-    /// product-spec §1: a content pack's health.
+    /// docs/product.md §1: a content pack's health.
     PackHealth, "content pack health" {
         Active => "active",
         Warning => "warning",
@@ -226,7 +228,7 @@ spelled_enum! {
 }
 
 spelled_enum! {
-    /// product-spec §2: what a user may do.
+    /// docs/product.md §2: what a user may do.
     Role, "role" {
         Viewer => "viewer",
         Analyst => "analyst",
@@ -235,7 +237,7 @@ spelled_enum! {
 }
 
 impl Role {
-    /// product-spec §2: `security_monitoring_signals_write` is held by analysts and admins.
+    /// docs/product.md §2: `security_monitoring_signals_write` is held by analysts and admins.
     pub const fn can_write_signals(self) -> bool {
         matches!(self, Role::Analyst | Role::Admin)
     }

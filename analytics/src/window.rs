@@ -5,6 +5,8 @@ use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
 
+use crate::time::Span;
+
 /// One of the fixed look-back windows offered by the picker, named as it appears in the URL
 /// (`?window=7d`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, Default)]
@@ -219,6 +221,12 @@ impl Window {
             }
             Window::Range { from, to } => (*from, *to),
         }
+    }
+
+    /// [`Window::bounds`] as a [`Span`].
+    pub fn span(&self, now_ms: i64) -> Span {
+        let (from, to) = self.bounds(now_ms);
+        Span { from, to }
     }
 }
 

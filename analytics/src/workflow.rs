@@ -1,11 +1,11 @@
-//! The signal workflow (product-spec §2): which triage changes are allowed, and what each one
+//! The signal workflow (docs/product.md §2): which triage changes are allowed, and what each one
 //! writes to the immutable history. Pure functions over plain values: the server checks with
 //! them, the storage layer writes what they plan, and the browser can use them to offer only
 //! the moves that will succeed.
 
 use serde::{Deserialize, Serialize};
 
-use crate::dataset::{Millis, DAY_MS};
+use crate::time::{Millis, DAY_MS};
 use crate::model::*;
 
 /// Only signals detected within this long before now can be changed at all, and an archived
@@ -73,7 +73,7 @@ pub enum WorkflowError {
 /// The longest archive comment kept.
 pub const MAX_COMMENT: usize = 2_000;
 
-/// Whether `from → to` is one of the allowed transitions (product-spec §2), ignoring time.
+/// Whether `from → to` is one of the allowed transitions (docs/product.md §2), ignoring time.
 pub const fn transition_allowed(from: TriageState, to: TriageState) -> bool {
     use TriageState::*;
     matches!(

@@ -30,7 +30,7 @@ pub fn AdminPage() -> impl IntoView {
         <client::Notice message/>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || data.get().map(|r| match r {
-                Err(e) => view! { <p class="module-error" role="alert">{e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_owned())}</p> }.into_any(),
+                Err(e) => view! { <p class="module-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok((accounts, keys, current_webhook)) => {
                     webhook.set(current_webhook.unwrap_or_default());
                     let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();

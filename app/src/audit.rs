@@ -15,7 +15,7 @@ pub fn AuditPage() -> impl IntoView {
     let limit = move || params.read().get("limit").and_then(|l| l.parse::<usize>().ok()).unwrap_or(200).clamp(1, 5_000);
     let events = Resource::new(move || (actor(), action(), asset_type(), limit()), |(a, b, c, n)| audit_trail(a, b, c, n));
     let more_href = move || {
-        use crate::signals::encode;
+        use crate::format::encode;
         format!("/audit?actor={}&action={}&asset_type={}&limit={}", encode(&actor()), encode(&action()), encode(&asset_type()), limit() + 200)
     };
     view! {
@@ -41,7 +41,7 @@ pub fn AuditPage() -> impl IntoView {
         </form>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || events.get().map(|result| match result {
-                Err(e) => view! { <p class="module-error" role="alert">{e.to_string().split_once(": ").map_or(e.to_string(), |(_, m)| m.to_owned())}</p> }.into_any(),
+                Err(e) => view! { <p class="module-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok((rows, total)) => view! {
                     <p class="list-bar">
                         <span><strong data-testid="audit-total">{total}</strong>" events"{(total > rows.len()).then(|| format!(", the newest {} shown", rows.len()))}</span>

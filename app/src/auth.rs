@@ -19,7 +19,7 @@ pub struct SessionUser {
 }
 
 impl SessionUser {
-    /// product-spec §2: `security_monitoring_signals_write`.
+    /// docs/product.md §2: `security_monitoring_signals_write`.
     pub fn can_write_signals(&self) -> bool {
         self.role.can_write_signals()
     }
@@ -54,18 +54,13 @@ pub fn request_user() -> Option<SessionUser> {
 /// The signed-in account, or an error that says so (a server function behind the middleware
 /// always has one).
 #[cfg(feature = "ssr")]
-pub fn require_user() -> Result<SessionUser, ServerFnError> {
-    request_user().ok_or_else(|| {
-        if let Some(response) = use_context::<leptos_axum::ResponseOptions>() {
-            response.set_status(http::StatusCode::UNAUTHORIZED);
-        }
-        ServerFnError::new("sign in first")
-    })
+pub fn require_user() -> Result<SessionUser, crate::error::AppError> {
+    request_user().ok_or_else(|| crate::error::AppError::Unauthorized.respond())
 }
 
 /// Who is signed in, for the page: `None` on the sign-in page.
 #[server(endpoint = "whoami")]
-pub async fn who_am_i() -> Result<Option<SessionUser>, ServerFnError> {
+pub async fn who_am_i() -> Result<Option<SessionUser>, crate::error::AppError> {
     Ok(request_user())
 }
 

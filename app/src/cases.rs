@@ -11,7 +11,7 @@ use analytics::{CasePriority, CaseStatus};
 use crate::auth::use_current_user;
 use crate::client;
 use crate::service::{case_detail, list_cases};
-use crate::signals::signals_href;
+use crate::format::{human, signals_href};
 
 #[component]
 pub fn CasesPage() -> impl IntoView {
@@ -55,7 +55,7 @@ pub fn CasesPage() -> impl IntoView {
                                 <tr>
                                     <td class="mono">{c.id}</td>
                                     <td><a href=format!("/cases/{}", c.id)>{c.title}</a></td>
-                                    <td>{c.status.as_str().replace('_', " ")}</td>
+                                    <td>{human(c.status.as_str())}</td>
                                     <td>{c.priority.as_str()}</td>
                                     <td>{c.assignee.unwrap_or_default()}</td>
                                     <td>{c.signals}</td>
@@ -109,7 +109,7 @@ pub fn CasePage() -> impl IntoView {
                         <section class="case-fields">
                             <label>"Status"
                                 <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "status": event_target_value(&ev) }))>
-                                    {CaseStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == case.status>{s.as_str().replace('_', " ")}</option> }).collect_view()}
+                                    {CaseStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == case.status>{human(s.as_str())}</option> }).collect_view()}
                                 </select>
                             </label>
                             <label>"Priority"
@@ -172,8 +172,8 @@ pub fn CasePage() -> impl IntoView {
                                 <li>
                                     <span class="mono">{h.at.replace('T', " ").get(0..19).unwrap_or_default().to_owned()}</span>" "
                                     <strong>{h.actor.unwrap_or_else(|| "system".into())}</strong>" "
-                                    {format!("{} {}: {}: {} → {}", h.asset_type.replace('_', " "), h.asset_id, h.action, h.old_value.unwrap_or_else(|| "–".into()), h.new_value.unwrap_or_else(|| "–".into()))}
-                                    {h.reason.map(|r| format!(" ({})", r.replace('_', " ")))}
+                                    {format!("{} {}: {}: {} → {}", human(&h.asset_type), h.asset_id, h.action, h.old_value.unwrap_or_else(|| "–".into()), h.new_value.unwrap_or_else(|| "–".into()))}
+                                    {h.reason.map(|r| format!(" ({})", human(&r)))}
                                 </li>
                             }).collect_view()}
                         </ol>

@@ -7,7 +7,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::modules::MODULES;
+use analytics::overview::ModuleId;
 
 /// The version of the stored layout's shape. Raise it when the shape changes and teach
 /// [`Layout::from_stored`] to read the older one.
@@ -46,9 +46,9 @@ pub enum LayoutError {
 impl Default for Layout {
     fn default() -> Self {
         Layout {
-            modules: MODULES
+            modules: ModuleId::ALL
                 .iter()
-                .map(|m| ModuleState { id: m.id.to_owned(), hidden: false, collapsed: false })
+                .map(|m| ModuleState { id: m.as_str().to_owned(), hidden: false, collapsed: false })
                 .collect(),
         }
     }
@@ -80,7 +80,7 @@ impl Layout {
 
     pub fn validate(&self) -> Result<(), LayoutError> {
         for (index, module) in self.modules.iter().enumerate() {
-            if !MODULES.iter().any(|m| m.id == module.id) {
+            if ModuleId::parse(&module.id).is_err() {
                 return Err(LayoutError::UnknownModule { index, id: module.id.clone() });
             }
             if self.modules[..index].iter().any(|m| m.id == module.id) {
@@ -91,23 +91,23 @@ impl Layout {
     }
 
     fn completed(self) -> Layout {
-        let mut modules: Vec<ModuleState> = Vec::with_capacity(MODULES.len());
+        let mut modules: Vec<ModuleState> = Vec::with_capacity(ModuleId::ALL.len());
         for module in self.modules {
-            if MODULES.iter().any(|m| m.id == module.id) && !modules.iter().any(|m| m.id == module.id) {
+            if ModuleId::parse(&module.id).is_ok() && !modules.iter().any(|m| m.id == module.id) {
                 modules.push(module);
             }
         }
-        for (default_index, info) in MODULES.iter().enumerate() {
-            if modules.iter().any(|m| m.id == info.id) {
+        for (default_index, info) in ModuleId::ALL.iter().enumerate() {
+            if modules.iter().any(|m| m.id == info.as_str()) {
                 continue;
             }
             // After the module that precedes it by default, or first.
-            let at = MODULES[..default_index]
+            let at = ModuleId::ALL[..default_index]
                 .iter()
                 .rev()
-                .find_map(|before| modules.iter().position(|m| m.id == before.id))
+                .find_map(|before| modules.iter().position(|m| m.id == before.as_str()))
                 .map_or(0, |p| p + 1);
-            modules.insert(at, ModuleState { id: info.id.to_owned(), hidden: false, collapsed: false });
+            modules.insert(at, ModuleState { id: info.as_str().to_owned(), hidden: false, collapsed: false });
         }
         Layout { modules }
     }
@@ -178,7 +178,7 @@ mod tests {
     #[test]
     fn the_default_shows_every_module_in_registry_order() {
         let layout = Layout::default();
-        assert_eq!(ids(&layout), MODULES.iter().map(|m| m.id).collect::<Vec<_>>());
+        assert_eq!(ids(&layout), ModuleId::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>());
         assert!(layout.modules.iter().all(|m| !m.hidden && !m.collapsed));
     }
 
@@ -206,7 +206,7 @@ mod tests {
     fn a_stored_layout_survives_modules_being_added_and_retired() {
         let json = r#"{"modules":[{"id":"research","collapsed":true},{"id":"retired-module"},{"id":"threat-map","hidden":true},{"id":"research"}]}"#;
         let layout = Layout::from_stored(1, json).unwrap();
-        assert_eq!(layout.modules.len(), MODULES.len());
+        assert_eq!(layout.modules.len(), ModuleId::ALL.len());
         let at = |id: &str| layout.position(id).unwrap();
         assert_eq!(at("getting-started"), at("research") + 1, "a missing module goes back after its default predecessor");
         assert!(at("research") < at("threat-map"), "the stored order is kept");
@@ -233,7 +233,7 @@ mod tests {
         assert_eq!(Layout::from_page(twice).unwrap_err().to_string(), "modules[1]: module 'threat-map' appears twice");
         let partial = r#"{"modules":[{"id":"threat-map","collapsed":true}]}"#;
         let layout = Layout::from_page(partial).unwrap();
-        assert_eq!(layout.modules.len(), MODULES.len());
+        assert_eq!(layout.modules.len(), ModuleId::ALL.len());
         assert!(layout.state("threat-map").unwrap().collapsed);
     }
 }

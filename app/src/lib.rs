@@ -1,4 +1,5 @@
 #![recursion_limit = "256"]
+#![warn(unreachable_pub)]
 //! Signalboard's user interface: the page shell, the overview and its modules. Rendered on the
 //! server (feature `ssr`) and hydrated in the browser (feature `hydrate`) from the same code.
 
@@ -6,12 +7,20 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
-pub mod charts;
+mod charts;
 pub mod client;
+#[cfg(feature = "ssr")]
+pub mod engine;
+pub mod error;
+pub mod contract;
+pub mod format;
 pub mod layout;
-pub mod modules;
 pub mod overview;
-pub mod panels;
+pub mod rows;
+// Leptos' `#[component]` gives each component's props builder `pub` setters, even for a
+// component private to its module.
+#[allow(unreachable_pub)]
+mod panels;
 pub mod service;
 pub mod signals;
 pub mod theme;

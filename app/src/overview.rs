@@ -7,7 +7,7 @@ use leptos_meta::Title;
 use analytics::{Window, WindowError, WindowPreset};
 
 use crate::layout::Layout;
-use crate::modules::{ModuleInfo, MODULES};
+use analytics::overview::ModuleId;
 use crate::panels::ModuleBody;
 use crate::service::{load_layout, load_module, reset_layout, save_layout};
 use crate::window_picker::{use_window, WindowPicker};
@@ -137,7 +137,7 @@ impl Arrangement {
                 } else {
                     match serde_json::to_string(&layout) {
                         Ok(json) => save_layout(json).await.map(|_| ()),
-                        Err(error) => Err(ServerFnError::new(error.to_string())),
+                        Err(error) => Err(crate::error::AppError::Internal(error.to_string())),
                     }
                 };
                 if self.dirty.get_untracked() {
@@ -165,7 +165,7 @@ fn ModuleGrid(initial: Layout, window: WindowMemo, customizing: RwSignal<bool>) 
             l.modules
                 .iter()
                 .filter(|m| all || !m.hidden)
-                .filter_map(|m| MODULES.iter().find(|info| info.id == m.id).copied())
+                .filter_map(|m| ModuleId::parse(&m.id).ok())
                 .collect::<Vec<_>>()
         })
     };
@@ -200,7 +200,7 @@ fn ModuleGrid(initial: Layout, window: WindowMemo, customizing: RwSignal<bool>) 
             <p class="module-empty-text">"Every module is hidden. Use Customize page to show them again."</p>
         </Show>
         <div class="module-grid" data-testid="module-grid" class:customizing=move || customizing.get()>
-            <For each=shown key=|module| module.id let:module>
+            <For each=shown key=|module| *module let:module>
                 <ModuleFrame module arrangement window customizing/>
             </For>
         </div>
@@ -229,8 +229,8 @@ fn refocus(id: String, fallback: String) {
 /// collapse, the Customize page controls, and its body. A module whose data fails shows the
 /// error inside itself only. A hidden or collapsed module does not request its data.
 #[component]
-fn ModuleFrame(module: ModuleInfo, arrangement: Arrangement, window: WindowMemo, customizing: RwSignal<bool>) -> impl IntoView {
-    let id = module.id;
+fn ModuleFrame(module: ModuleId, arrangement: Arrangement, window: WindowMemo, customizing: RwSignal<bool>) -> impl IntoView {
+    let id = module.as_str();
     let layout = arrangement.layout;
     let heading_id = format!("module-{id}-title");
     let labelled_by = heading_id.clone();
@@ -264,12 +264,12 @@ fn ModuleFrame(module: ModuleInfo, arrangement: Arrangement, window: WindowMemo,
         let (up, down) = (format!("move-up-{id}"), format!("move-down-{id}"));
         if delta < 0 { refocus(up, down) } else { refocus(down, up) }
     };
-    let title = module.title;
+    let title = module.title();
 
     view! {
         <section
             class="module"
-            class:module-wide=module.wide
+            class:module-wide=module.wide()
             class:collapsed=move || collapsed.get()
             class:hidden-module=move || hidden.get()
             class:dragging=move || arrangement.dragging.get() == Some(id)
@@ -398,7 +398,7 @@ fn ModuleFrame(module: ModuleInfo, arrangement: Arrangement, window: WindowMemo,
                 <p class="module-hidden-note">"Hidden: not shown or loaded outside Customize page."</p>
             </Show>
             <Show when=move || wanted.get()>
-                <p class="module-summary">{module.summary}</p>
+                <p class="module-summary">{module.summary()}</p>
                 <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
                     {move || {
                         data.get().flatten().map(|result| match result {

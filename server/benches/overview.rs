@@ -73,14 +73,14 @@ async fn main() {
             let load_time = started.elapsed();
             let now = chrono::Utc::now().timestamp_millis();
             let window = |preset: WindowPreset| -> Span {
-                signalboard::api::preset_span(preset, now)
+                analytics::Window::Preset(preset).span(now)
             };
             let cold = |span: Span| {
                 let samples: Vec<Duration> = (0..runs)
                     .map(|_| {
                         engine.clear_cache();
                         let t = Instant::now();
-                        std::hint::black_box(engine.overview(span, now));
+                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now)).unwrap());
                         t.elapsed()
                     })
                     .collect();
@@ -89,9 +89,9 @@ async fn main() {
             if std::env::var("BENCH_DETAIL").is_ok() {
                 let data = engine.snapshot();
                 let span = window(WindowPreset::ThirtyDays);
-                for id in analytics::overview::MODULE_IDS {
+                for &id in analytics::overview::ModuleId::ALL {
                     let t = Instant::now();
-                    let value = analytics::overview::compute_module(&data, id, span, now).unwrap();
+                    let value = analytics::overview::compute(&data, id, span, now);
                     let computed = t.elapsed();
                     let t = Instant::now();
                     let json = serde_json::to_string(&value).unwrap();
@@ -106,7 +106,7 @@ async fn main() {
                 (0..runs)
                     .map(|_| {
                         let t = Instant::now();
-                        std::hint::black_box(engine.overview(span, now));
+                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now)).unwrap());
                         t.elapsed()
                     })
                     .collect(),

@@ -32,28 +32,30 @@ use serde_json::json;
 use sha2::{Digest, Sha256};
 use storage::{Account, Database};
 
+pub use analytics::time::now_ms;
+
 pub const SESSION_COOKIE: &str = "signalboard_session";
 /// The session cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it
 /// unless it is Secure, for this host only, and for every path.
-pub const SECURE_SESSION_COOKIE: &str = "__Host-signalboard_session";
+pub(crate) const SECURE_SESSION_COOKIE: &str = "__Host-signalboard_session";
 /// How long a session lasts: a working day and then some.
-pub const SESSION_TTL_MS: i64 = 12 * 3_600_000;
+pub(crate) const SESSION_TTL_MS: i64 = 12 * 3_600_000;
 /// A session not used for this long ends (every request, the page's own included, is a use).
-pub const SESSION_IDLE_MS: i64 = 60 * 60_000;
+pub(crate) const SESSION_IDLE_MS: i64 = 60 * 60_000;
 /// Failed sign-ins are counted over this long.
-pub const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
+pub(crate) const FAILURE_WINDOW_MS: i64 = 15 * 60_000;
 /// Failures of one username from one address before each further attempt must wait.
 pub const FREE_FAILURES: i64 = 3;
 /// The longest wait between attempts of one username from one address.
-pub const MAX_ATTEMPT_WAIT_MS: i64 = 15 * 60_000;
+pub(crate) const MAX_ATTEMPT_WAIT_MS: i64 = 15 * 60_000;
 /// After this many failures from one address in the window, it is refused.
-pub const MAX_FAILURES_PER_ADDRESS: i64 = 20;
+pub(crate) const MAX_FAILURES_PER_ADDRESS: i64 = 20;
 /// How long a failed sign-in waits before it answers.
 pub const FAILURE_DELAY: Duration = Duration::from_millis(400);
 
 /// How long the next attempt of a (username, address) pair with `failures` recent failures
 /// must wait after the last one: nothing for the first few, then 1 s, doubling to 15 minutes.
-pub fn attempt_wait_ms(failures: i64) -> i64 {
+pub(crate) fn attempt_wait_ms(failures: i64) -> i64 {
     if failures < FREE_FAILURES {
         0
     } else {
@@ -68,28 +70,24 @@ static ARGON2_PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> = std::sync::
 });
 
 /// Runs Argon2 (or anything as costly) on the blocking pool, a few at a time.
-pub async fn on_argon2_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
+pub(crate) async fn on_argon2_pool<T: Send + 'static>(work: impl FnOnce() -> T + Send + 'static) -> anyhow::Result<T> {
     let _permit = ARGON2_PERMITS.acquire().await?;
     Ok(tokio::task::spawn_blocking(work).await?)
 }
 
 /// [`hash_password`] off the async workers.
-pub async fn hash_password_async(password: String) -> anyhow::Result<String> {
+pub(crate) async fn hash_password_async(password: String) -> anyhow::Result<String> {
     on_argon2_pool(move || hash_password(&password)).await?
 }
 
 /// [`verify_password`] off the async workers.
-pub async fn verify_password_async(hash: String, password: String) -> bool {
+pub(crate) async fn verify_password_async(hash: String, password: String) -> bool {
     on_argon2_pool(move || verify_password(&hash, &password)).await.unwrap_or(false)
 }
 
 /// A hash no password of any account has: checked against when the account does not exist.
 static DUMMY_HASH: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| hash_password(&generate_password()).expect("hashing works"));
-
-pub fn now_ms() -> i64 {
-    chrono::Utc::now().timestamp_millis()
-}
 
 pub fn hash_password(password: &str) -> anyhow::Result<String> {
     let salt = SaltString::generate(&mut OsRng);
@@ -99,14 +97,14 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
         .map_err(|e| anyhow::anyhow!("cannot hash the password: {e}"))
 }
 
-pub fn verify_password(hash: &str, password: &str) -> bool {
+pub(crate) fn verify_password(hash: &str, password: &str) -> bool {
     PasswordHash::new(hash)
         .map(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
         .unwrap_or(false)
 }
 
 /// A password a user can type: 20 characters from an alphabet without look-alikes (~115 bits).
-pub fn generate_password() -> String {
+pub(crate) fn generate_password() -> String {
     const ALPHABET: &[u8] = b"abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
     let mut bytes = [0u8; 20];
     OsRng.fill_bytes(&mut bytes);
@@ -114,7 +112,7 @@ pub fn generate_password() -> String {
 }
 
 /// The rules a new password must meet; the error says which one it breaks.
-pub fn check_password(password: &str) -> Result<(), String> {
+pub(crate) fn check_password(password: &str) -> Result<(), String> {
     let length = password.chars().count();
     if length < 12 {
         return Err(format!("the password is too short ({length} characters; at least 12)"));
@@ -141,11 +139,11 @@ pub fn secret_hash(secret: &str) -> String {
 }
 
 /// A new API key, as shown once to the admin who creates it.
-pub fn new_api_key() -> String {
+pub(crate) fn new_api_key() -> String {
     format!("sb_{}", random_hex(32))
 }
 
-pub fn session_user(account: &Account) -> SessionUser {
+pub(crate) fn session_user(account: &Account) -> SessionUser {
     SessionUser {
         id: account.id,
         username: account.username.clone(),
@@ -176,25 +174,21 @@ fn session_cookie(token: &str, max_age_s: i64, secure: bool) -> String {
 }
 
 /// The session token a request carries (under either cookie name).
-pub fn session_token(headers: &HeaderMap) -> Option<&str> {
+pub(crate) fn session_token(headers: &HeaderMap) -> Option<&str> {
     cookie_value(headers, SECURE_SESSION_COOKIE).or_else(|| cookie_value(headers, SESSION_COOKIE))
 }
 
 /// How a request proved who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Credential {
+pub(crate) enum Credential {
     Session,
     /// An API key, with its id.
     ApiKey(i64),
 }
 
-/// The account a request acts as: its session cookie, else its API key.
-pub async fn authenticate(db: &Database, headers: &HeaderMap) -> Result<Option<Account>, storage::StorageError> {
-    Ok(authenticate_with(db, headers).await?.map(|(account, _)| account))
-}
-
-/// [`authenticate`], saying which credential it was.
-pub async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Option<(Account, Credential)>, storage::StorageError> {
+/// The account a request acts as (its session cookie, else its API key), and which credential
+/// it was.
+pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Option<(Account, Credential)>, storage::StorageError> {
     if let Some(token) = session_token(headers) {
         let now = now_ms();
         if let Some(account) = db.session_account(&secret_hash(token), now, now - SESSION_IDLE_MS).await? {
@@ -219,7 +213,7 @@ fn public(path: &str) -> bool {
 
 /// The middleware in front of every route: resolves the account and lets the request through
 /// with a [`SessionUser`] extension, or turns it away.
-pub async fn require_session(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
+pub(crate) async fn require_session(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
     let db = guard.db;
     let path = request.uri().path().to_owned();
     let address = client_address(&request, guard.trust_proxy);
@@ -248,7 +242,7 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
                     .into_response()
             } else {
                 let target = request.uri().path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
-                redirect(&format!("/account/password?required=1&next={}", app::signals::encode(&target)))
+                redirect(&format!("/account/password?required=1&next={}", app::format::encode(&target)))
             }
         }
         Some((account, credential)) => {
@@ -267,7 +261,7 @@ pub async fn require_session(State(guard): State<Guard>, mut request: Request, n
             .into_response(),
         None => {
             let target = request.uri().path_and_query().map_or("/".to_owned(), |pq| pq.as_str().to_owned());
-            redirect(&format!("/login?next={}", app::signals::encode(&target)))
+            redirect(&format!("/login?next={}", app::format::encode(&target)))
         }
     }
 }
@@ -282,14 +276,14 @@ fn redirect(location: &str) -> Response {
 /// The address a request came from: the TCP peer, or behind a trusted proxy the address the
 /// proxy saw (the last entry of `X-Forwarded-For`, the one the proxy itself appended).
 #[derive(Debug, Clone)]
-pub struct ClientAddress(pub String);
+pub(crate) struct ClientAddress(pub(crate) String);
 
 /// What the sign-in middleware needs.
 #[derive(Clone)]
-pub struct Guard {
-    pub db: Database,
+pub(crate) struct Guard {
+    pub(crate) db: Database,
     /// Believe `X-Forwarded-For` (only when a proxy in front sets it and strips clients' own).
-    pub trust_proxy: bool,
+    pub(crate) trust_proxy: bool,
 }
 
 fn client_address(request: &Request, trust_proxy: bool) -> String {
@@ -311,15 +305,15 @@ fn client_address(request: &Request, trust_proxy: bool) -> String {
 }
 
 #[derive(Debug, Deserialize)]
-pub struct SignInForm {
-    pub username: String,
-    pub password: String,
+pub(crate) struct SignInForm {
+    pub(crate) username: String,
+    pub(crate) password: String,
     #[serde(default)]
-    pub next: String,
+    pub(crate) next: String,
 }
 
 fn back_to_login(error: &str, next: &str) -> Response {
-    redirect(&format!("/login?error={}&next={}", app::signals::encode(error), app::signals::encode(next)))
+    redirect(&format!("/login?error={}&next={}", app::format::encode(error), app::format::encode(next)))
 }
 
 /// A username as it may appear in the log: at most 64 characters, control characters escaped
@@ -341,7 +335,7 @@ fn wait_text(ms: i64) -> String {
 }
 
 /// `POST /login`: checks the password and starts a session.
-pub async fn sign_in(
+pub(crate) async fn sign_in(
     State(db): State<Database>,
     axum::Extension(ClientAddress(address)): axum::Extension<ClientAddress>,
     headers: HeaderMap,
@@ -351,7 +345,7 @@ pub async fn sign_in(
     let username = form.username.trim().to_owned();
     // A name no account can have is still a failure (counted against the address), but it is
     // neither looked up nor stored as given.
-    let well_formed = crate::actions::check_username(&username).is_ok() && form.password.len() <= 1_024;
+    let well_formed = app::contract::check_username(&username).is_ok() && form.password.len() <= 1_024;
     let recorded = if well_formed { username.clone() } else { String::new() };
     let now = now_ms();
     let outcome: anyhow::Result<Response> = async {
@@ -389,7 +383,7 @@ pub async fn sign_in(
         db.create_session(&secret_hash(&token), account.id, now, now + SESSION_TTL_MS).await?;
         tracing::info!(username = %account.username, role = account.role.as_str(), "signed in");
         let target = if account.must_change_password {
-            format!("/account/password?required=1&next={}", app::signals::encode(&next))
+            format!("/account/password?required=1&next={}", app::format::encode(&next))
         } else {
             next.clone()
         };
@@ -408,24 +402,24 @@ pub async fn sign_in(
 }
 
 #[derive(Debug, Deserialize)]
-pub struct PasswordForm {
-    pub current: String,
-    pub new: String,
-    pub confirm: String,
+pub(crate) struct PasswordForm {
+    pub(crate) current: String,
+    pub(crate) new: String,
+    pub(crate) confirm: String,
     #[serde(default)]
-    pub next: String,
+    pub(crate) next: String,
 }
 
 /// `POST /account/password`: the signed-in user changes their own password. Every other session
 /// of the account ends; the change is in the history.
-pub async fn change_password(
+pub(crate) async fn change_password(
     State(engine): State<std::sync::Arc<crate::engine::Engine>>,
     axum::Extension(user): axum::Extension<SessionUser>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
 ) -> Response {
     let next = app::auth::safe_next(&form.next).to_owned();
-    let back = |error: &str| redirect(&format!("/account/password?error={}&next={}", app::signals::encode(error), app::signals::encode(&next)));
+    let back = |error: &str| redirect(&format!("/account/password?error={}&next={}", app::format::encode(error), app::format::encode(&next)));
     let db = engine.database().clone();
     let outcome: anyhow::Result<Response> = async {
         let Some(account) = db.account(user.id).await? else {
@@ -473,7 +467,7 @@ pub async fn change_password(
 }
 
 /// `POST /logout`: ends the session (the stored one, not just the cookie).
-pub async fn sign_out(State(db): State<Database>, headers: HeaderMap) -> Response {
+pub(crate) async fn sign_out(State(db): State<Database>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
         if let Err(error) = db.delete_session(&secret_hash(token)).await {
             tracing::error!(%error, "cannot end the session");

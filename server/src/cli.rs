@@ -191,7 +191,7 @@ fn password(from_stdin: bool) -> anyhow::Result<(String, bool)> {
 async fn users(command: UsersCommand) -> anyhow::Result<()> {
     match command {
         UsersCommand::Create(args) => {
-            crate::actions::check_username(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
+            app::contract::check_username(&args.username).map_err(|e| anyhow::anyhow!("{e}"))?;
             let (password, generated) = password(args.password_stdin)?;
             let db = Database::open(&args.database.database_url).await?;
             let hash = crate::auth::hash_password(&password)?;

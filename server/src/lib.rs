@@ -3,15 +3,15 @@
 //! routes around the Leptos app. `main` only parses the command line; everything else is here
 //! so tests can start the real application on port 0.
 
-pub mod actions;
-pub mod api;
 pub mod auth;
 pub mod cli;
 pub mod engine;
+mod error;
 pub mod fuzzing;
-pub mod health;
-pub mod openapi;
-pub mod security;
+mod health;
+mod openapi;
+mod routes;
+mod security;
 pub mod startup;
 pub mod telemetry;
 pub mod webhook;

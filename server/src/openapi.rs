@@ -16,7 +16,7 @@ fn window_parameters() -> Value {
     ])
 }
 
-pub fn document() -> Value {
+pub(crate) fn document() -> Value {
     let error = json!({
         "description": "A parameter is wrong; the message says which and why.",
         "content": { "application/json": { "schema": { "$ref": "#/components/schemas/Error" } } }
@@ -24,7 +24,7 @@ pub fn document() -> Value {
     let mut signal_params = window_parameters();
     signal_params.as_array_mut().expect("array").extend([
         json!({ "name": "query", "in": "query", "required": false,
-                "description": "An explorer query (product-spec §3), e.g. `@workflow.rule.id:def-0001 @workflow.triage.state:open`.",
+                "description": "An explorer query (docs/product.md §3), e.g. `@workflow.rule.id:def-0001 @workflow.triage.state:open`.",
                 "schema": { "type": "string" } }),
         json!({ "name": "format", "in": "query", "required": false,
                 "description": "json (paged), ndjson or csv (every match, streamed).",
@@ -38,7 +38,7 @@ pub fn document() -> Value {
     ]);
     let mut module_parameters = vec![json!({
         "name": "id", "in": "path", "required": true,
-        "schema": { "type": "string", "enum": analytics::overview::MODULE_IDS }
+        "schema": { "type": "string", "enum": analytics::overview::ModuleId::ALL.iter().map(|m| m.as_str()).collect::<Vec<_>>() }
     })];
     module_parameters.extend(window_parameters().as_array().expect("array").iter().cloned());
     let mut doc = json!({

@@ -9,7 +9,6 @@ use anyhow::Context;
 use app::{shell, App, BUNDLE_NAME};
 use axum::extract::FromRef;
 use axum::routing::{get, post};
-use axum::Extension;
 use axum::Router;
 use leptos::config::LeptosOptions;
 use leptos::prelude::provide_context;
@@ -18,7 +17,7 @@ use storage::Database;
 use tokio::net::TcpListener;
 
 use crate::engine::Engine;
-use crate::{actions, api, auth, health, telemetry};
+use crate::{auth, health, routes, telemetry};
 
 /// Everything the server needs to start.
 #[derive(Debug, Clone)]
@@ -201,7 +200,7 @@ impl Application {
         }
         if let Some((username, password)) = &settings.first_admin {
             if db.account_by_username(username).await?.is_none() {
-                crate::actions::check_username(username).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_USERNAME: {e}"))?;
+                app::contract::check_username(username).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_USERNAME: {e}"))?;
                 crate::auth::check_password(password).map_err(|e| anyhow::anyhow!("SIGNALBOARD_ADMIN_PASSWORD: {e}"))?;
                 let hash = crate::auth::hash_password_async(password.clone()).await?;
                 db.create_account(
@@ -304,8 +303,7 @@ impl Application {
 pub fn router(state: AppState) -> Router {
     let routes = generate_route_list(App);
     let context_db = state.db.clone();
-    let overview = app::service::Overview(state.engine.clone());
-    let signals = app::service::Signals(state.engine.clone());
+    let engine = state.engine.clone();
     let shell_options = state.leptos_options.clone();
     let health_db = state.db.clone();
     // The bundle and the map, compressed once at build time (`end2end/scripts/precompress.mjs`)
@@ -324,16 +322,14 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
         .route("/account/password", post(auth::change_password))
-        .merge(api::router().with_state(state.engine.clone()))
-        .merge(actions::router().layer(Extension(state.webhook.clone())).with_state(state.engine.clone()))
+        .merge(routes::router())
         .leptos_routes_with_context(
             &state,
             routes,
             move || {
                 crate::security::page_policy();
                 provide_context(context_db.clone());
-                provide_context(overview.clone());
-                provide_context(signals.clone());
+                provide_context(engine.clone());
             },
             move || shell(shell_options.clone()),
         )

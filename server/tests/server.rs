@@ -55,7 +55,7 @@ async fn overview_is_rendered_on_the_server() {
     }
     assert_eq!(selected_window(&html), "1d");
     // The module grid holds a frame for every module of the overview.
-    assert_eq!(html.matches("data-module=\"").count(), app::modules::MODULES.len());
+    assert_eq!(html.matches("data-module=\"").count(), analytics::overview::ModuleId::ALL.len());
 }
 
 #[tokio::test]

@@ -5,7 +5,8 @@ use analytics::Role;
 
 use analytics::dataset::HistoryEvent;
 
-use crate::data::{corrupt, on_pool};
+use crate::data::on_pool;
+use crate::decode::corrupt;
 use crate::workflow::{insert_history, NewHistory};
 use crate::{Database, StorageError};
 

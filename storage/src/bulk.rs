@@ -7,7 +7,7 @@ use std::path::Path;
 use analytics::dataset::{Dataset, HistoryEvent};
 use rusqlite::{Connection, OpenFlags};
 
-use crate::data::{corrupt, history_from, signal_from, Fetch, HISTORY_SQL, LINKS_SQL, SIGNALS_SQL};
+use crate::decode::{corrupt, history_from, signal_from, Fetch, HISTORY_SQL, LINKS_SQL, SIGNALS_SQL};
 use crate::rows::{rows, TABLES};
 use crate::StorageError;
 
@@ -39,7 +39,7 @@ fn open(path: &Path, flags: OpenFlags) -> Result<Connection, StorageError> {
 }
 
 /// Writes every table in one transaction; on any error nothing is written.
-pub fn save(path: &Path, data: &Dataset) -> Result<(), StorageError> {
+pub(crate) fn save(path: &Path, data: &Dataset) -> Result<(), StorageError> {
     let mut connection = open(path, OpenFlags::SQLITE_OPEN_READ_WRITE)?;
     connection.pragma_update(None, "foreign_keys", "ON")?;
     // A large page cache keeps the indexes being filled in memory (the default is 2 MB).
@@ -76,7 +76,7 @@ pub fn save(path: &Path, data: &Dataset) -> Result<(), StorageError> {
 }
 
 /// The history, oldest first.
-pub fn load_history(path: &Path) -> Result<Vec<HistoryEvent>, StorageError> {
+pub(crate) fn load_history(path: &Path) -> Result<Vec<HistoryEvent>, StorageError> {
     let connection = open(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut statement = connection.prepare(HISTORY_SQL)?;
     let mut rows = statement.query([])?;
@@ -88,7 +88,7 @@ pub fn load_history(path: &Path) -> Result<Vec<HistoryEvent>, StorageError> {
 }
 
 /// Every signal with its entities, pushed into `data` in time order.
-pub fn load_signals(path: &Path, data: &mut Dataset) -> Result<(), StorageError> {
+pub(crate) fn load_signals(path: &Path, data: &mut Dataset) -> Result<(), StorageError> {
     let connection = open(path, OpenFlags::SQLITE_OPEN_READ_ONLY)?;
     let mut links: HashMap<i64, Vec<i64>> = HashMap::new();
     {

@@ -1,3 +1,4 @@
+#![warn(unreachable_pub)]
 //! Signalboard's persistence. One [`Database`] handle over two backends: SQLite, the embedded
 //! default, and PostgreSQL for teams that outgrow one machine. Each backend has its own
 //! migrations, embedded in the binary and applied at start-up; an applied migration is never
@@ -6,6 +7,7 @@
 mod accounts;
 mod bulk;
 pub mod data;
+mod decode;
 mod layouts;
 mod rows;
 mod workflow;
@@ -27,6 +29,9 @@ static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");
 
 /// The default location of the embedded database, relative to the working directory.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://data/signalboard.db";
+
+/// The setting that holds the workflow webhook's URL (see [`Database::setting`]).
+pub const WEBHOOK_SETTING: &str = "workflow.webhook_url";
 
 #[derive(Debug, thiserror::Error)]
 pub enum StorageError {

@@ -7,9 +7,8 @@ use analytics::dataset::Dataset;
 
 /// One column value, typed so a NULL has the column's type (PostgreSQL insists).
 #[derive(Debug, Clone)]
-pub enum Val<'a> {
+pub(crate) enum Val<'a> {
     Int(i64),
-    Real(f64),
     Bool(bool),
     Text(Cow<'a, str>),
     NullInt,
@@ -30,7 +29,7 @@ impl<'a> Val<'a> {
     }
 
     /// Binds into a multi-row INSERT being built with sqlx.
-    pub fn bind_to<'q, DB>(self, b: &mut sqlx::query_builder::Separated<'_, 'q, DB, &'static str>)
+    pub(crate) fn bind_to<'q, DB>(self, b: &mut sqlx::query_builder::Separated<'_, 'q, DB, &'static str>)
     where
         DB: sqlx::Database,
         i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
@@ -42,7 +41,6 @@ impl<'a> Val<'a> {
     {
         match self {
             Val::Int(v) => b.push_bind(v),
-            Val::Real(v) => b.push_bind(v),
             Val::Bool(v) => b.push_bind(v),
             Val::Text(v) => b.push_bind(v.into_owned()),
             Val::NullInt => b.push_bind(None::<i64>),
@@ -56,7 +54,6 @@ impl rusqlite::ToSql for Val<'_> {
         use rusqlite::types::{ToSqlOutput, Value, ValueRef};
         Ok(match self {
             Val::Int(v) => ToSqlOutput::Owned(Value::Integer(*v)),
-            Val::Real(v) => ToSqlOutput::Owned(Value::Real(*v)),
             Val::Bool(v) => ToSqlOutput::Owned(Value::Integer(*v as i64)),
             Val::Text(v) => ToSqlOutput::Borrowed(ValueRef::Text(v.as_bytes())),
             Val::NullInt | Val::NullText => ToSqlOutput::Owned(Value::Null),
@@ -66,13 +63,13 @@ impl rusqlite::ToSql for Val<'_> {
 
 /// A table and its columns, in the order rows give them.
 #[derive(Debug, Clone, Copy)]
-pub struct Table {
+pub(crate) struct Table {
     pub name: &'static str,
     pub columns: &'static [&'static str],
 }
 
 /// Every table, in an order that satisfies the foreign keys.
-pub const TABLES: [Table; 15] = [
+pub(crate) const TABLES: [Table; 14] = [
     Table { name: "users", columns: &["id", "username", "display_name", "role", "active", "created_at_ms"] },
     Table { name: "content_packs", columns: &["id", "name", "category", "enabled", "health", "health_detail", "health_since_ms"] },
     Table { name: "log_sources", columns: &["id", "name", "content_pack_id"] },
@@ -93,7 +90,6 @@ pub const TABLES: [Table; 15] = [
     Table { name: "signal_entities", columns: &["signal_id", "entity_id"] },
     Table { name: "incidents", columns: &["id", "title", "severity", "status", "commander_id", "case_id", "signal_id", "declared_at_ms"] },
     Table { name: "history", columns: &["id", "at_ms", "actor_id", "asset_type", "asset_id", "action", "old_value", "new_value", "reason", "comment", "api_key_id"] },
-    Table { name: "entity_risk_scores", columns: &["entity_id", "computed_at_ms", "score"] },
     Table { name: "log_volume", columns: &["log_source_id", "hour_ms", "events"] },
     Table { name: "articles", columns: &["id", "kind", "title", "url", "summary", "published_at_ms"] },
 ];
@@ -101,7 +97,7 @@ pub const TABLES: [Table; 15] = [
 type Rows<'a> = Box<dyn Iterator<Item = Vec<Val<'a>>> + Send + 'a>;
 
 /// The rows of `table` in `data`.
-pub fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
+pub(crate) fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
     match table.name {
         "users" => Box::new(data.users.iter().map(|u| {
             vec![Val::Int(u.id), Val::str(&u.username), Val::str(&u.display_name), Val::str(u.role.as_str()), Val::Bool(u.active), Val::Int(u.created_at_ms)]
@@ -183,7 +179,6 @@ pub fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
                 Val::int(h.api_key_id),
             ]
         })),
-        "entity_risk_scores" => Box::new(data.risk_scores.iter().map(|r| vec![Val::Int(r.entity_id), Val::Int(r.computed_at_ms), Val::Real(r.score)])),
         "log_volume" => Box::new(data.volume.iter().map(|v| vec![Val::str(&data.sources[v.source].id), Val::Int(v.hour_ms), Val::Int(v.events)])),
         "articles" => Box::new(data.articles.iter().map(|a| {
             vec![Val::Int(a.id), Val::str(&a.kind), Val::str(&a.title), Val::str(&a.url), Val::str(&a.summary), Val::Int(a.published_at_ms)]

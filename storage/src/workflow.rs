@@ -1,4 +1,4 @@
-//! Writes of the signal workflow (product-spec §2): triage changes with optimistic versioning,
+//! Writes of the signal workflow (docs/product.md §2): triage changes with optimistic versioning,
 //! cases, incidents and workflow runs. Each write and the history entries it causes commit
 //! together, or not at all.
 

@@ -19,7 +19,7 @@ use crate::model::{
     EntityKind, PackCategory, PackHealth, Product, Severity, ThreatCategory, ThreatSubcategory,
 };
 
-/// A content pack: detection rules and parsing for one integration (product-spec §1).
+/// A content pack: detection rules and parsing for one integration (docs/product.md §1).
 #[derive(Debug, Clone, Copy)]
 pub struct PackSpec {
     pub id: &'static str,
@@ -44,7 +44,7 @@ pub struct SourceSpec {
     pub events_per_hour: u32,
 }
 
-/// A detection rule (product-spec §1).
+/// A detection rule (docs/product.md §1).
 #[derive(Debug, Clone, Copy)]
 pub struct RuleSpec {
     /// `def-NNNN` for rules shipped with the product, `cus-NNNN` for the SOC's own.
@@ -83,7 +83,7 @@ pub struct CountrySpec {
     pub ip_prefixes: &'static [&'static str],
 }
 
-/// A research article or a release note (product-spec §4.8).
+/// A research article or a release note (docs/product.md §4.8).
 #[derive(Debug, Clone, Copy)]
 pub struct ArticleSpec {
     /// `"research"` or `"release_note"`.
@@ -1852,7 +1852,7 @@ pub const CASE_TITLES: &[&str] = &[
     "GPU instances launched in ap-southeast-3 overnight",
 ];
 
-/// Short analyst comments by archive reason (product-spec §2 spellings).
+/// Short analyst comments by archive reason (docs/product.md §2 spellings).
 pub const ARCHIVE_COMMENTS: &[(&str, &str)] = &[
     (
         "false_positive",
@@ -1932,7 +1932,7 @@ pub const ARCHIVE_COMMENTS: &[(&str, &str)] = &[
 // Research and release notes
 // ------------------------------------------------------------------------------------------------
 
-/// Security research articles and Signalboard release notes (product-spec §4.8).
+/// Security research articles and Signalboard release notes (docs/product.md §4.8).
 pub const ARTICLES: &[ArticleSpec] = &[
     ArticleSpec {
         kind: "research",

@@ -10,12 +10,17 @@
 //! sending logs.
 
 pub mod catalog;
+mod rng;
+#[cfg(test)]
+mod tests;
 
 use std::collections::HashMap;
 
 use crate::dataset::*;
 use crate::model::*;
 use catalog::*;
+pub use rng::Rng;
+use rng::cumulative;
 
 /// What to generate.
 #[derive(Debug, Clone, Copy)]
@@ -27,71 +32,7 @@ pub struct DemoParams {
     pub now_ms: Millis,
 }
 
-/// A small, fast, deterministic generator (SplitMix64): the same seed gives the same data on
-/// every platform.
-#[derive(Debug, Clone)]
-pub struct Rng(u64);
-
-impl Rng {
-    pub fn new(seed: u64) -> Rng {
-        Rng(seed ^ 0x5DEE_CE66_D1CE_4E5B)
-    }
-
-    pub fn next_u64(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-
-    /// Uniform in [0, 1).
-    pub fn f64(&mut self) -> f64 {
-        (self.next_u64() >> 11) as f64 / (1u64 << 53) as f64
-    }
-
-    pub fn below(&mut self, n: usize) -> usize {
-        (self.next_u64() % n.max(1) as u64) as usize
-    }
-
-    pub fn chance(&mut self, p: f64) -> bool {
-        self.f64() < p
-    }
-
-    /// An index drawn with the given weights.
-    pub fn weighted(&mut self, cumulative: &[f64]) -> usize {
-        let total = *cumulative.last().unwrap_or(&0.0);
-        let x = self.f64() * total;
-        cumulative.partition_point(|&c| c <= x).min(cumulative.len() - 1)
-    }
-
-    /// A long-tailed index into `n` items: item k drawn with weight 1 / (k + 1).
-    pub fn zipf(&mut self, n: usize) -> usize {
-        // Inverse of the harmonic CDF, approximated by exp(u * ln(n + 1)) - 1.
-        let u = self.f64();
-        (((n as f64 + 1.0).ln() * u).exp() - 1.0).floor().min(n as f64 - 1.0) as usize
-    }
-
-    /// Log-normal with the given median and spread (sigma of the underlying normal).
-    pub fn lognormal(&mut self, median: f64, sigma: f64) -> f64 {
-        let (u1, u2) = (self.f64().max(1e-12), self.f64());
-        let normal = (-2.0 * u1.ln()).sqrt() * (2.0 * std::f64::consts::PI * u2).cos();
-        median * (sigma * normal).exp()
-    }
-}
-
-fn cumulative(weights: impl IntoIterator<Item = f64>) -> Vec<f64> {
-    let mut total = 0.0;
-    weights
-        .into_iter()
-        .map(|w| {
-            total += w;
-            total
-        })
-        .collect()
-}
-
-const MINUTE_MS: Millis = 60_000;
+use crate::time::MINUTE_MS;
 
 /// The relative activity at an instant: busy working hours, quiet nights and weekends.
 fn rhythm(at: Millis) -> f64 {
@@ -536,16 +477,6 @@ pub fn generate(params: DemoParams) -> Dataset {
         })
         .collect();
 
-    // Risk score history: each risky entity's score at the end of each of the last 7 days.
-    for day in (0..7).rev() {
-        let at = end - day * DAY_MS;
-        let scores = crate::overview::risk_scores(&data, at);
-        for (e, score) in scores.into_iter().enumerate() {
-            if score > 0.0 {
-                data.risk_scores.push(RiskScore { entity_id: data.entities[e].id, computed_at_ms: at, score });
-            }
-        }
-    }
     data
 }
 
@@ -567,98 +498,5 @@ fn pick_reason(rng: &mut Rng, spec: &RuleSpec) -> ArchiveReason {
         ];
         let cum = cumulative(others.iter().map(|(_, w)| *w));
         others[rng.weighted(&cum)].0
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn params(signals: usize, seed: u64) -> DemoParams {
-        DemoParams { signals, seed, days: 30, now_ms: 1_795_000_000_000 }
-    }
-
-    #[test]
-    fn the_same_seed_gives_the_same_data() {
-        let a = generate(params(2_000, 7));
-        let b = generate(params(2_000, 7));
-        assert_eq!(a.signals.len(), 2_000);
-        for i in [0, 999, 1_999] {
-            assert_eq!(a.signal_record(i), b.signal_record(i));
-        }
-        assert_eq!(a.history, b.history);
-        let c = generate(params(2_000, 8));
-        assert_ne!(a.signal_record(999), c.signal_record(999));
-    }
-
-    #[test]
-    fn data_ends_now_and_spans_the_days() {
-        let p = params(5_000, 1);
-        let data = generate(p);
-        let t = &data.signals;
-        assert!(*t.detected_at_ms.last().unwrap() < p.now_ms);
-        assert!(t.detected_at_ms[0] >= p.now_ms - 30 * DAY_MS);
-        assert!(t.detected_at_ms.windows(2).all(|w| w[0] <= w[1]), "signals are in time order");
-        assert!((0..t.len()).all(|i| t.first_seen_ms[i] <= t.detected_at_ms[i]));
-    }
-
-    #[test]
-    fn triage_history_agrees_with_the_signals() {
-        let data = generate(params(5_000, 3));
-        let t = &data.signals;
-        let archived = (0..t.len()).filter(|&i| t.state[i] == TriageState::Archived).count();
-        assert!(archived > 2_000, "most old signals were handled: {archived}");
-        for i in 0..t.len() {
-            match t.state[i] {
-                TriageState::Archived => {
-                    assert!(t.archive_reason[i].is_some());
-                    assert!(t.first_response(i).is_some() && t.archived_at(i).is_some());
-                }
-                TriageState::UnderReview => assert!(t.first_response(i).is_some()),
-                TriageState::Open => assert!(t.first_response(i).is_none() && t.archive_reason[i].is_none()),
-            }
-        }
-        assert!(data.history.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
-    }
-
-    #[test]
-    fn each_signal_finds_its_own_history() {
-        let data = generate(params(3_000, 4));
-        for i in (0..data.signals.len()).step_by(97) {
-            let id = data.signals.id[i].to_string();
-            let scanned: Vec<_> = data
-                .history
-                .iter()
-                .filter(|h| h.asset_type == AssetType::SecuritySignal && h.asset_id == id)
-                .collect();
-            let indexed: Vec<_> = data.history_of(i).collect();
-            assert_eq!(indexed, scanned, "signal {id}");
-        }
-        assert!(data.history_of(data.signals.len() + 5).next().is_none());
-    }
-
-    #[test]
-    fn critical_signals_are_answered_faster_than_info() {
-        let data = generate(params(20_000, 5));
-        let t = &data.signals;
-        let mean_response = |s: Severity| {
-            let v: Vec<f64> = (0..t.len())
-                .filter(|&i| t.severity[i] == s)
-                .filter_map(|i| t.first_response(i).map(|r| (r - t.detected_at_ms[i]) as f64))
-                .collect();
-            v.iter().sum::<f64>() / v.len() as f64
-        };
-        assert!(mean_response(Severity::Critical) < mean_response(Severity::Medium));
-        assert!(mean_response(Severity::Medium) < mean_response(Severity::Info));
-    }
-
-    #[test]
-    fn the_broken_source_stops_sending_logs() {
-        let data = generate(params(1_000, 2));
-        let broken = data.packs.iter().position(|p| p.health == PackHealth::Broken).unwrap();
-        let since = data.packs[broken].health_since_ms.unwrap();
-        let source = data.sources.iter().position(|s| s.pack == broken).unwrap();
-        assert!(data.volume.iter().any(|v| v.source == source && v.hour_ms < since));
-        assert!(!data.volume.iter().any(|v| v.source == source && v.hour_ms >= since));
     }
 }

@@ -48,7 +48,7 @@ async fn receiver() -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
 
 /// Open signals detected in the last day, newest first: (id, version).
 async fn open_signals(app: &TestApp, extra: &str) -> Vec<(i64, i64)> {
-    let query = app::signals::encode(&format!("@workflow.triage.state:open {extra}"));
+    let query = app::format::encode(&format!("@workflow.triage.state:open {extra}"));
     let (status, body) = app.send_json(Some(Role::Admin), Method::GET, &format!("/api/v1/signals?window=7d&limit=200&query={query}"), Value::Null).await;
     assert_eq!(status, 200, "{body}");
     body["signals"].as_array().unwrap().iter().map(|s| (s["id"].as_i64().unwrap(), s["version"].as_i64().unwrap())).collect()
@@ -134,7 +134,7 @@ async fn the_permission_matrix_is_enforced_on_the_server() {
 
         // Server functions: the layout (any account) and the admin page's data (admins).
         for (path, body, needs) in [
-            ("/api/layout/save", format!("layout={}", app::signals::encode(&layout)), Needs::Session),
+            ("/api/layout/save", format!("layout={}", app::format::encode(&layout)), Needs::Session),
             ("/api/layout/reset", String::new(), Needs::Session),
             ("/api/admin/overview", String::new(), Needs::Admin),
         ] {

@@ -17,7 +17,7 @@ async fn overview_returns_every_module_with_its_computed_at() {
     let (status, body) = json(&app, "/api/v1/overview?window=30d").await;
     assert_eq!(status, 200);
     let modules = body["modules"].as_object().unwrap();
-    for id in analytics::overview::MODULE_IDS {
+    for id in analytics::overview::ModuleId::ALL.iter().map(|m| m.as_str()) {
         let module = &modules[id];
         assert!(module["computed_at"].as_str().unwrap().ends_with('Z'), "{id}");
         assert_eq!(module["data"]["module"], id);
@@ -166,7 +166,7 @@ async fn the_openapi_document_describes_the_api() {
 }
 
 fn urlencode(text: &str) -> String {
-    app::signals::encode(text)
+    app::format::encode(text)
 }
 
 #[tokio::test]

@@ -9,7 +9,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Options, Role, ServerProcess, TestApp, PASSWORD};
 
 fn encode(text: &str) -> String {
-    app::signals::encode(text)
+    app::format::encode(text)
 }
 
 /// The real binary on a seeded SQLite database with one admin who can sign in; answers the

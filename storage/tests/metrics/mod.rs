@@ -1,480 +1,69 @@
-//! Every overview metric on small hand-built datasets whose answers are worked out here by hand.
-//! Each dataset is written to the database and read back before the metric is computed, and
-//! each test runs on SQLite and on PostgreSQL.
-
-
+//! The metric tests' datasets (`analytics/tests/fixture`) through the database: each is written
+//! to SQLite and to PostgreSQL and read back, and must come back equal to the dataset built in
+//! memory in everything the metrics read, and give the same data for every overview module.
+//! The metrics themselves are tested in memory, in `analytics/tests/metrics.rs`.
 
 use analytics::dataset::*;
-use analytics::model::*;
-use analytics::overview::*;
-use analytics::query::Query;
+use analytics::overview::{compute, ModuleId, Span};
 use storage::Database;
+
 use crate::support::on_both_backends;
 
-const MIN: Millis = 60_000;
-/// The fixture's "now": 2026-11-21T12:00:00Z.
-const NOW: Millis = 1_795_262_400_000;
+#[path = "../../../analytics/tests/fixture/mod.rs"]
+mod fixture;
 
-/// A small organisation: two packs, three sources, four rules, two analysts, five entities.
-struct Fixture {
-    signals: Vec<SignalRecord>,
-    history: Vec<HistoryEvent>,
-    rules: Vec<Rule>,
-}
+use fixture::{Fixture, NOW};
 
-impl Fixture {
-    fn new() -> Fixture {
-        let rule = |id: &str, name: &str, source: usize, enabled: bool, techniques: &[&str], tactics: &[&str]| Rule {
-            id: id.into(),
-            name: name.into(),
-            default_severity: Severity::High,
-            enabled,
-            custom: false,
-            source,
-            pack: source.min(1),
-            created_at_ms: NOW - 100 * DAY_MS,
-            tactics: tactics.iter().map(|t| t.to_string()).collect(),
-            techniques: techniques.iter().map(|t| t.to_string()).collect(),
-        };
-        Fixture {
-            signals: Vec::new(),
-            history: Vec::new(),
-            rules: vec![
-                rule("r-okta", "Okta MFA fatigue", 0, true, &["T1621", "T1078.004"], &["TA0006", "TA0001"]),
-                rule("r-ct", "CloudTrail logging stopped", 1, true, &["T1562.008"], &["TA0005"]),
-                // T1002 is revoked (replaced by T1560); T1053.004 is deprecated.
-                rule("r-old", "Legacy mapping", 1, true, &["T1002", "T1053.004"], &["TA0010"]),
-                rule("r-idle", "Never fires", 2, false, &["T1621"], &["TA0006"]),
-            ],
-        }
-    }
-
-    /// Adds a signal `minutes_ago` before NOW, first seen `delay_s` earlier.
-    fn signal(&mut self, rule: &str, severity: Severity, minutes_ago: i64, delay_s: i64) -> i64 {
-        let id = self.signals.len() as i64 + 1;
-        let source = match rule {
-            "r-okta" => "okta",
-            "r-idle" => "dns",
-            _ => "cloudtrail",
-        };
-        let detected = NOW - minutes_ago * MIN;
-        self.signals.push(SignalRecord {
-            id,
-            rule_id: rule.into(),
-            title: format!("{rule} signal {id}"),
-            severity,
-            product: Product::Siem,
-            log_source_id: source.into(),
-            first_seen_ms: detected - delay_s * 1000,
-            detected_at_ms: detected,
-            ip: Some("203.0.113.7".into()),
-            country_iso: Some("NL".into()),
-            region: Some("North Holland".into()),
-            city: Some("Amsterdam".into()),
-            isp: Some("M247 Europe SRL".into()),
-            asn: Some(9009),
-            ti_indicator: None,
-            ti_category: None,
-            ti_intention: None,
-            ti_subcategory: None,
-            triage_state: TriageState::Open,
-            assignee_id: None,
-            archive_reason: None,
-            archive_comment: None,
-            case_id: None,
-            tags: vec![],
-            version: 1,
-            entity_ids: vec![1],
-        });
-        id
-    }
-
-    fn at(&mut self, id: i64) -> &mut SignalRecord {
-        &mut self.signals[id as usize - 1]
-    }
-
-    /// Records a state change `minutes_after` detection.
-    fn move_to(&mut self, id: i64, state: TriageState, reason: Option<ArchiveReason>, minutes_after: i64) {
-        let detected = self.at(id).detected_at_ms;
-        let old = self.at(id).triage_state;
-        self.history.push(HistoryEvent {
-            id: self.history.len() as i64 + 1,
-            at_ms: detected + minutes_after * MIN,
-            actor_id: Some(1),
-            asset_type: AssetType::SecuritySignal,
-            asset_id: id.to_string(),
-            action: "state".into(),
-            old_value: Some(old.as_str().into()),
-            new_value: Some(state.as_str().into()),
-            reason: reason.map(|r| r.as_str().into()),
-            comment: None,
-            api_key_id: None,
-        });
-        let s = self.at(id);
-        s.triage_state = state;
-        s.archive_reason = reason;
-    }
-
-    fn build(&self) -> Dataset {
-        let pack = |id: &str, category, health, detail: Option<&str>| ContentPack {
-            id: id.into(),
-            name: id.to_uppercase(),
-            category,
-            enabled: health != PackHealth::Disabled,
-            health,
-            health_detail: detail.map(str::to_owned),
-            health_since_ms: detail.map(|_| NOW - 3 * HOUR_MS),
-        };
-        let source = |id: &str, pack| LogSource { id: id.into(), name: id.to_uppercase(), pack };
-        let entity = |id, kind, name: &str| Entity { id, kind, name: name.into() };
-        let mut data = Dataset::assemble(
-            vec![
-                pack("okta-pack", PackCategory::Identity, PackHealth::Active, None),
-                pack("aws-pack", PackCategory::CloudAudit, PackHealth::Broken, Some("no logs")),
-                pack("dns-pack", PackCategory::NetworkDns, PackHealth::Warning, Some("late")),
-            ],
-            vec![source("okta", 0), source("cloudtrail", 1), source("dns", 2)],
-            self.rules.clone(),
-            vec![
-                User { id: 1, username: "ana".into(), display_name: "Ana".into(), role: Role::Analyst, active: true, created_at_ms: 0 },
-                User { id: 2, username: "vic".into(), display_name: "Vic".into(), role: Role::Viewer, active: true, created_at_ms: 0 },
-            ],
-            vec![
-                entity(1, EntityKind::User, "alice@acme-corp.com"),
-                entity(2, EntityKind::Host, "build-01"),
-                entity(3, EntityKind::Ip, "203.0.113.7"),
-                entity(4, EntityKind::CloudIdentity, "ci-deployer"),
-                entity(5, EntityKind::User, "bob@acme-corp.com"),
-            ],
-            self.signals.clone(),
-            self.history.clone(),
-        )
-        .expect("fixture references exist");
-        data.volume = vec![
-            VolumePoint { source: 0, hour_ms: NOW - 2 * HOUR_MS, events: 100 },
-            VolumePoint { source: 0, hour_ms: NOW - HOUR_MS, events: 50 },
-            VolumePoint { source: 1, hour_ms: NOW - HOUR_MS, events: 7 },
-            VolumePoint { source: 1, hour_ms: NOW - 30 * HOUR_MS, events: 40 },
-        ];
-        data.cases = vec![
-            Case { id: 1, title: "Old P3".into(), description: String::new(), status: CaseStatus::Open, priority: CasePriority::P3, assignee_id: Some(1), created_at_ms: NOW - 5 * DAY_MS, updated_at_ms: NOW, closed_at_ms: None },
-            Case { id: 2, title: "New P1".into(), description: String::new(), status: CaseStatus::InProgress, priority: CasePriority::P1, assignee_id: None, created_at_ms: NOW - HOUR_MS, updated_at_ms: NOW, closed_at_ms: None },
-            Case { id: 3, title: "Closed".into(), description: String::new(), status: CaseStatus::Closed, priority: CasePriority::P1, assignee_id: None, created_at_ms: NOW - DAY_MS, updated_at_ms: NOW, closed_at_ms: Some(NOW) },
-        ];
-        data.articles = vec![
-            Article { id: 1, kind: "research".into(), title: "Older".into(), url: "https://signalboard.example/a".into(), summary: String::new(), published_at_ms: NOW - 2 * DAY_MS },
-            Article { id: 2, kind: "release_note".into(), title: "Newer".into(), url: "https://signalboard.example/b".into(), summary: String::new(), published_at_ms: NOW - DAY_MS },
-        ];
-        data
-    }
-}
-
-/// Writes the fixture to `db`, reads it back, and checks the round trip kept every signal.
-async fn stored(db: &Database, fixture: &Fixture) -> Dataset {
-    let data = fixture.build();
-    db.save_dataset(&data).await.expect("save");
+/// Writes the fixture's dataset to `db`, reads it back and checks that nothing changed.
+async fn assert_round_trip(db: Database, fixture: Fixture) {
+    let built = fixture.build();
+    db.save_dataset(&built).await.expect("save");
     let loaded = db.load_dataset().await.expect("load");
-    assert_eq!(loaded.signals.len(), data.signals.len());
-    for i in 0..data.signals.len() {
-        assert_eq!(loaded.signal_record(i), data.signal_record(i));
+
+    assert_eq!(loaded.packs, built.packs, "content packs");
+    assert_eq!(loaded.sources, built.sources, "log sources");
+    assert_eq!(loaded.rules, built.rules, "rules");
+    assert_eq!(loaded.users, built.users, "users");
+    assert_eq!(loaded.entities, built.entities, "entities");
+    assert_eq!(loaded.cases, built.cases, "cases");
+    assert_eq!(loaded.incidents, built.incidents, "incidents");
+    assert_eq!(loaded.history, built.history, "history");
+    assert_eq!(loaded.volume, built.volume, "log volume");
+    assert_eq!(loaded.articles, built.articles, "articles");
+
+    assert_eq!(loaded.signals.len(), built.signals.len(), "signals");
+    for i in 0..built.signals.len() {
+        assert_eq!(loaded.signal_record(i), built.signal_record(i), "signal {i}");
+        assert_eq!(loaded.signals.first_response(i), built.signals.first_response(i), "first response of signal {i}");
+        assert_eq!(loaded.signals.archived_at(i), built.signals.archived_at(i), "archive time of signal {i}");
+        assert!(loaded.history_of(i).eq(built.history_of(i)), "history of signal {i}");
     }
-    assert_eq!(loaded.history, data.history);
-    loaded
-}
 
-fn day() -> Span {
-    Span { from: NOW - DAY_MS, to: NOW }
-}
-
-fn count(data: &Dataset, query: &str, span: Span) -> usize {
-    let q = Query::parse(query).unwrap();
-    data.signals.range(span.from, span.to).filter(|&i| q.matches(data, i)).count()
-}
-
-#[tokio::test]
-async fn an_empty_window_has_no_data_and_no_means() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        f.signal("r-okta", Severity::High, 3 * 24 * 60, 60);
-        let data = stored(&db, &f).await;
-        let span = Span { from: NOW - HOUR_MS, to: NOW };
-        let o = security_overview(&data, span);
-        assert_eq!(o.total.value, 0.0);
-        assert!(o.flow.is_empty());
-        assert_eq!(o.response[0].mean_ms, None);
-        assert_eq!(o.response[0].p90_ms, None);
-        let p = rule_performance(&data, span);
-        assert_eq!(p.mttd[0].mean_ms, None);
-        assert!(p.rules_by_false_positive_rate.is_empty());
-        assert!(important_signals(&data, span, NOW).rules.is_empty());
-        assert!(threat_map(&data, span).countries.is_empty());
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn signals_straddling_the_edges_count_only_inside_the_half_open_window() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        // 24 h + 1 min ago: before the window. Exactly 24 h ago: the first instant inside.
-        f.signal("r-okta", Severity::High, 24 * 60 + 1, 10);
-        f.signal("r-okta", Severity::High, 24 * 60, 10);
-        f.signal("r-okta", Severity::Critical, 1, 10);
-        f.signal("r-okta", Severity::Critical, 0, 10); // detected at NOW: after the window.
-        let data = stored(&db, &f).await;
-        let o = security_overview(&data, day());
-        assert_eq!(o.total.value, 2.0);
-        assert_eq!(o.total.previous, 1.0, "the signal before the window is in the previous one");
-        assert_eq!(o.by_severity[0].count.value, 1.0);
-        assert_eq!(o.by_severity[1].count.value, 1.0);
-        let rows = important_signals(&data, day(), NOW).rules;
-        assert_eq!(rows.len(), 1);
-        assert_eq!(rows[0].by_severity, [1, 1, 0, 0, 0]);
-        assert_eq!(count(&data, &rows[0].query, day()), 2);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn mean_time_to_respond_uses_the_first_move_and_leaves_out_signals_never_responded_to() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        // Ten high signals answered after 1, 2, …, 10 minutes; the 1-minute one went on to be
-        // archived later, which must not change its response time.
-        for k in 1..=10 {
-            let id = f.signal("r-okta", Severity::High, 600, 30);
-            f.move_to(id, TriageState::UnderReview, None, k);
+    // Every module, over the windows the metric tests use. ModuleData has no PartialEq (and
+    // this crate no serde_json): its Debug text shows every field.
+    for days in [1, 7, 30] {
+        let span = Span { from: NOW - days * DAY_MS, to: NOW };
+        for &id in ModuleId::ALL {
+            assert_eq!(
+                format!("{:?}", compute(&loaded, id, span, NOW)),
+                format!("{:?}", compute(&built, id, span, NOW)),
+                "{id} over {days} days"
+            );
         }
-        f.move_to(1, TriageState::Archived, Some(ArchiveReason::FalsePositive), 300);
-        // Two never responded to.
-        f.signal("r-okta", Severity::High, 500, 30);
-        f.signal("r-ct", Severity::Medium, 500, 30);
-        let data = stored(&db, &f).await;
-        let o = security_overview(&data, day());
-        let all = &o.response[0];
-        assert_eq!(all.responded, 10);
-        assert_eq!(all.unresponded, 2);
-        assert_eq!(all.mean_ms, Some(5.5 * MIN as f64));
-        // Nearest rank: p50 is the 5th of 10, p90 the 9th.
-        assert_eq!(all.p50_ms, Some(5.0 * MIN as f64));
-        assert_eq!(all.p90_ms, Some(9.0 * MIN as f64));
-        let medium = o.response.iter().find(|r| r.severity == Some(Severity::Medium)).unwrap();
-        assert_eq!((medium.responded, medium.unresponded, medium.mean_ms), (0, 1, None));
-    })
-    .await;
+    }
 }
 
 #[tokio::test]
-async fn mean_time_to_detect_overall_and_per_severity() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        f.signal("r-okta", Severity::Critical, 100, 60);
-        f.signal("r-okta", Severity::Critical, 90, 180);
-        f.signal("r-ct", Severity::Medium, 80, 600);
-        f.signal("r-ct", Severity::Low, 70, 0);
-        f.signal("r-ct", Severity::Low, 25 * 60, 9_999); // previous window
-        let data = stored(&db, &f).await;
-        let p = rule_performance(&data, day());
-        assert_eq!(p.mttd[0].severity, None);
-        assert_eq!(p.mttd[0].signals, 4);
-        assert_eq!(p.mttd[0].mean_ms, Some((60.0 + 180.0 + 600.0 + 0.0) / 4.0 * 1000.0));
-        assert_eq!(p.mttd[0].previous_mean_ms, Some(9_999_000.0));
-        assert_eq!(p.mttd[1].mean_ms, Some(120_000.0), "critical");
-        assert_eq!(p.mttd[2].mean_ms, None, "no high signals");
-        assert_eq!(p.mttd[3].mean_ms, Some(600_000.0), "medium");
-    })
-    .await;
+async fn a_stored_dataset_reads_back_with_the_same_metrics() {
+    on_both_backends(|db| assert_round_trip(db, fixture::open_signals_in_two_countries())).await;
 }
 
 #[tokio::test]
-async fn false_positive_rate_counts_behind_the_percentage_and_rules_without_signals() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        for k in 0..4 {
-            let id = f.signal("r-okta", Severity::Medium, 100 + k, 5);
-            if k == 0 {
-                f.move_to(id, TriageState::Archived, Some(ArchiveReason::FalsePositive), 5);
-            }
-        }
-        for k in 0..2 {
-            let id = f.signal("r-ct", Severity::High, 50 + k, 5);
-            f.move_to(id, TriageState::Archived, Some(ArchiveReason::FalsePositive), 5);
-        }
-        let id = f.signal("r-ct", Severity::High, 40, 5);
-        f.move_to(id, TriageState::Archived, Some(ArchiveReason::TruePositiveMalicious), 5);
-        let data = stored(&db, &f).await;
-        let p = rule_performance(&data, day());
-        let rates = &p.rules_by_false_positive_rate;
-        assert_eq!(rates.len(), 2, "rules without false positives (and r-idle, with no signals) are left out");
-        assert_eq!((rates[0].rule_id.as_str(), rates[0].false_positives, rates[0].signals), ("r-ct", 2, 3));
-        assert!((rates[0].rate - 2.0 / 3.0).abs() < 1e-12);
-        assert_eq!((rates[1].rule_id.as_str(), rates[1].false_positives, rates[1].signals, rates[1].rate), ("r-okta", 1, 4, 0.25));
-        assert_eq!(count(&data, &rates[0].query, day()), 2);
-        assert_eq!(p.rules_true_positive_malicious.len(), 1);
-        assert_eq!(p.rules_true_positive_malicious[0].count, 1);
-        // Important signals by archive reason: the three high r-ct signals.
-        let by_reason: std::collections::HashMap<_, _> = p.important_by_archive_reason.iter().cloned().collect();
-        assert_eq!(by_reason[&ArchiveReason::FalsePositive], 2);
-        assert_eq!(by_reason[&ArchiveReason::TruePositiveMalicious], 1);
-    })
-    .await;
+async fn stored_response_times_read_back_with_the_same_metrics() {
+    on_both_backends(|db| assert_round_trip(db, fixture::response_times())).await;
 }
 
 #[tokio::test]
-async fn risk_score_follows_the_formula_and_ignores_old_and_cleared_signals() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        // alice (entity 1): critical 1 day old = 40; high 8 days old = 20 / 2 = 10;
-        // medium 15 days old = 8 / 4 = 2; a critical archived as false positive = 0;
-        // a critical 31 days old = 0 (and archived as malicious, which does not clear risk).
-        f.signal("r-okta", Severity::Critical, 24 * 60, 5);
-        f.signal("r-okta", Severity::High, 8 * 24 * 60, 5);
-        f.signal("r-okta", Severity::Medium, 15 * 24 * 60, 5);
-        let fp = f.signal("r-okta", Severity::Critical, 2 * 24 * 60, 5);
-        f.move_to(fp, TriageState::Archived, Some(ArchiveReason::FalsePositive), 5);
-        let old = f.signal("r-okta", Severity::Critical, 31 * 24 * 60, 5);
-        f.move_to(old, TriageState::Archived, Some(ArchiveReason::TruePositiveMalicious), 5);
-        // bob (entity 5): three criticals today = 120, capped at 100.
-        for k in 0..3 {
-            let id = f.signal("r-ct", Severity::Critical, 10 + k, 5);
-            f.at(id).entity_ids = vec![5];
-        }
-        let data = stored(&db, &f).await;
-        let week = Span { from: NOW - 7 * DAY_MS, to: NOW };
-        let r = risk_insights(&data, week);
-        assert_eq!(r.top.len(), 2);
-        assert_eq!((r.top[0].name.as_str(), r.top[0].score, r.top[0].level), ("bob@acme-corp.com", 100.0, RiskLevel::Critical));
-        assert_eq!((r.top[1].name.as_str(), r.top[1].score, r.top[1].level), ("alice@acme-corp.com", 52.0, RiskLevel::Medium));
-        // At the window's start (7 days ago) alice had: high 1 day old = 20, medium 8 days = 4,
-        // the 31-day-old critical was then 24 days old = 40 / 8 = 5 (malicious does not clear).
-        assert_eq!(r.top[1].score_at_start, 29.0);
-        assert_eq!(r.top[1].change, 23.0);
-        // Signals in the window behind each row: bob's three, alice's two of the last 7 days
-        // (the false positive counts: it is a signal of hers, even if it adds no risk).
-        assert_eq!((r.top[0].signals, r.top[1].signals), (3, 2));
-        assert_eq!(count(&data, &r.top[0].query, week), 3);
-        assert_eq!(count(&data, &r.top[1].query, week), 2);
-        let levels: std::collections::HashMap<_, _> = r.by_level.iter().cloned().collect();
-        assert_eq!((levels[&RiskLevel::Critical], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]), (1, 1, 0));
-        let types: std::collections::HashMap<_, _> = r.by_type.iter().cloned().collect();
-        assert_eq!(types[&EntityKind::User], 2);
-        // A 30-day window leaves out the signal detected 31 days ago.
-        let month = Span { from: NOW - 30 * DAY_MS, to: NOW };
-        assert_eq!(security_overview(&data, month).total.value, 7.0);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn attack_coverage_counts_enabled_rules_and_follows_revoked_entries() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        f.signal("r-okta", Severity::High, 30, 5);
-        f.signal("r-old", Severity::Low, 20, 5);
-        let data = stored(&db, &f).await;
-        let m = mitre_coverage(&data, day());
-        assert_eq!(m.total_techniques, 216);
-        // Enabled rules cover T1621, T1078 (through T1078.004), T1562 (through .008) and T1560
-        // (T1002 is revoked in its favour). T1053.004 is deprecated and covers nothing.
-        assert_eq!(m.covered_techniques, 4);
-        assert_eq!((m.density_low, m.density_medium, m.density_high), (4, 0, 0));
-        assert_eq!(m.density_none, 212);
-        assert_eq!(m.outdated_mappings, vec![("r-old".to_owned(), "T1053.004".to_owned())]);
-        let cell = |id: &str| {
-            m.tactics.iter().flat_map(|t| &t.techniques).find(|c| c.id == id).unwrap().clone()
-        };
-        // r-idle also maps T1621 but is disabled: not counted as a rule.
-        assert_eq!(cell("T1621").rules, vec!["r-okta".to_owned()]);
-        assert_eq!(cell("T1621").signals, 1);
-        assert_eq!(cell("T1560").signals, 1);
-        let valid = cell("T1078");
-        assert_eq!(valid.signals, 1);
-        let cloud = valid.subtechniques.iter().find(|s| s.id == "T1078.004").unwrap();
-        assert_eq!((cloud.rules.clone(), cloud.signals), (vec!["r-okta".to_owned()], 1));
-        assert_eq!(count(&data, &valid.query, day()), 1);
-        assert_eq!(count(&data, "@technique:T1560", day()), 1);
-        // Tactic counts: each signal once through its rule's tactics.
-        let tactic = |id: &str| m.tactics.iter().find(|t| t.id == id).unwrap();
-        assert_eq!((tactic("TA0006").signals, tactic("TA0006").rules), (1, 1));
-        assert_eq!((tactic("TA0010").signals, tactic("TA0010").rules), (1, 1));
-        assert_eq!(count(&data, &tactic("TA0006").query, day()), 1);
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn open_signals_cases_threat_map_and_coverage() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        f.signal("r-okta", Severity::Medium, 10, 5);
-        f.signal("r-ct", Severity::Critical, 20, 5);
-        f.signal("r-ct", Severity::Low, 30, 5);
-        let closed = f.signal("r-ct", Severity::Critical, 40, 5);
-        f.move_to(closed, TriageState::Archived, Some(ArchiveReason::Other), 5);
-        let elsewhere = f.signal("r-okta", Severity::High, 50, 5);
-        f.at(elsewhere).ip = Some("198.51.100.1".into());
-        f.at(elsewhere).country_iso = Some("US".into());
-        f.at(elsewhere).region = Some("Virginia".into());
-        f.at(elsewhere).isp = Some("Amazon.com, Inc.".into());
-        let data = stored(&db, &f).await;
-        let i = important_signals(&data, day(), NOW);
-        // r-ct has an open critical, so it comes first despite r-okta's equal count.
-        assert_eq!(i.rules.iter().map(|r| r.rule_id.as_str()).collect::<Vec<_>>(), ["r-ct", "r-okta"]);
-        assert_eq!(i.rules[0].by_severity, [1, 0, 0, 1, 0]);
-        assert_eq!(i.open_signals.value, 4.0);
-        assert_eq!(i.open_cases.iter().map(|c| c.id).collect::<Vec<_>>(), [2, 1], "P1 before P3; closed left out");
-        assert_eq!(i.open_cases[1].age_ms, 5 * DAY_MS);
-
-        let m = threat_map(&data, day());
-        assert_eq!(m.countries.len(), 2);
-        assert_eq!((m.countries[0].iso.as_str(), m.countries[0].signals, m.countries[0].important), ("NL", 4, 2));
-        assert_eq!(m.countries[0].regions, vec![("North Holland".to_owned(), 4)]);
-        assert_eq!(count(&data, &m.countries[1].query, day()), 1);
-        assert_eq!((m.top_ips[0].ip.as_str(), m.top_ips[0].important, m.top_ips[0].other), ("203.0.113.7", 2, 2));
-        assert_eq!(count(&data, &m.top_ips[0].query, day()), 4);
-        assert_eq!(m.isps[0].isp, "M247 Europe SRL");
-        assert_eq!(count(&data, &m.isps[1].query, day()), 1);
-
-        let c = security_coverage(&data, day());
-        assert_eq!((c.packs_active, c.packs_warning, c.packs_broken), (1, 1, 1));
-        assert_eq!(c.problems[0].health, PackHealth::Broken, "broken first");
-        assert_eq!(c.logs.total.value, 157.0);
-        assert_eq!(c.logs.total.previous, 40.0);
-        assert_eq!(c.logs.series[0].source_id, "okta");
-
-        let flow = security_overview(&data, day()).flow;
-        let link = flow.iter().find(|l| l.from == "source:cloudtrail" && l.to == "resolution:other").unwrap();
-        assert_eq!(link.signals, 1);
-        assert_eq!(count(&data, &link.query, day()), 1);
-
-        let r = research(&data);
-        assert_eq!(r.articles[0].title, "Newer");
-    })
-    .await;
-}
-
-#[tokio::test]
-async fn one_week_comparisons_are_anchored_at_the_window_end() {
-    on_both_backends(|db| async move {
-        let mut f = Fixture::new();
-        // r-ct: 3 important in the last 7 days, 1 in the 7 days before. r-okta: 1 and 2.
-        for m in [60, 2 * 24 * 60, 6 * 24 * 60] {
-            f.signal("r-ct", Severity::High, m, 5);
-        }
-        f.signal("r-ct", Severity::Critical, 9 * 24 * 60, 5);
-        f.signal("r-okta", Severity::High, 60, 5);
-        f.signal("r-okta", Severity::High, 8 * 24 * 60, 5);
-        f.signal("r-okta", Severity::High, 10 * 24 * 60, 5);
-        f.signal("r-okta", Severity::Low, 15 * 24 * 60, 5); // outside both weeks
-        let data = stored(&db, &f).await;
-        let p = rule_performance(&data, Span { from: NOW - HOUR_MS * 2, to: NOW });
-        assert_eq!(p.rules_by_important_change.len(), 1, "only growing rules are listed");
-        let r = &p.rules_by_important_change[0];
-        assert_eq!((r.rule_id.as_str(), r.last_7d, r.previous_7d, r.change), ("r-ct", 3, 1, 2));
-        let high = p.severity_change.iter().find(|s| s.severity == Severity::High).unwrap();
-        assert_eq!((high.last_7d, high.previous_7d), (4, 2));
-        let low = p.severity_change.iter().find(|s| s.severity == Severity::Low).unwrap();
-        assert_eq!((low.last_7d, low.previous_7d), (0, 0));
-    })
-    .await;
+async fn stored_entity_risk_reads_back_with_the_same_metrics() {
+    on_both_backends(|db| assert_round_trip(db, fixture::entity_risk())).await;
 }

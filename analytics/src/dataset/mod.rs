@@ -7,333 +7,13 @@
 
 use std::collections::HashMap;
 
-use serde::{Deserialize, Serialize};
+mod records;
+mod table;
 
-use crate::model::*;
-
-/// Milliseconds since the Unix epoch, UTC.
-pub type Millis = i64;
-
-pub const HOUR_MS: Millis = 3_600_000;
-pub const DAY_MS: Millis = 24 * HOUR_MS;
-
-/// Strings that repeat across many signals, stored once. Id 0 is the empty string (absent).
-#[derive(Debug, Clone)]
-pub struct Interner {
-    strings: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
-}
-
-impl Default for Interner {
-    fn default() -> Self {
-        let mut interner = Interner { strings: Vec::new(), ids: HashMap::new() };
-        interner.intern("");
-        interner
-    }
-}
-
-impl Interner {
-    pub fn intern(&mut self, value: &str) -> u32 {
-        if let Some(&id) = self.ids.get(value) {
-            return id;
-        }
-        let id = self.strings.len() as u32;
-        self.strings.push(value.into());
-        self.ids.insert(value.into(), id);
-        id
-    }
-
-    pub fn intern_opt(&mut self, value: Option<&str>) -> u32 {
-        value.map_or(0, |v| self.intern(v))
-    }
-
-    pub fn get(&self, id: u32) -> &str {
-        &self.strings[id as usize]
-    }
-
-    pub fn get_opt(&self, id: u32) -> Option<&str> {
-        (id != 0).then(|| self.get(id))
-    }
-
-    /// The id of `value` if it was ever interned.
-    pub fn lookup(&self, value: &str) -> Option<u32> {
-        self.ids.get(value).copied()
-    }
-
-    pub fn len(&self) -> usize {
-        self.strings.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.strings.len() <= 1
-    }
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct ContentPack {
-    pub id: String,
-    pub name: String,
-    pub category: PackCategory,
-    pub enabled: bool,
-    pub health: PackHealth,
-    pub health_detail: Option<String>,
-    pub health_since_ms: Option<Millis>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct LogSource {
-    pub id: String,
-    pub name: String,
-    /// Index into [`Dataset::packs`].
-    pub pack: usize,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Rule {
-    pub id: String,
-    pub name: String,
-    pub default_severity: Severity,
-    pub enabled: bool,
-    pub custom: bool,
-    /// Index into [`Dataset::sources`].
-    pub source: usize,
-    /// Index into [`Dataset::packs`].
-    pub pack: usize,
-    pub created_at_ms: Millis,
-    /// ATT&CK tactic IDs (`TA0001`).
-    pub tactics: Vec<String>,
-    /// ATT&CK technique or sub-technique IDs (`T1078`, `T1078.004`), as mapped, even if MITRE
-    /// has since revoked or deprecated them.
-    pub techniques: Vec<String>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct User {
-    pub id: i64,
-    pub username: String,
-    pub display_name: String,
-    pub role: Role,
-    pub active: bool,
-    pub created_at_ms: Millis,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Entity {
-    pub id: i64,
-    pub kind: EntityKind,
-    pub name: String,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct RiskScore {
-    pub entity_id: i64,
-    pub computed_at_ms: Millis,
-    pub score: f64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Case {
-    pub id: i64,
-    pub title: String,
-    pub description: String,
-    pub status: CaseStatus,
-    pub priority: CasePriority,
-    pub assignee_id: Option<i64>,
-    pub created_at_ms: Millis,
-    pub updated_at_ms: Millis,
-    pub closed_at_ms: Option<Millis>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Incident {
-    pub id: i64,
-    pub title: String,
-    pub severity: IncidentSeverity,
-    pub status: IncidentStatus,
-    pub commander_id: Option<i64>,
-    pub case_id: Option<i64>,
-    pub signal_id: Option<i64>,
-    pub declared_at_ms: Millis,
-}
-
-/// What a history event is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AssetType {
-    SecuritySignal,
-    Case,
-    Rule,
-    User,
-}
-
-impl AssetType {
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            AssetType::SecuritySignal => "security_signal",
-            AssetType::Case => "case",
-            AssetType::Rule => "rule",
-            AssetType::User => "user",
-        }
-    }
-
-    pub fn parse(value: &str) -> Option<Self> {
-        [AssetType::SecuritySignal, AssetType::Case, AssetType::Rule, AssetType::User]
-            .into_iter()
-            .find(|a| a.as_str() == value)
-    }
-}
-
-/// One entry of the immutable history (product-spec §2).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryEvent {
-    pub id: i64,
-    pub at_ms: Millis,
-    pub actor_id: Option<i64>,
-    pub asset_type: AssetType,
-    pub asset_id: String,
-    /// `state`, `assignee`, `case`, `incident`, …
-    pub action: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub reason: Option<String>,
-    pub comment: Option<String>,
-    /// The API key the change was made with, if it was.
-    #[serde(default)]
-    pub api_key_id: Option<i64>,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct VolumePoint {
-    /// Index into [`Dataset::sources`].
-    pub source: usize,
-    pub hour_ms: Millis,
-    pub events: i64,
-}
-
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Article {
-    pub id: i64,
-    pub kind: String,
-    pub title: String,
-    pub url: String,
-    pub summary: String,
-    pub published_at_ms: Millis,
-}
-
-/// One signal as a plain value: what is written to and read from the database.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct SignalRecord {
-    pub id: i64,
-    /// The rule's ID (`def-0001`).
-    pub rule_id: String,
-    pub title: String,
-    pub severity: Severity,
-    pub product: Product,
-    pub log_source_id: String,
-    pub first_seen_ms: Millis,
-    pub detected_at_ms: Millis,
-    pub ip: Option<String>,
-    pub country_iso: Option<String>,
-    pub region: Option<String>,
-    pub city: Option<String>,
-    pub isp: Option<String>,
-    pub asn: Option<i64>,
-    pub ti_indicator: Option<String>,
-    pub ti_category: Option<ThreatCategory>,
-    pub ti_intention: Option<ThreatIntention>,
-    pub ti_subcategory: Option<ThreatSubcategory>,
-    pub triage_state: TriageState,
-    pub assignee_id: Option<i64>,
-    pub archive_reason: Option<ArchiveReason>,
-    pub archive_comment: Option<String>,
-    pub case_id: Option<i64>,
-    pub tags: Vec<String>,
-    pub version: i64,
-    /// IDs of the entities involved.
-    pub entity_ids: Vec<i64>,
-}
-
-/// Sentinel for "no value" in the numeric columns.
-pub const NONE: u32 = u32::MAX;
-const NO_TIME: Millis = Millis::MIN;
-
-/// The signals, column by column, ordered by `detected_at` (then id).
-#[derive(Debug, Clone, Default)]
-pub struct SignalTable {
-    pub id: Vec<i64>,
-    pub rule: Vec<u32>,
-    pub title: Vec<u32>,
-    pub severity: Vec<Severity>,
-    pub product: Vec<Product>,
-    pub source: Vec<u32>,
-    pub first_seen_ms: Vec<Millis>,
-    pub detected_at_ms: Vec<Millis>,
-    pub ip: Vec<u32>,
-    pub country: Vec<u32>,
-    pub region: Vec<u32>,
-    pub city: Vec<u32>,
-    pub isp: Vec<u32>,
-    pub asn: Vec<i64>,
-    pub ti_indicator: Vec<u32>,
-    pub ti_category: Vec<Option<ThreatCategory>>,
-    pub ti_intention: Vec<Option<ThreatIntention>>,
-    pub ti_subcategory: Vec<Option<ThreatSubcategory>>,
-    pub state: Vec<TriageState>,
-    pub assignee: Vec<Option<i64>>,
-    pub archive_reason: Vec<Option<ArchiveReason>>,
-    pub archive_comment: Vec<u32>,
-    pub case_id: Vec<Option<i64>>,
-    pub tags: Vec<u32>,
-    pub version: Vec<i64>,
-    /// `entities[entity_start[i]..entity_start[i + 1]]` are signal i's entity indexes.
-    pub entity_start: Vec<u32>,
-    pub entities: Vec<u32>,
-    /// First move out of `open` (from the history), or [`Millis::MIN`].
-    pub first_response_ms: Vec<Millis>,
-    /// When the signal was (last) archived (from the history), or [`Millis::MIN`].
-    pub archived_at_ms: Vec<Millis>,
-    pub strings: Interner,
-}
-
-impl SignalTable {
-    pub fn len(&self) -> usize {
-        self.id.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.id.is_empty()
-    }
-
-    /// The index range of signals detected in `[from, to)`.
-    pub fn range(&self, from: Millis, to: Millis) -> std::ops::Range<usize> {
-        let start = self.detected_at_ms.partition_point(|&t| t < from);
-        let end = self.detected_at_ms.partition_point(|&t| t < to);
-        start..end.max(start)
-    }
-
-    pub fn entities_of(&self, i: usize) -> &[u32] {
-        let start = self.entity_start[i] as usize;
-        let end = self
-            .entity_start
-            .get(i + 1)
-            .map_or(self.entities.len(), |&e| e as usize);
-        &self.entities[start..end]
-    }
-
-    pub fn first_response(&self, i: usize) -> Option<Millis> {
-        let t = self.first_response_ms[i];
-        (t != NO_TIME).then_some(t)
-    }
-
-    pub fn archived_at(&self, i: usize) -> Option<Millis> {
-        let t = self.archived_at_ms[i];
-        (t != NO_TIME).then_some(t)
-    }
-
-    pub fn str(&self, id: u32) -> Option<&str> {
-        self.strings.get_opt(id)
-    }
-}
+pub use crate::time::{Millis, DAY_MS, HOUR_MS};
+pub use records::*;
+pub use table::*;
+use table::NO_TIME;
 
 /// Everything the overview is computed from.
 #[derive(Debug, Clone, Default)]
@@ -343,7 +23,6 @@ pub struct Dataset {
     pub rules: Vec<Rule>,
     pub users: Vec<User>,
     pub entities: Vec<Entity>,
-    pub risk_scores: Vec<RiskScore>,
     pub cases: Vec<Case>,
     pub incidents: Vec<Incident>,
     pub history: Vec<HistoryEvent>,
@@ -441,6 +120,16 @@ impl Dataset {
 
     pub fn signal_by_id(&self, id: i64) -> Option<usize> {
         self.signal_index.get(&id).copied()
+    }
+
+    /// The account with this id (accounts are few: a scan is the index).
+    pub fn user(&self, id: i64) -> Option<&User> {
+        self.users.iter().find(|u| u.id == id)
+    }
+
+    /// The account with this username.
+    pub fn user_named(&self, username: &str) -> Option<&User> {
+        self.users.iter().find(|u| u.username == username)
     }
 
     /// Appends a signal; it must not be older than the newest one held (signals arrive in time
@@ -655,3 +344,4 @@ impl Dataset {
         }
     }
 }
+

@@ -1,0 +1,216 @@
+//! MITRE ATT&CK coverage (docs/product.md §4.6): techniques covered by enabled rules, and
+//! signals per tactic.
+
+use std::collections::HashMap;
+
+use serde::{Deserialize, Serialize};
+
+use super::{term, Span};
+use crate::dataset::Dataset;
+use crate::attack::{self, Matrix};
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct SubtechniqueCell {
+    pub id: String,
+    pub name: String,
+    pub rules: Vec<String>,
+    pub signals: u64,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TechniqueCell {
+    pub id: String,
+    pub name: String,
+    /// Enabled rules mapped to the technique or one of its sub-techniques (rule IDs).
+    pub rules: Vec<String>,
+    pub signals: u64,
+    pub density: Density,
+    pub subtechniques: Vec<SubtechniqueCell>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct TacticColumn {
+    pub id: String,
+    pub name: String,
+    pub signals: u64,
+    pub rules: u32,
+    pub techniques: Vec<TechniqueCell>,
+    pub query: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Density {
+    High,
+    Medium,
+    Low,
+    None,
+}
+
+impl Density {
+    /// §4.6: high 4 or more rules, medium 2 to 3, low 1, none 0.
+    pub fn of(rules: usize) -> Density {
+        match rules {
+            0 => Density::None,
+            1 => Density::Low,
+            2..=3 => Density::Medium,
+            _ => Density::High,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
+pub struct MitreCoverage {
+    pub covered_techniques: u32,
+    pub total_techniques: u32,
+    pub density_high: u32,
+    pub density_medium: u32,
+    pub density_low: u32,
+    pub density_none: u32,
+    pub tactics: Vec<TacticColumn>,
+    /// Rule-to-technique mappings that name a revoked or deprecated ATT&CK entry.
+    pub outdated_mappings: Vec<(String, String)>,
+    pub attack_version: String,
+    pub copyright: String,
+}
+
+/// Where a mapped technique ID lands in today's matrix: revoked IDs follow their replacement;
+/// deprecated and unknown IDs land nowhere (reported as outdated).
+fn resolve<'m>(matrix: &'m Matrix, id: &str) -> Option<&'m attack::Technique> {
+    matrix.current(id).filter(|t| t.is_active())
+}
+
+/// MITRE ATT&CK coverage (§4.6). Coverage counts the 216 active techniques of the matrix; a
+/// technique is covered when an enabled rule maps it or one of its sub-techniques (a revoked ID
+/// counts for the entry that replaced it). Signals count per technique through their rule's
+/// mapping; a signal of a rule mapped to several techniques counts once for each. A tactic's
+/// signal count counts each signal once, through the tactics its rule lists; its rule count is
+/// the enabled rules listing that tactic.
+pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
+    let matrix = attack::matrix();
+    // Per rule: the matrix entries its mapping lands on today.
+    let mut outdated = Vec::new();
+    let landed: Vec<Vec<usize>> = data
+        .rules
+        .iter()
+        .map(|rule| {
+            let mut entries = Vec::new();
+            for id in &rule.techniques {
+                match resolve(matrix, id).and_then(|t| matrix.technique_index(t.id)) {
+                    Some(idx) if !entries.contains(&idx) => entries.push(idx),
+                    Some(_) => {}
+                    None => outdated.push((rule.id.clone(), id.clone())),
+                }
+            }
+            entries
+        })
+        .collect();
+    let t = &data.signals;
+    let mut signals_per_rule = vec![0u64; data.rules.len()];
+    for i in t.range(span.from, span.to) {
+        signals_per_rule[t.rule[i] as usize] += 1;
+    }
+    // Rules landing on any of `entries`; each rule counted once.
+    let rules_on = |entries: &[usize]| -> Vec<usize> {
+        (0..data.rules.len())
+            .filter(|&r| landed[r].iter().any(|e| entries.contains(e)))
+            .collect()
+    };
+    let enabled_ids = |rules: &[usize]| -> Vec<String> {
+        rules.iter().filter(|&&r| data.rules[r].enabled).map(|&r| data.rules[r].id.clone()).collect()
+    };
+    let signal_sum = |rules: &[usize]| -> u64 { rules.iter().map(|&r| signals_per_rule[r]).sum() };
+
+    let mut technique_cells: HashMap<&str, TechniqueCell> = HashMap::new();
+    let (mut covered, mut high, mut medium, mut low, mut none) = (0, 0, 0, 0, 0);
+    for tech in matrix.active_techniques() {
+        let idx = matrix.technique_index(tech.id).expect("matrix entries have an index");
+        let mut entries = vec![idx];
+        let mut subtechniques = Vec::new();
+        for sub in matrix.subtechniques_of(tech.id) {
+            let sidx = matrix.technique_index(sub.id).expect("matrix entries have an index");
+            entries.push(sidx);
+            let sub_rules = rules_on(&[sidx]);
+            subtechniques.push(SubtechniqueCell {
+                id: sub.id.to_owned(),
+                name: sub.name.to_owned(),
+                rules: enabled_ids(&sub_rules),
+                signals: signal_sum(&sub_rules),
+            });
+        }
+        let rules = rules_on(&entries);
+        let enabled = enabled_ids(&rules);
+        let density = Density::of(enabled.len());
+        match density {
+            Density::High => high += 1,
+            Density::Medium => medium += 1,
+            Density::Low => low += 1,
+            Density::None => none += 1,
+        }
+        if !enabled.is_empty() {
+            covered += 1;
+        }
+        technique_cells.insert(
+            tech.id,
+            TechniqueCell {
+                id: tech.id.to_owned(),
+                name: tech.name.to_owned(),
+                rules: enabled,
+                signals: signal_sum(&rules),
+                density,
+                subtechniques,
+                query: term("@technique", tech.id),
+            },
+        );
+    }
+    let tactics = matrix
+        .tactics
+        .iter()
+        .enumerate()
+        .map(|(ti, tactic)| {
+            let mut signals = 0;
+            let mut rules = 0;
+            for (r, rule) in data.rules.iter().enumerate() {
+                if rule.tactics.iter().any(|id| matrix.tactic_index(id) == Some(ti)) {
+                    signals += signals_per_rule[r];
+                    rules += rule.enabled as u32;
+                }
+            }
+            TacticColumn {
+                id: tactic.id.to_owned(),
+                name: tactic.name.to_owned(),
+                signals,
+                rules,
+                techniques: matrix
+                    .active_techniques()
+                    .filter(|tech| tech.tactics.contains(&ti))
+                    .map(|tech| technique_cells[tech.id].clone())
+                    .collect(),
+                query: term("@tactic", tactic.id),
+            }
+        })
+        .collect();
+    MitreCoverage {
+        covered_techniques: covered,
+        total_techniques: matrix.active_techniques().count() as u32,
+        density_high: high,
+        density_medium: medium,
+        density_low: low,
+        density_none: none,
+        tactics,
+        outdated_mappings: outdated,
+        attack_version: "18.1".to_owned(),
+        copyright: attack::COPYRIGHT.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn density_thresholds() {
+        assert_eq!([0, 1, 2, 3, 4, 9].map(Density::of), [Density::None, Density::Low, Density::Medium, Density::Medium, Density::High, Density::High]);
+    }
+}

@@ -1,0 +1,233 @@
+//! Every overview metric on small hand-built datasets whose answers are worked out here by hand.
+//! The datasets are built in memory (see `fixture`); the storage tests check that the same
+//! datasets read back from SQLite and PostgreSQL give the same metrics.
+
+mod fixture;
+
+use analytics::dataset::*;
+use analytics::model::*;
+use analytics::overview::*;
+use fixture::{count, day, Fixture, MIN, NOW};
+
+#[test]
+fn an_empty_window_has_no_data_and_no_means() {
+    let mut f = Fixture::new();
+    f.signal("r-okta", Severity::High, 3 * 24 * 60, 60);
+    let data = f.build();
+    let span = Span { from: NOW - HOUR_MS, to: NOW };
+    let o = security_overview(&data, span);
+    assert_eq!(o.total.value, 0.0);
+    assert!(o.flow.is_empty());
+    assert_eq!(o.response[0].mean_ms, None);
+    assert_eq!(o.response[0].p90_ms, None);
+    let p = rule_performance(&data, span);
+    assert_eq!(p.mttd[0].mean_ms, None);
+    assert!(p.rules_by_false_positive_rate.is_empty());
+    assert!(important_signals(&data, span, NOW).rules.is_empty());
+    assert!(threat_map(&data, span).countries.is_empty());
+}
+
+#[test]
+fn signals_straddling_the_edges_count_only_inside_the_half_open_window() {
+    let mut f = Fixture::new();
+    // 24 h + 1 min ago: before the window. Exactly 24 h ago: the first instant inside.
+    f.signal("r-okta", Severity::High, 24 * 60 + 1, 10);
+    f.signal("r-okta", Severity::High, 24 * 60, 10);
+    f.signal("r-okta", Severity::Critical, 1, 10);
+    f.signal("r-okta", Severity::Critical, 0, 10); // detected at NOW: after the window.
+    let data = f.build();
+    let o = security_overview(&data, day());
+    assert_eq!(o.total.value, 2.0);
+    assert_eq!(o.total.previous, 1.0, "the signal before the window is in the previous one");
+    assert_eq!(o.by_severity[0].count.value, 1.0);
+    assert_eq!(o.by_severity[1].count.value, 1.0);
+    let rows = important_signals(&data, day(), NOW).rules;
+    assert_eq!(rows.len(), 1);
+    assert_eq!(rows[0].by_severity, [1, 1, 0, 0, 0]);
+    assert_eq!(count(&data, &rows[0].query, day()), 2);
+}
+
+#[test]
+fn mean_time_to_respond_uses_the_first_move_and_leaves_out_signals_never_responded_to() {
+    let data = fixture::response_times().build();
+    let o = security_overview(&data, day());
+    let all = &o.response[0];
+    assert_eq!(all.responded, 10);
+    assert_eq!(all.unresponded, 2);
+    assert_eq!(all.mean_ms, Some(5.5 * MIN as f64));
+    // Nearest rank: p50 is the 5th of 10, p90 the 9th.
+    assert_eq!(all.p50_ms, Some(5.0 * MIN as f64));
+    assert_eq!(all.p90_ms, Some(9.0 * MIN as f64));
+    let medium = o.response.iter().find(|r| r.severity == Some(Severity::Medium)).unwrap();
+    assert_eq!((medium.responded, medium.unresponded, medium.mean_ms), (0, 1, None));
+}
+
+#[test]
+fn mean_time_to_detect_overall_and_per_severity() {
+    let mut f = Fixture::new();
+    f.signal("r-okta", Severity::Critical, 100, 60);
+    f.signal("r-okta", Severity::Critical, 90, 180);
+    f.signal("r-ct", Severity::Medium, 80, 600);
+    f.signal("r-ct", Severity::Low, 70, 0);
+    f.signal("r-ct", Severity::Low, 25 * 60, 9_999); // previous window
+    let data = f.build();
+    let p = rule_performance(&data, day());
+    assert_eq!(p.mttd[0].severity, None);
+    assert_eq!(p.mttd[0].signals, 4);
+    assert_eq!(p.mttd[0].mean_ms, Some((60.0 + 180.0 + 600.0 + 0.0) / 4.0 * 1000.0));
+    assert_eq!(p.mttd[0].previous_mean_ms, Some(9_999_000.0));
+    assert_eq!(p.mttd[1].mean_ms, Some(120_000.0), "critical");
+    assert_eq!(p.mttd[2].mean_ms, None, "no high signals");
+    assert_eq!(p.mttd[3].mean_ms, Some(600_000.0), "medium");
+}
+
+#[test]
+fn false_positive_rate_counts_behind_the_percentage_and_rules_without_signals() {
+    let mut f = Fixture::new();
+    for k in 0..4 {
+        let id = f.signal("r-okta", Severity::Medium, 100 + k, 5);
+        if k == 0 {
+            f.move_to(id, TriageState::Archived, Some(ArchiveReason::FalsePositive), 5);
+        }
+    }
+    for k in 0..2 {
+        let id = f.signal("r-ct", Severity::High, 50 + k, 5);
+        f.move_to(id, TriageState::Archived, Some(ArchiveReason::FalsePositive), 5);
+    }
+    let id = f.signal("r-ct", Severity::High, 40, 5);
+    f.move_to(id, TriageState::Archived, Some(ArchiveReason::TruePositiveMalicious), 5);
+    let data = f.build();
+    let p = rule_performance(&data, day());
+    let rates = &p.rules_by_false_positive_rate;
+    assert_eq!(rates.len(), 2, "rules without false positives (and r-idle, with no signals) are left out");
+    assert_eq!((rates[0].rule_id.as_str(), rates[0].false_positives, rates[0].signals), ("r-ct", 2, 3));
+    assert!((rates[0].rate - 2.0 / 3.0).abs() < 1e-12);
+    assert_eq!((rates[1].rule_id.as_str(), rates[1].false_positives, rates[1].signals, rates[1].rate), ("r-okta", 1, 4, 0.25));
+    assert_eq!(count(&data, &rates[0].query, day()), 2);
+    assert_eq!(p.rules_true_positive_malicious.len(), 1);
+    assert_eq!(p.rules_true_positive_malicious[0].count, 1);
+    // Important signals by archive reason: the three high r-ct signals.
+    let by_reason: std::collections::HashMap<_, _> = p.important_by_archive_reason.iter().cloned().collect();
+    assert_eq!(by_reason[&ArchiveReason::FalsePositive], 2);
+    assert_eq!(by_reason[&ArchiveReason::TruePositiveMalicious], 1);
+}
+
+#[test]
+fn risk_score_follows_the_formula_and_ignores_old_and_cleared_signals() {
+    let data = fixture::entity_risk().build();
+    let week = Span { from: NOW - 7 * DAY_MS, to: NOW };
+    let r = risk_insights(&data, week);
+    assert_eq!(r.top.len(), 2);
+    assert_eq!((r.top[0].name.as_str(), r.top[0].score, r.top[0].level), ("bob@acme-corp.com", 100.0, RiskLevel::Critical));
+    assert_eq!((r.top[1].name.as_str(), r.top[1].score, r.top[1].level), ("alice@acme-corp.com", 52.0, RiskLevel::Medium));
+    // At the window's start (7 days ago) alice had: high 1 day old = 20, medium 8 days = 4,
+    // the 31-day-old critical was then 24 days old = 40 / 8 = 5 (malicious does not clear).
+    assert_eq!(r.top[1].score_at_start, 29.0);
+    assert_eq!(r.top[1].change, 23.0);
+    // Signals in the window behind each row: bob's three, alice's two of the last 7 days
+    // (the false positive counts: it is a signal of hers, even if it adds no risk).
+    assert_eq!((r.top[0].signals, r.top[1].signals), (3, 2));
+    assert_eq!(count(&data, &r.top[0].query, week), 3);
+    assert_eq!(count(&data, &r.top[1].query, week), 2);
+    let levels: std::collections::HashMap<_, _> = r.by_level.iter().cloned().collect();
+    assert_eq!((levels[&RiskLevel::Critical], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]), (1, 1, 0));
+    let types: std::collections::HashMap<_, _> = r.by_type.iter().cloned().collect();
+    assert_eq!(types[&EntityKind::User], 2);
+    // A 30-day window leaves out the signal detected 31 days ago.
+    let month = Span { from: NOW - 30 * DAY_MS, to: NOW };
+    assert_eq!(security_overview(&data, month).total.value, 7.0);
+}
+
+#[test]
+fn attack_coverage_counts_enabled_rules_and_follows_revoked_entries() {
+    let mut f = Fixture::new();
+    f.signal("r-okta", Severity::High, 30, 5);
+    f.signal("r-old", Severity::Low, 20, 5);
+    let data = f.build();
+    let m = mitre_coverage(&data, day());
+    assert_eq!(m.total_techniques, 216);
+    // Enabled rules cover T1621, T1078 (through T1078.004), T1562 (through .008) and T1560
+    // (T1002 is revoked in its favour). T1053.004 is deprecated and covers nothing.
+    assert_eq!(m.covered_techniques, 4);
+    assert_eq!((m.density_low, m.density_medium, m.density_high), (4, 0, 0));
+    assert_eq!(m.density_none, 212);
+    assert_eq!(m.outdated_mappings, vec![("r-old".to_owned(), "T1053.004".to_owned())]);
+    let cell = |id: &str| {
+        m.tactics.iter().flat_map(|t| &t.techniques).find(|c| c.id == id).unwrap().clone()
+    };
+    // r-idle also maps T1621 but is disabled: not counted as a rule.
+    assert_eq!(cell("T1621").rules, vec!["r-okta".to_owned()]);
+    assert_eq!(cell("T1621").signals, 1);
+    assert_eq!(cell("T1560").signals, 1);
+    let valid = cell("T1078");
+    assert_eq!(valid.signals, 1);
+    let cloud = valid.subtechniques.iter().find(|s| s.id == "T1078.004").unwrap();
+    assert_eq!((cloud.rules.clone(), cloud.signals), (vec!["r-okta".to_owned()], 1));
+    assert_eq!(count(&data, &valid.query, day()), 1);
+    assert_eq!(count(&data, "@technique:T1560", day()), 1);
+    // Tactic counts: each signal once through its rule's tactics.
+    let tactic = |id: &str| m.tactics.iter().find(|t| t.id == id).unwrap();
+    assert_eq!((tactic("TA0006").signals, tactic("TA0006").rules), (1, 1));
+    assert_eq!((tactic("TA0010").signals, tactic("TA0010").rules), (1, 1));
+    assert_eq!(count(&data, &tactic("TA0006").query, day()), 1);
+}
+
+#[test]
+fn open_signals_cases_threat_map_and_coverage() {
+    let data = fixture::open_signals_in_two_countries().build();
+    let i = important_signals(&data, day(), NOW);
+    // r-ct has an open critical, so it comes first despite r-okta's equal count.
+    assert_eq!(i.rules.iter().map(|r| r.rule_id.as_str()).collect::<Vec<_>>(), ["r-ct", "r-okta"]);
+    assert_eq!(i.rules[0].by_severity, [1, 0, 0, 1, 0]);
+    assert_eq!(i.open_signals.value, 4.0);
+    assert_eq!(i.open_cases.iter().map(|c| c.id).collect::<Vec<_>>(), [2, 1], "P1 before P3; closed left out");
+    assert_eq!(i.open_cases[1].age_ms, 5 * DAY_MS);
+
+    let m = threat_map(&data, day());
+    assert_eq!(m.countries.len(), 2);
+    assert_eq!((m.countries[0].iso.as_str(), m.countries[0].signals, m.countries[0].important), ("NL", 4, 2));
+    assert_eq!(m.countries[0].regions, vec![("North Holland".to_owned(), 4)]);
+    assert_eq!(count(&data, &m.countries[1].query, day()), 1);
+    assert_eq!((m.top_ips[0].ip.as_str(), m.top_ips[0].important, m.top_ips[0].other), ("203.0.113.7", 2, 2));
+    assert_eq!(count(&data, &m.top_ips[0].query, day()), 4);
+    assert_eq!(m.isps[0].isp, "M247 Europe SRL");
+    assert_eq!(count(&data, &m.isps[1].query, day()), 1);
+
+    let c = security_coverage(&data, day());
+    assert_eq!((c.packs_active, c.packs_warning, c.packs_broken), (1, 1, 1));
+    assert_eq!(c.problems[0].health, PackHealth::Broken, "broken first");
+    assert_eq!(c.logs.total.value, 157.0);
+    assert_eq!(c.logs.total.previous, 40.0);
+    assert_eq!(c.logs.series[0].source_id, "okta");
+
+    let flow = security_overview(&data, day()).flow;
+    let link = flow.iter().find(|l| l.from == "source:cloudtrail" && l.to == "resolution:other").unwrap();
+    assert_eq!(link.signals, 1);
+    assert_eq!(count(&data, &link.query, day()), 1);
+
+    let r = research(&data);
+    assert_eq!(r.articles[0].title, "Newer");
+}
+
+#[test]
+fn one_week_comparisons_are_anchored_at_the_window_end() {
+    let mut f = Fixture::new();
+    // r-ct: 3 important in the last 7 days, 1 in the 7 days before. r-okta: 1 and 2.
+    for m in [60, 2 * 24 * 60, 6 * 24 * 60] {
+        f.signal("r-ct", Severity::High, m, 5);
+    }
+    f.signal("r-ct", Severity::Critical, 9 * 24 * 60, 5);
+    f.signal("r-okta", Severity::High, 60, 5);
+    f.signal("r-okta", Severity::High, 8 * 24 * 60, 5);
+    f.signal("r-okta", Severity::High, 10 * 24 * 60, 5);
+    f.signal("r-okta", Severity::Low, 15 * 24 * 60, 5); // outside both weeks
+    let data = f.build();
+    let p = rule_performance(&data, Span { from: NOW - HOUR_MS * 2, to: NOW });
+    assert_eq!(p.rules_by_important_change.len(), 1, "only growing rules are listed");
+    let r = &p.rules_by_important_change[0];
+    assert_eq!((r.rule_id.as_str(), r.last_7d, r.previous_7d, r.change), ("r-ct", 3, 1, 2));
+    let high = p.severity_change.iter().find(|s| s.severity == Severity::High).unwrap();
+    assert_eq!((high.last_7d, high.previous_7d), (4, 2));
+    let low = p.severity_change.iter().find(|s| s.severity == Severity::Low).unwrap();
+    assert_eq!((low.last_7d, low.previous_7d), (0, 0));
+}

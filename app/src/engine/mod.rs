@@ -1,0 +1,183 @@
+//! The analytics engine every page and API route reads from (server only): the dataset held in
+//! memory, kept in step with the database, and a cache of computed modules keyed by the data's
+//! version, so a repeated request for unchanged data is a lookup.
+//!
+//! Reads for the pages (signal list, detail, cases, audit trail) are in [`reads`].
+
+mod reads;
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+
+use analytics::dataset::Dataset;
+use analytics::overview::{self, ModuleId, Span};
+use analytics::time::{now_ms, rfc3339, Millis};
+use storage::Database;
+
+use crate::rows::ModuleResult;
+
+/// How many computed modules to keep; old entries are dropped wholesale when full.
+const CACHE_CAPACITY: usize = 512;
+
+/// How many threads compute the overview's modules at once (this machine class has two cores).
+const OVERVIEW_THREADS: usize = 2;
+
+type CacheKey = (ModuleId, Millis, Millis);
+
+/// A computed module: its typed data, and its JSON, written once when first asked for (the REST
+/// API answers a repeated request from it without serializing again).
+#[derive(Debug)]
+pub struct Computed {
+    result: ModuleResult,
+    json: OnceLock<Box<serde_json::value::RawValue>>,
+}
+
+impl Computed {
+    fn new(result: ModuleResult) -> Computed {
+        Computed { result, json: OnceLock::new() }
+    }
+
+    pub fn result(&self) -> &ModuleResult {
+        &self.result
+    }
+
+    /// `{"computed_at": …, "data": …}`.
+    pub fn json(&self) -> &serde_json::value::RawValue {
+        self.json.get_or_init(|| {
+            serde_json::value::to_raw_value(&self.result).unwrap_or_else(|error| {
+                tracing::error!(%error, module = %self.result.data.id(), "a module does not serialize");
+                serde_json::value::to_raw_value(&serde_json::Value::Null).expect("null serializes")
+            })
+        })
+    }
+}
+
+impl std::ops::Deref for Computed {
+    type Target = ModuleResult;
+
+    fn deref(&self) -> &ModuleResult {
+        &self.result
+    }
+}
+
+impl serde::Serialize for Computed {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.json().serialize(serializer)
+    }
+}
+
+pub struct Engine {
+    db: Database,
+    data: RwLock<Arc<Dataset>>,
+    version: AtomicU64,
+    cache: Mutex<HashMap<CacheKey, (u64, Arc<Computed>)>>,
+    /// Held across a write to the database and its application to the dataset, so changes
+    /// reach the dataset in the order the database accepted them.
+    writes: tokio::sync::Mutex<()>,
+}
+
+impl Engine {
+    /// Loads the whole dataset from the database.
+    pub async fn load(db: Database) -> Result<Engine, storage::StorageError> {
+        let started = std::time::Instant::now();
+        let data = db.load_dataset().await?;
+        tracing::info!(
+            signals = data.signals.len(),
+            rules = data.rules.len(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "dataset loaded"
+        );
+        Ok(Engine {
+            db,
+            data: RwLock::new(Arc::new(data)),
+            version: AtomicU64::new(1),
+            cache: Mutex::new(HashMap::new()),
+            writes: tokio::sync::Mutex::new(()),
+        })
+    }
+
+    pub fn database(&self) -> &Database {
+        &self.db
+    }
+
+    /// The current dataset; cheap to take, never blocks writers for long.
+    pub fn snapshot(&self) -> Arc<Dataset> {
+        self.data.read().expect("dataset lock").clone()
+    }
+
+    /// Replaces the dataset (after a write) and invalidates every cached module.
+    pub fn replace(&self, data: Dataset) {
+        *self.data.write().expect("dataset lock") = Arc::new(data);
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.clear_cache();
+    }
+
+    /// Serializes writers: hold the guard from reading the current value until the change is
+    /// applied with [`Engine::update`].
+    pub async fn write_lock(&self) -> tokio::sync::MutexGuard<'_, ()> {
+        self.writes.lock().await
+    }
+
+    /// Applies a change the database accepted; every metric sees it from the next request.
+    /// Readers holding a snapshot keep theirs (the dataset is copied only if one does).
+    pub fn update(&self, change: impl FnOnce(&mut Dataset)) {
+        {
+            let mut data = self.data.write().expect("dataset lock");
+            change(Arc::make_mut(&mut data));
+        }
+        self.version.fetch_add(1, Ordering::SeqCst);
+        self.clear_cache();
+    }
+
+    /// Forgets every computed module (benchmarks use it to measure cold computations).
+    pub fn clear_cache(&self) {
+        self.cache.lock().expect("cache lock").clear();
+    }
+
+    /// One module's data with its `computed_at`, from the cache when the data has not changed
+    /// since it was computed.
+    pub fn module(&self, id: ModuleId, span: Span, now: Millis) -> Arc<Computed> {
+        let version = self.version.load(Ordering::SeqCst);
+        let key = (id, span.from, span.to);
+        if let Some((v, value)) = self.cache.lock().expect("cache lock").get(&key) {
+            if *v == version {
+                return value.clone();
+            }
+        }
+        let data = self.snapshot();
+        let value = Arc::new(Computed::new(ModuleResult {
+            computed_at: rfc3339(now_ms()),
+            data: overview::compute(&data, id, span, now),
+        }));
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= CACHE_CAPACITY {
+            cache.clear();
+        }
+        cache.insert(key, (version, value.clone()));
+        value
+    }
+
+    /// Every module, in [`ModuleId::ALL`] order. The modules are shared out among
+    /// [`OVERVIEW_THREADS`] threads, each taking the next one not yet started.
+    pub fn overview(&self, span: Span, now: Millis) -> Vec<(ModuleId, Arc<Computed>)> {
+        let next = AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            while let Some(&id) = ModuleId::ALL.get(next.fetch_add(1, Ordering::Relaxed)) {
+                done.push((id, self.module(id, span, now)));
+            }
+            done
+        };
+        let mut all: Vec<(ModuleId, Arc<Computed>)> = std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..OVERVIEW_THREADS).map(|_| scope.spawn(work)).collect();
+            let mut all = work();
+            for helper in helpers {
+                all.extend(helper.join().expect("module thread"));
+            }
+            all
+        });
+        all.sort_by_key(|(id, _)| id.index());
+        all
+    }
+}

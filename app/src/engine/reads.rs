@@ -1,0 +1,279 @@
+//! What the pages read from the engine: the signal list and its facets, a signal's detail, the
+//! audit trail, cases and their timelines, each as the rows the pages show.
+
+use std::collections::{HashMap, HashSet};
+
+use analytics::audit::AuditFilter;
+use analytics::dataset::{AssetType, Dataset, HistoryEvent};
+use analytics::query::{self, Attribute, Query, Sort};
+use analytics::time::{now_ms, rfc3339};
+use analytics::{attack, workflow, CaseStatus, Window};
+
+use super::Engine;
+use crate::error::AppError;
+use crate::rows::{Assignable, CaseRow, Facet, FacetValue, HistoryRow, IncidentRow, SignalDetail, SignalPage, SignalRow};
+
+/// Rows in one page of the signal list.
+const PAGE: usize = 50;
+
+/// How many signals sharing an entity or the IP a signal's detail lists.
+const RELATED: usize = 10;
+
+/// How many events a case's timeline shows.
+const TIMELINE: usize = 500;
+
+/// A signal as a list row.
+fn signal_row(data: &Dataset, i: usize) -> SignalRow {
+    let t = &data.signals;
+    SignalRow {
+        id: t.id[i],
+        detected_at: rfc3339(t.detected_at_ms[i]),
+        severity: t.severity[i],
+        title: t.strings.get(t.title[i]).to_owned(),
+        rule_name: data.rules[t.rule[i] as usize].name.clone(),
+        source: data.sources[t.source[i] as usize].id.clone(),
+        state: t.state[i],
+        archive_reason: t.archive_reason[i],
+        country: t.strings.get_opt(t.country[i]).map(str::to_owned),
+        ip: t.strings.get_opt(t.ip[i]).map(str::to_owned),
+        assignee: t.assignee[i].and_then(|id| display_name(data, id)),
+        case_id: t.case_id[i],
+        version: t.version[i],
+    }
+}
+
+fn display_name(data: &Dataset, id: i64) -> Option<String> {
+    data.user(id).map(|u| u.display_name.clone())
+}
+
+/// A history event with its people named.
+fn history_row(data: &Dataset, h: &HistoryEvent) -> HistoryRow {
+    // Assignee values are user ids: show the person.
+    let person = |v: &Option<String>| {
+        v.as_ref().map(|v| match (h.action.as_str(), v.parse::<i64>()) {
+            ("assignee", Ok(id)) => display_name(data, id).unwrap_or_else(|| v.clone()),
+            _ => v.clone(),
+        })
+    };
+    HistoryRow {
+        at: rfc3339(h.at_ms),
+        actor: h.actor_id.and_then(|a| data.user(a)).map(|u| match h.api_key_id {
+            Some(key) => format!("{} (API key {key})", u.username),
+            None => u.username.clone(),
+        }),
+        asset_type: h.asset_type.as_str().to_owned(),
+        asset_id: h.asset_id.clone(),
+        action: h.action.clone(),
+        old_value: person(&h.old_value),
+        new_value: person(&h.new_value),
+        reason: h.reason.clone(),
+        comment: h.comment.clone(),
+    }
+}
+
+fn assignable(data: &Dataset) -> Vec<Assignable> {
+    data.users
+        .iter()
+        .filter(|u| u.active && u.role.can_write_signals())
+        .map(|u| Assignable { id: u.id, display_name: u.display_name.clone() })
+        .collect()
+}
+
+fn parse_query(text: &str) -> Result<Query, AppError> {
+    Query::parse(text).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+impl Engine {
+    /// One page of the signals matching `query` in `window`. A bad query says what and where;
+    /// `stop` says when to give up (see [`crate::service::heavy::run`]).
+    pub fn signals(&self, query: &str, window: Window, cursor: Option<&str>, sort: Sort, stop: &dyn Fn() -> bool) -> Result<SignalPage, AppError> {
+        let parsed = parse_query(query)?;
+        let cursor = match cursor {
+            None => None,
+            Some(text) => Some(query::parse_cursor(text).ok_or_else(|| AppError::BadRequest(format!("'{text}' is not a page of this list")))?),
+        };
+        let (from, to) = window.bounds(now_ms());
+        let data = self.snapshot();
+        let matches = query::search_until(&data, &parsed, from, to, sort, stop).map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let (range, next_cursor) = query::page(&data, &matches, cursor, PAGE, sort);
+        let rows = matches[range].iter().map(|&i| signal_row(&data, i)).collect();
+        Ok(SignalPage { total: matches.len(), rows, next_cursor })
+    }
+
+    /// The counts of each attribute's values over every signal matching `query` in `window`.
+    pub fn facets(&self, query: &str, window: Window, stop: &dyn Fn() -> bool) -> Result<Vec<Facet>, AppError> {
+        let parsed = parse_query(query)?;
+        let (from, to) = window.bounds(now_ms());
+        let data = self.snapshot();
+        let matches = query::search_until(&data, &parsed, from, to, Sort::Oldest, stop).map_err(|e| AppError::Unavailable(e.to_string()))?;
+        let matrix = attack::matrix();
+        Ok(query::facets(&data, &matches, 8)
+            .into_iter()
+            .map(|(attribute, label, values)| Facet {
+                label: label.to_owned(),
+                attribute: attribute.name().to_owned(),
+                values: values
+                    .into_iter()
+                    .map(|(value, count)| {
+                        let label = match attribute {
+                            Attribute::Tactic => matrix.tactic_index(&value).map_or_else(|| value.clone(), |k| format!("{} {value}", matrix.tactics[k].name)),
+                            _ => value.replace('_', " "),
+                        };
+                        FacetValue { value, label, count }
+                    })
+                    .collect(),
+            })
+            .collect())
+    }
+
+    /// Everything the side panel shows about one signal; `None` when there is no such signal.
+    pub fn detail(&self, id: i64) -> Option<SignalDetail> {
+        let data = self.snapshot();
+        let i = data.signal_by_id(id)?;
+        let t = &data.signals;
+        let rule = &data.rules[t.rule[i] as usize];
+        let matrix = attack::matrix();
+        let s = |v: u32| t.strings.get_opt(v).map(str::to_owned);
+        // Related: signals sharing an entity or the IP, newest first.
+        let mine: Vec<u32> = t.entities_of(i).to_vec();
+        let ip = t.ip[i];
+        let mut related = Vec::new();
+        for j in (0..t.len()).rev() {
+            if j != i && ((ip != 0 && t.ip[j] == ip) || t.entities_of(j).iter().any(|e| mine.contains(e))) {
+                related.push(signal_row(&data, j));
+                if related.len() == RELATED {
+                    break;
+                }
+            }
+        }
+        let triage = data.triage_of(i);
+        Some(SignalDetail {
+            row: signal_row(&data, i),
+            product: t.product[i].as_str().to_owned(),
+            first_seen: rfc3339(t.first_seen_ms[i]),
+            rule_id: rule.id.clone(),
+            tactics: rule
+                .tactics
+                .iter()
+                .map(|id| (id.clone(), matrix.tactic_index(id).map_or_else(String::new, |k| matrix.tactics[k].name.to_owned())))
+                .collect(),
+            techniques: rule
+                .techniques
+                .iter()
+                .map(|id| (id.clone(), matrix.technique(id).map_or_else(String::new, |x| x.name.to_owned())))
+                .collect(),
+            entities: t
+                .entities_of(i)
+                .iter()
+                .map(|&e| (data.entities[e as usize].kind.as_str().to_owned(), data.entities[e as usize].name.clone()))
+                .collect(),
+            region: s(t.region[i]),
+            city: s(t.city[i]),
+            isp: s(t.isp[i]),
+            asn: (t.asn[i] != 0).then_some(t.asn[i]),
+            ti_indicator: s(t.ti_indicator[i]),
+            ti_category: t.ti_category[i].map(|v| v.as_str().to_owned()),
+            ti_intention: t.ti_intention[i].map(|v| v.as_str().to_owned()),
+            ti_subcategory: t.ti_subcategory[i].map(|v| v.as_str().to_owned()),
+            archive_comment: triage.archive_comment.clone(),
+            assignee_id: triage.assignee_id,
+            related,
+            history: data.history_of(i).map(|h| history_row(&data, h)).collect(),
+            modifiable: workflow::modifiable(t.detected_at_ms[i], now_ms()),
+            next_states: workflow::next_states(triage.state),
+            assignable: assignable(&data),
+            open_cases: data.cases.iter().rev().filter(|c| c.status != CaseStatus::Closed).map(|c| (c.id, c.title.clone())).collect(),
+        })
+    }
+
+    /// The audit trail, newest first: at most `limit` rows and how many match in all.
+    pub fn audit(&self, actor: &str, action: &str, asset_type: &str, limit: usize) -> Result<(Vec<HistoryRow>, usize), AppError> {
+        let data = self.snapshot();
+        let filter = AuditFilter::from_params(&data, Some(actor), Some(action), Some(asset_type)).map_err(AppError::BadRequest)?;
+        let mut total = 0;
+        let mut rows = Vec::new();
+        for h in filter.events(&data) {
+            total += 1;
+            if rows.len() < limit {
+                rows.push(history_row(&data, h));
+            }
+        }
+        Ok((rows, total))
+    }
+
+    /// Every case, newest first, with its linked signal count.
+    pub fn cases(&self) -> Vec<CaseRow> {
+        let data = self.snapshot();
+        let mut linked: HashMap<i64, usize> = HashMap::new();
+        for c in data.signals.case_id.iter().flatten() {
+            *linked.entry(*c).or_default() += 1;
+        }
+        let mut cases: Vec<CaseRow> = data
+            .cases
+            .iter()
+            .map(|c| CaseRow {
+                id: c.id,
+                title: c.title.clone(),
+                description: c.description.clone(),
+                status: c.status,
+                priority: c.priority,
+                assignee: c.assignee_id.and_then(|id| display_name(&data, id)),
+                assignee_id: c.assignee_id,
+                created_at: rfc3339(c.created_at_ms),
+                updated_at: rfc3339(c.updated_at_ms),
+                signals: linked.get(&c.id).copied().unwrap_or(0),
+            })
+            .collect();
+        cases.sort_by(|a, b| b.id.cmp(&a.id));
+        cases
+    }
+
+    /// A case's timeline: its own events and those of its signals, newest first.
+    pub fn case_timeline(&self, id: i64) -> Vec<HistoryRow> {
+        let data = self.snapshot();
+        let key = id.to_string();
+        let signals: HashSet<String> = data
+            .signals
+            .case_id
+            .iter()
+            .enumerate()
+            .filter(|(_, c)| **c == Some(id))
+            .map(|(i, _)| data.signals.id[i].to_string())
+            .collect();
+        data.history
+            .iter()
+            .rev()
+            .filter(|h| match h.asset_type {
+                AssetType::Case => h.asset_id == key,
+                AssetType::SecuritySignal => signals.contains(&h.asset_id),
+                _ => false,
+            })
+            .take(TIMELINE)
+            .map(|h| history_row(&data, h))
+            .collect()
+    }
+
+    /// Who a signal or case can be assigned to.
+    pub fn assignable(&self) -> Vec<Assignable> {
+        assignable(&self.snapshot())
+    }
+
+    /// The incidents declared from a case or from one of its signals, newest first.
+    pub fn incidents_of_case(&self, id: i64) -> Vec<IncidentRow> {
+        let data = self.snapshot();
+        data.incidents
+            .iter()
+            .rev()
+            .filter(|i| i.case_id == Some(id) || i.signal_id.and_then(|s| data.signal_by_id(s)).is_some_and(|k| data.signals.case_id[k] == Some(id)))
+            .map(|i| IncidentRow {
+                id: i.id,
+                title: i.title.clone(),
+                severity: i.severity,
+                status: i.status,
+                commander: i.commander_id.and_then(|c| display_name(&data, c)),
+                declared_at: rfc3339(i.declared_at_ms),
+                signal_id: i.signal_id,
+            })
+            .collect()
+    }
+}

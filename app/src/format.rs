@@ -1,0 +1,114 @@
+//! How the pages write numbers, durations, times and links to the signal explorer. This module
+//! imports no other page module, so the charts, the panels and the explorer all build on it
+//! without an import cycle.
+
+/// `12,345`.
+pub(crate) fn thousands(n: f64) -> String {
+    let digits = format!("{:.0}", n.abs());
+    let mut out = String::new();
+    for (k, c) in digits.chars().enumerate() {
+        if k > 0 && (digits.len() - k) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    if n < 0.0 && digits != "0" {
+        format!("-{out}")
+    } else {
+        out
+    }
+}
+
+/// `1.2k`, `34`, `5.6M`: short axis numbers.
+pub(crate) fn compact(n: f64) -> String {
+    match n.abs() {
+        v if v >= 1e6 => format!("{:.1}M", n / 1e6),
+        v if v >= 1e4 => format!("{:.0}k", n / 1e3),
+        v if v >= 1e3 => format!("{:.1}k", n / 1e3),
+        _ => format!("{n:.0}"),
+    }
+}
+
+/// `3h 25m`, `42s`, `2d 4h`.
+pub(crate) fn duration(ms: f64) -> String {
+    let s = (ms / 1000.0).round() as i64;
+    match s {
+        s if s < 60 => format!("{s}s"),
+        s if s < 3_600 => format!("{}m {}s", s / 60, s % 60),
+        s if s < 86_400 => format!("{}h {}m", s / 3_600, (s % 3_600) / 60),
+        s => format!("{}d {}h", s / 86_400, (s % 86_400) / 3_600),
+    }
+}
+
+/// `Nov 21 14:00` (UTC), or `Nov 21` when the buckets are days.
+pub(crate) fn clock(ms: i64, bucket_ms: i64) -> String {
+    if bucket_ms >= 86_400_000 {
+        analytics::window::format_day(ms)
+    } else {
+        analytics::window::format_short(ms)
+    }
+}
+
+/// `2026-11-21 14:05 UTC`.
+pub(crate) fn when(ms: i64) -> String {
+    analytics::window::format_minute(ms)
+}
+
+/// `2026-11-21T14:05:09Z` → `2026-11-21 14:05:09`.
+pub(crate) fn short_time(rfc3339: &str) -> String {
+    rfc3339.replace('T', " ").get(0..19).unwrap_or_default().to_owned()
+}
+
+/// `under_review` → `under review`.
+pub(crate) fn human(spelling: &str) -> String {
+    spelling.replace('_', " ")
+}
+
+/// `/signals?query=…&window=…`, percent-encoded.
+pub fn signals_href(query: &str, window: &str) -> String {
+    format!("/signals?query={}&window={}", encode(query), encode(window))
+}
+
+/// Percent-encodes everything but unreserved characters.
+pub fn encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for b in text.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_and_durations_read_well() {
+        assert_eq!(thousands(1234567.0), "1,234,567");
+        assert_eq!(thousands(999.0), "999");
+        assert_eq!(thousands(-1200.0), "-1,200");
+        assert_eq!(duration(42_000.0), "42s");
+        assert_eq!(duration(125_000.0), "2m 5s");
+        assert_eq!(duration(3_600_000.0 * 3.5), "3h 30m");
+        assert_eq!(duration(86_400_000.0 * 2.0 + 3_600_000.0 * 4.0), "2d 4h");
+    }
+
+    #[test]
+    fn bucket_times_read_as_utc() {
+        let t = 1_763_733_600_000; // 2025-11-21 14:00 UTC
+        assert_eq!(clock(t, 3_600_000), "Nov 21 14:00");
+        assert_eq!(clock(t, 86_400_000), "Nov 21");
+        assert_eq!(when(t), "2025-11-21 14:00 UTC");
+    }
+
+    #[test]
+    fn drill_down_links_encode_the_query() {
+        assert_eq!(
+            signals_href("@workflow.rule.id:def-0001 status:\"a b\"", "7d"),
+            "/signals?query=%40workflow.rule.id%3Adef-0001%20status%3A%22a%20b%22&window=7d"
+        );
+    }
+}

@@ -1,0 +1,161 @@
+//! What the pages read, row by row: the data of one overview module, signal list rows and
+//! pages, facets, a signal's detail, history rows, cases, incidents, accounts and API keys.
+//! The server fills them (see [`crate::engine`]); they travel as server function answers.
+
+use analytics::overview::ModuleData;
+use serde::{Deserialize, Serialize};
+
+/// One module's data and when it was computed.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+pub struct ModuleResult {
+    pub computed_at: String,
+    pub data: ModuleData,
+}
+
+/// One row of the signal list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalRow {
+    pub id: i64,
+    pub detected_at: String,
+    pub severity: analytics::Severity,
+    pub title: String,
+    pub rule_name: String,
+    pub source: String,
+    pub state: analytics::TriageState,
+    pub archive_reason: Option<analytics::ArchiveReason>,
+    pub country: Option<String>,
+    pub ip: Option<String>,
+    pub assignee: Option<String>,
+    pub case_id: Option<i64>,
+    /// What a change must name (optimistic versioning).
+    pub version: i64,
+}
+
+/// A page of the signal list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalPage {
+    pub total: usize,
+    pub rows: Vec<SignalRow>,
+    pub next_cursor: Option<String>,
+}
+
+/// One case in a list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: i64,
+    pub title: String,
+    pub description: String,
+    pub status: analytics::CaseStatus,
+    pub priority: analytics::CasePriority,
+    pub assignee: Option<String>,
+    pub assignee_id: Option<i64>,
+    pub created_at: String,
+    pub updated_at: String,
+    pub signals: usize,
+}
+
+/// A name and how many signals have it: one entry of a facet.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct FacetValue {
+    /// What a click adds to the query.
+    pub value: String,
+    /// What the page shows (a tactic's name with its ID, say).
+    pub label: String,
+    pub count: usize,
+}
+
+/// The counts of one attribute's values over the whole result (most frequent first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Facet {
+    pub label: String,
+    /// The query attribute a click adds (`status`, `source`, …).
+    pub attribute: String,
+    pub values: Vec<FacetValue>,
+}
+
+/// One entry of a signal's history, names resolved.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryRow {
+    pub at: String,
+    pub actor: Option<String>,
+    pub asset_type: String,
+    pub asset_id: String,
+    pub action: String,
+    pub old_value: Option<String>,
+    pub new_value: Option<String>,
+    pub reason: Option<String>,
+    pub comment: Option<String>,
+}
+
+/// A person a signal or case can be assigned to.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Assignable {
+    pub id: i64,
+    pub display_name: String,
+}
+
+/// Everything the side panel shows about one signal.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct SignalDetail {
+    pub row: SignalRow,
+    pub product: String,
+    pub first_seen: String,
+    pub rule_id: String,
+    pub tactics: Vec<(String, String)>,
+    pub techniques: Vec<(String, String)>,
+    /// (type, name)
+    pub entities: Vec<(String, String)>,
+    pub region: Option<String>,
+    pub city: Option<String>,
+    pub isp: Option<String>,
+    pub asn: Option<i64>,
+    pub ti_indicator: Option<String>,
+    pub ti_category: Option<String>,
+    pub ti_intention: Option<String>,
+    pub ti_subcategory: Option<String>,
+    pub archive_comment: Option<String>,
+    pub assignee_id: Option<i64>,
+    /// Signals sharing an entity or the IP, newest first (at most 10).
+    pub related: Vec<SignalRow>,
+    pub history: Vec<HistoryRow>,
+    /// Whether the 30-day rule still lets it change.
+    pub modifiable: bool,
+    pub next_states: Vec<analytics::TriageState>,
+    pub assignable: Vec<Assignable>,
+    /// Open cases it can be added to: (id, title).
+    pub open_cases: Vec<(i64, String)>,
+}
+
+/// An incident as a case page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub id: i64,
+    pub title: String,
+    pub severity: analytics::IncidentSeverity,
+    pub status: analytics::IncidentStatus,
+    pub commander: Option<String>,
+    pub declared_at: String,
+    pub signal_id: Option<i64>,
+}
+
+/// An account as the admin page lists it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub role: analytics::Role,
+    pub active: bool,
+    pub can_sign_in: bool,
+    /// A service account (API keys act as it; nobody signs in as it).
+    pub service: bool,
+}
+
+/// An API key as the admin page lists it (never the key).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ApiKeyRow {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub revoked: bool,
+}

@@ -1,0 +1,160 @@
+//! The server functions the pages call, each a few lines over the [`Engine`](crate::engine::Engine)
+//! or the database, and the rows they answer with ([`crate::rows`]). Every one needs a signed-in user;
+//! the admin page's needs the admin role. Writes go through the REST API instead (see
+//! [`crate::client`] and [`crate::contract`]).
+
+#[cfg(feature = "ssr")]
+pub mod heavy;
+
+use leptos::prelude::*;
+
+use crate::error::AppError;
+use crate::layout::Layout;
+use crate::rows::*;
+
+#[cfg(feature = "ssr")]
+fn engine() -> Result<std::sync::Arc<crate::engine::Engine>, AppError> {
+    use_context::<std::sync::Arc<crate::engine::Engine>>().ok_or_else(|| AppError::Internal("the data is not available".to_owned()))
+}
+
+#[cfg(feature = "ssr")]
+fn database() -> Result<storage::Database, AppError> {
+    use_context::<storage::Database>().ok_or_else(|| AppError::Internal("the database is not available".to_owned()))
+}
+
+#[cfg(feature = "ssr")]
+fn window(text: &str) -> Result<analytics::Window, AppError> {
+    analytics::Window::parse(text).map_err(|e| AppError::BadRequest(e.to_string()))
+}
+
+/// One overview module for a time window (`1d`, `7d`, … or a custom range).
+#[server(endpoint = "module")]
+pub async fn load_module(id: String, window: String) -> Result<ModuleResult, AppError> {
+    let window = self::window(&window)?;
+    let id = analytics::overview::ModuleId::parse(&id).map_err(|_| AppError::NotFound(format!("no module '{id}'")))?;
+    let engine = engine()?;
+    let result = heavy::run(move |_| {
+        let now = analytics::time::now_ms();
+        engine.module(id, window.span(now), now)
+    })
+    .await?;
+    Ok(result.result().clone())
+}
+
+#[server(endpoint = "signals")]
+pub async fn list_signals(query: String, window: String, cursor: Option<String>, sort: String) -> Result<SignalPage, AppError> {
+    let window = self::window(&window)?;
+    let sort = analytics::query::Sort::parse(&sort)
+        .ok_or_else(|| AppError::BadRequest(format!("'{sort}' is not a sort order: newest, oldest or severity")))?;
+    crate::auth::require_user()?;
+    let engine = engine()?;
+    heavy::run(move |stop| engine.signals(&query, window, cursor.as_deref(), sort, stop)).await?
+}
+
+#[server(endpoint = "signals/facets")]
+pub async fn signal_facets(query: String, window: String) -> Result<Vec<Facet>, AppError> {
+    let window = self::window(&window)?;
+    crate::auth::require_user()?;
+    let engine = engine()?;
+    heavy::run(move |stop| engine.facets(&query, window, stop)).await?
+}
+
+#[server(endpoint = "signals/detail")]
+pub async fn load_signal_detail(id: i64) -> Result<Option<SignalDetail>, AppError> {
+    crate::auth::require_user()?;
+    Ok(engine()?.detail(id))
+}
+
+#[server(endpoint = "audit")]
+pub async fn audit_trail(actor: String, action: String, asset_type: String, limit: usize) -> Result<(Vec<HistoryRow>, usize), AppError> {
+    crate::auth::require_user()?;
+    engine()?.audit(&actor, &action, &asset_type, limit.clamp(1, 5_000))
+}
+
+#[server(endpoint = "cases/list")]
+pub async fn list_cases() -> Result<Vec<CaseRow>, AppError> {
+    crate::auth::require_user()?;
+    Ok(engine()?.cases())
+}
+
+/// One case with its timeline, who it can be assigned to, and its incidents.
+#[allow(clippy::type_complexity)]
+#[server(endpoint = "cases/detail")]
+pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>, Vec<IncidentRow>)>, AppError> {
+    crate::auth::require_user()?;
+    let engine = engine()?;
+    Ok(engine
+        .cases()
+        .into_iter()
+        .find(|c| c.id == id)
+        .map(|case| (case, engine.case_timeline(id), engine.assignable(), engine.incidents_of_case(id))))
+}
+
+/// The overview layout of the signed-in user. A stored layout that cannot be read any more
+/// gives the default, and says so in the server log.
+#[server(endpoint = "layout/load")]
+pub async fn load_layout() -> Result<Layout, AppError> {
+    let user = crate::auth::require_user()?;
+    Ok(match database()?.layout(user.id).await? {
+        None => Layout::default(),
+        Some(stored) => Layout::from_stored(stored.schema_version, &stored.layout).unwrap_or_else(|error| {
+            leptos::logging::warn!("the stored overview layout is unreadable, using the default: {error}");
+            Layout::default()
+        }),
+    })
+}
+
+/// Stores the layout the page sends (JSON, see [`Layout`]) and answers it as stored. A layout
+/// naming an unknown module, or one twice, is refused and nothing changes.
+#[server(endpoint = "layout/save")]
+pub async fn save_layout(layout: String) -> Result<Layout, AppError> {
+    let user = crate::auth::require_user()?;
+    let layout = Layout::from_page(&layout).map_err(|e| AppError::BadRequest(format!("layout refused: {e}")))?;
+    let stored = storage::StoredLayout {
+        schema_version: crate::layout::SCHEMA_VERSION,
+        layout: serde_json::to_string(&layout).map_err(|e| AppError::Internal(e.to_string()))?,
+        updated_at_ms: analytics::time::now_ms(),
+    };
+    database()?.save_layout(user.id, &stored).await?;
+    Ok(layout)
+}
+
+/// Forgets the stored layout: the page goes back to the default.
+#[server(endpoint = "layout/reset")]
+pub async fn reset_layout() -> Result<Layout, AppError> {
+    let user = crate::auth::require_user()?;
+    database()?.delete_layout(user.id).await?;
+    Ok(Layout::default())
+}
+
+/// What the admin page shows: accounts, API keys and the workflow webhook. Admins only.
+#[server(endpoint = "admin/overview")]
+pub async fn admin_overview() -> Result<(Vec<AccountRow>, Vec<ApiKeyRow>, Option<String>), AppError> {
+    let user = crate::auth::require_user()?;
+    if !user.is_admin() {
+        return Err(AppError::Forbidden("the admin page needs the admin role".to_owned()).respond());
+    }
+    let db = database()?;
+    let accounts = db
+        .accounts()
+        .await?
+        .into_iter()
+        .map(|a| AccountRow {
+            id: a.id,
+            username: a.username,
+            display_name: a.display_name,
+            role: a.role,
+            active: a.active,
+            can_sign_in: a.password_hash.is_some() && !a.service,
+            service: a.service,
+        })
+        .collect();
+    let keys = db
+        .api_keys()
+        .await?
+        .into_iter()
+        .map(|k| ApiKeyRow { id: k.id, name: k.name, user_id: k.user_id, revoked: k.revoked_at_ms.is_some() })
+        .collect();
+    let webhook = db.setting(storage::WEBHOOK_SETTING).await?;
+    Ok((accounts, keys, webhook))
+}

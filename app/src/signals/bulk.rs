@@ -1,0 +1,117 @@
+//! The bar of actions on every selected signal of the list.
+
+use leptos::prelude::*;
+use serde_json::json;
+
+use analytics::ArchiveReason;
+
+use crate::auth::use_current_user;
+use crate::client;
+use crate::format::human;
+
+/// The actions on every selected signal.
+#[component]
+pub(super) fn BulkBar(
+    selected: RwSignal<Vec<(i64, i64)>>,
+    refresh: RwSignal<u32>,
+    message: client::Outcome,
+) -> impl IntoView {
+    let user = use_current_user();
+    let reason = RwSignal::new(String::new());
+    let case_title = RwSignal::new(String::new());
+    let open_cases = Resource::new(|| (), |_| crate::service::list_cases());
+    let items = move || {
+        selected
+            .get_untracked()
+            .iter()
+            .map(|(id, version)| json!({ "id": id, "version": version }))
+            .collect::<Vec<_>>()
+    };
+    let bulk = move |change: serde_json::Value| {
+        let mut body = change;
+        body["signals"] = json!(items());
+        selected.set(Vec::new());
+        client::run(refresh, message, async move { client::post("/api/v1/signals/triage", &body).await }, |v| {
+            let changed = v["changed"].as_array().map_or(0, Vec::len);
+            let refused = v["refused"].as_array().cloned().unwrap_or_default();
+            let mut text = format!("{changed} changed");
+            if !refused.is_empty() {
+                let reasons: Vec<String> = refused.iter().filter_map(|r| r["error"].as_str().map(str::to_owned)).take(3).collect();
+                text.push_str(&format!("; {} refused: {}", refused.len(), reasons.join("; ")));
+            }
+            text
+        });
+    };
+    view! {
+        <div class="bulk-bar" role="toolbar" aria-label="Bulk actions">
+            <span><strong>{move || selected.get().len()}</strong>" selected"</span>
+            <button class="button" on:click=move |_| bulk(json!({ "change": "state", "to": "under_review" }))>"Under review"</button>
+            <button class="button" on:click=move |_| bulk(json!({ "change": "state", "to": "open" }))>"Reopen"</button>
+            <button
+                class="button"
+                on:click=move |_| bulk(json!({ "change": "assign", "assignee_id": user.get().map(|u| u.id) }))
+            >
+                "Assign to me"
+            </button>
+            <span class="inline-form">
+                <select aria-label="Archive reason for the selection" on:change=move |ev| reason.set(event_target_value(&ev))>
+                    <option value="">"Archive as…"</option>
+                    {ArchiveReason::ALL.iter().map(|r| view! { <option value=r.as_str()>{human(r.as_str())}</option> }).collect_view()}
+                </select>
+                <button
+                    class="button"
+                    prop:disabled=move || reason.get().is_empty()
+                    on:click=move |_| bulk(json!({ "change": "state", "to": "archived", "reason": reason.get_untracked() }))
+                >
+                    "Archive"
+                </button>
+            </span>
+            <span class="inline-form">
+                <input
+                    placeholder="New case title"
+                    aria-label="New case title"
+                    prop:value=case_title
+                    on:input=move |ev| case_title.set(event_target_value(&ev))
+                />
+                <button
+                    class="button"
+                    prop:disabled=move || case_title.get().trim().is_empty()
+                    on:click=move |_| {
+                        let body = json!({ "title": case_title.get_untracked(), "signals": items() });
+                        selected.set(Vec::new());
+                        case_title.set(String::new());
+                        client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| {
+                            format!("created case {} with {} signals", v["case"]["id"], v["linked"].as_array().map_or(0, Vec::len))
+                        });
+                    }
+                >
+                    "Create case"
+                </button>
+            </span>
+            <select
+                aria-label="Add the selection to a case"
+                on:change=move |ev| {
+                    if let Ok(case) = event_target_value(&ev).parse::<i64>() {
+                        let body = json!({ "signals": items() });
+                        selected.set(Vec::new());
+                        client::run(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |v| {
+                            format!("{} added to case {case}", v["linked"].as_array().map_or(0, Vec::len))
+                        });
+                    }
+                }
+            >
+                <option value="">"Add to case…"</option>
+                // The bar exists only in the browser (after a selection), so no hydration here.
+                {move || open_cases.get().and_then(Result::ok).map(|cases| {
+                    cases
+                        .into_iter()
+                        .filter(|c| c.status != analytics::CaseStatus::Closed)
+                        .take(50)
+                        .map(|c| view! { <option value=c.id.to_string()>{format!("{}: {}", c.id, c.title)}</option> })
+                        .collect_view()
+                })}
+            </select>
+            <button class="button ghost" on:click=move |_| selected.set(Vec::new())>"Clear"</button>
+        </div>
+    }
+}

@@ -1,0 +1,209 @@
+//! The overview and its modules for a window, and the OpenAPI document. The engine holds each
+//! module's typed data; here it becomes the API's JSON. Bad parameters get a 400 whose message
+//! says which parameter and what is wrong.
+
+use std::sync::Arc;
+
+use analytics::overview::{ModuleId, Span};
+use analytics::time::{now_ms, rfc3339, Millis, DAY_MS};
+use analytics::WindowPreset;
+use app::engine::Computed;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Json, Router};
+use chrono::{DateTime, Utc};
+use serde::ser::SerializeMap;
+use serde::{Deserialize, Serialize, Serializer};
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+use crate::engine::Engine;
+use crate::error::{ApiError, ApiResult};
+use crate::startup::AppState;
+
+pub(crate) fn router() -> Router<AppState> {
+    Router::new()
+        .route("/api/v1/overview", get(overview))
+        .route("/api/v1/modules/{id}", get(module))
+        .route("/api/v1/openapi.json", get(openapi))
+}
+
+/// The window parameters of a read.
+#[derive(Debug, Deserialize)]
+pub(crate) struct WindowParams {
+    pub(crate) window: Option<String>,
+    pub(crate) from: Option<String>,
+    pub(crate) to: Option<String>,
+}
+
+/// The window a request asks for. A preset (`window=7d`) ends at the next whole minute, so
+/// requests within the same minute share one cached answer; `from`/`to` are used as given.
+/// Without either, the default preset (1 day).
+pub(crate) fn resolve_window(params: &WindowParams, now: Millis) -> ApiResult<Span> {
+    let parse = |name: &str, value: &str| -> ApiResult<Millis> {
+        DateTime::parse_from_rfc3339(value)
+            .map(|t| t.with_timezone(&Utc).timestamp_millis())
+            .map_err(|e| ApiError::bad(format!("parameter '{name}': '{value}' is not an RFC 3339 time ({e})")))
+    };
+    match (&params.window, &params.from, &params.to) {
+        (Some(_), Some(_), _) | (Some(_), _, Some(_)) => Err(ApiError::bad("give either 'window' or 'from' and 'to', not both")),
+        (Some(window), None, None) => {
+            let preset = WindowPreset::parse(window).map_err(|e| ApiError::bad(format!("parameter 'window': {e}")))?;
+            Ok(preset_span(preset, now))
+        }
+        (None, Some(from), Some(to)) => {
+            let (from, to) = (parse("from", from)?, parse("to", to)?);
+            if from >= to {
+                return Err(ApiError::bad("parameter 'from' must be before 'to'"));
+            }
+            let max = analytics::window::MAX_RANGE_DAYS;
+            if to - from > max * DAY_MS {
+                return Err(ApiError::bad(format!("parameters 'from' and 'to': the range is longer than {max} days")));
+            }
+            Ok(Span { from, to })
+        }
+        (None, Some(_), None) => Err(ApiError::bad("parameter 'to' is missing (it goes with 'from')")),
+        (None, None, Some(_)) => Err(ApiError::bad("parameter 'from' is missing (it goes with 'to')")),
+        (None, None, None) => Ok(preset_span(WindowPreset::default(), now)),
+    }
+}
+
+/// A preset's window ending at the next whole minute, as the pages compute it.
+fn preset_span(preset: WindowPreset, now: Millis) -> Span {
+    analytics::Window::Preset(preset).span(now)
+}
+
+/// `GET /api/v1/overview`: `{"from", "to", "modules": {id: {"computed_at", "data"}, …}}`, the
+/// modules in their order on the page.
+#[derive(Serialize)]
+struct OverviewBody {
+    from: String,
+    to: String,
+    modules: Modules,
+}
+
+/// The modules as one object keyed by module id, in [`ModuleId::ALL`] order, each the JSON
+/// the engine wrote once for it.
+struct Modules(Vec<(ModuleId, Arc<Computed>)>);
+
+impl Serialize for Modules {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (id, computed) in &self.0 {
+            map.serialize_entry(id.as_str(), computed.json())?;
+        }
+        map.end()
+    }
+}
+
+/// `GET /api/v1/modules/{id}`: `{"from", "to", "module", "result": {"computed_at", "data"}}`.
+#[derive(Serialize)]
+struct ModuleBody<'a> {
+    from: String,
+    to: String,
+    module: &'static str,
+    result: &'a RawValue,
+}
+
+/// A body serialized off the async workers, answered as it is.
+fn json_response(body: String) -> Response {
+    ([(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+async fn overview(State(engine): State<Arc<Engine>>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
+    let now = now_ms();
+    let span = resolve_window(&params, now)?;
+    let body = app::service::heavy::run(move |_| {
+        let body = OverviewBody { from: rfc3339(span.from), to: rfc3339(span.to), modules: Modules(engine.overview(span, now)) };
+        serde_json::to_string(&body)
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(json_response(body))
+}
+
+async fn module(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
+    // The id as the API spells it, exactly (letter case included).
+    let Some(&module) = ModuleId::ALL.iter().find(|m| m.as_str() == id) else {
+        let expected: Vec<&str> = ModuleId::ALL.iter().map(|m| m.as_str()).collect();
+        return Err(ApiError::not_found(format!("no module '{id}': expected one of {}", expected.join(", "))));
+    };
+    let now = now_ms();
+    let span = resolve_window(&params, now)?;
+    let body = app::service::heavy::run(move |_| {
+        let computed = engine.module(module, span, now);
+        serde_json::to_string(&ModuleBody { from: rfc3339(span.from), to: rfc3339(span.to), module: module.as_str(), result: computed.json() })
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(json_response(body))
+}
+
+async fn openapi() -> Json<Value> {
+    Json(crate::openapi::document())
+}
+
+#[cfg(test)]
+mod tests {
+    use analytics::Role;
+    use axum::http::{Method, StatusCode};
+
+    use super::*;
+    use crate::routes::testing::TestState;
+
+    #[test]
+    fn a_window_is_a_preset_or_a_range_never_both() {
+        let now = 1_700_000_000_000;
+        let params = |window: Option<&str>, from: Option<&str>, to: Option<&str>| WindowParams {
+            window: window.map(str::to_owned),
+            from: from.map(str::to_owned),
+            to: to.map(str::to_owned),
+        };
+        let day = resolve_window(&params(None, None, None), now).unwrap();
+        assert_eq!(day.to - day.from, DAY_MS);
+        let both = resolve_window(&params(Some("7d"), Some("2026-01-01T00:00:00Z"), None), now).unwrap_err();
+        assert_eq!(both.to_string(), "give either 'window' or 'from' and 'to', not both");
+        let half = resolve_window(&params(None, Some("2026-01-01T00:00:00Z"), None), now).unwrap_err();
+        assert_eq!(half.to_string(), "parameter 'to' is missing (it goes with 'from')");
+        let range = resolve_window(&params(None, Some("2026-01-01T00:00:00Z"), Some("2026-01-02T00:00:00Z")), now).unwrap();
+        assert_eq!(range.to - range.from, DAY_MS);
+    }
+
+    #[tokio::test]
+    async fn the_overview_is_every_module_keyed_by_id_with_its_computed_at() {
+        let t = TestState::new(300).await;
+        let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/overview?window=7d", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert!(body["from"].as_str().unwrap().ends_with('Z') && body["to"].as_str().unwrap().ends_with('Z'), "{body}");
+        let modules = body["modules"].as_object().unwrap();
+        let ids: Vec<&str> = ModuleId::ALL.iter().map(|m| m.as_str()).collect();
+        assert_eq!(modules.len(), ids.len());
+        for id in ids {
+            let module = &modules[id];
+            assert!(module["computed_at"].is_string(), "{id}: {module}");
+            assert!(module["data"].is_object(), "{id}: {module}");
+            assert_eq!(module["data"]["module"], id, "the data says which module it is");
+        }
+        // The modules keep the page's order in the body itself.
+        let text = serde_json::to_string(&Modules(t.engine().overview(preset_span(WindowPreset::OneDay, now_ms()), now_ms()))).unwrap();
+        let positions: Vec<usize> = ModuleId::ALL.iter().map(|m| text.find(&format!("\"{}\":{{", m.as_str())).unwrap()).collect();
+        assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    }
+
+    #[tokio::test]
+    async fn one_module_answers_with_its_id_and_an_unknown_one_is_a_404() {
+        let t = TestState::new(0).await;
+        let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/modules/threat-map?window=1h", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        assert_eq!(body["module"], "threat-map");
+        assert!(body["result"]["computed_at"].is_string() && body["result"]["data"].is_object(), "{body}");
+        let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/modules/Threat-Map", None).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        assert!(body["error"].as_str().unwrap().starts_with("no module 'Threat-Map': expected one of security-coverage, "), "{body}");
+        let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/overview?window=2w", None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["error"].as_str().unwrap().starts_with("parameter 'window': "), "{body}");
+    }
+}
