@@ -3,11 +3,10 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use serde_json::json;
-
 use analytics::Role;
 
 use crate::client;
+use crate::contract::{ApiKeyRequest, InviteRequest, UserChange, WebhookRequest};
 use crate::service::admin_overview;
 
 #[component]
@@ -15,10 +14,17 @@ pub fn AdminPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let data = Resource::new(move || refresh.get(), |_| admin_overview());
     let message = RwSignal::new(None::<Result<String, String>>);
-    let act = move |method: &'static str, path: String, body: serde_json::Value, describe: fn(&serde_json::Value) -> String| {
-        client::run(refresh, message, async move { client::send(method, &path, &body).await }, describe);
+    let change_user = move |id: i64, change: UserChange| {
+        let activation = change.active.is_some();
+        client::run(refresh, message, async move { client::change_user(id, &change).await }, move |answer| {
+            let user = &answer.user;
+            match activation {
+                true => format!("{} is now {}", user.username, if user.active { "active" } else { "deactivated" }),
+                false => format!("{} is now {}", user.username, user.role.as_str()),
+            }
+        });
     };
-    let (username, role) = (RwSignal::new(String::new()), RwSignal::new("analyst".to_owned()));
+    let (username, role) = (RwSignal::new(String::new()), RwSignal::new(Role::Analyst));
     let service = RwSignal::new(false);
     let key_name = RwSignal::new(String::new());
     let key_owner = RwSignal::new(String::new());
@@ -39,14 +45,24 @@ pub fn AdminPage() -> impl IntoView {
                             <h2>"Users"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
-                                act("POST", "/api/v1/users".into(), json!({ "username": username.get_untracked(), "role": role.get_untracked(), "service": service.get_untracked() }),
-                                    |v| match v["password"].as_str() {
-                                        Some(p) => format!("Invited {}. One-time password (shown only now; they choose their own at first sign-in): {p}", v["user"]["username"].as_str().unwrap_or("")),
-                                        None => format!("Created the service account {}: create an API key that acts as it below.", v["user"]["username"].as_str().unwrap_or("")),
-                                    });
+                                let request = InviteRequest {
+                                    username: username.get_untracked(),
+                                    display_name: None,
+                                    email: None,
+                                    role: role.get_untracked(),
+                                    service: service.get_untracked(),
+                                };
+                                client::run(refresh, message, async move { client::invite_user(&request).await }, |invited| match &invited.password {
+                                    Some(p) => format!("Invited {}. One-time password (shown only now; they choose their own at first sign-in): {p}", invited.user.username),
+                                    None => format!("Created the service account {}: create an API key that acts as it below.", invited.user.username),
+                                });
                             }>
                                 <input placeholder="username" aria-label="New username" required on:input=move |ev| username.set(event_target_value(&ev))/>
-                                <select aria-label="New user's role" on:change=move |ev| role.set(event_target_value(&ev))>
+                                <select aria-label="New user's role" on:change=move |ev| {
+                                    if let Ok(chosen) = Role::parse(&event_target_value(&ev)) {
+                                        role.set(chosen);
+                                    }
+                                }>
                                     {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == Role::Analyst>{r.as_str()}</option> }).collect_view()}
                                 </select>
                                 <label class="service-check"><input type="checkbox" data-testid="service-account" on:change=move |ev| service.set(event_target_checked(&ev))/>" Service account (API keys only)"</label>
@@ -63,7 +79,7 @@ pub fn AdminPage() -> impl IntoView {
                                                 <td>{a.display_name.clone()}</td>
                                                 <td>
                                                     <select aria-label=format!("Role of {}", a.username) on:change=move |ev| {
-                                                        act("PATCH", format!("/api/v1/users/{id}"), json!({ "role": event_target_value(&ev) }), |v| format!("{} is now {}", v["user"]["username"].as_str().unwrap_or(""), v["user"]["role"].as_str().unwrap_or("")));
+                                                        change_user(id, UserChange { role: Role::parse(&event_target_value(&ev)).ok(), active: None });
                                                     }>
                                                         {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == a.role>{r.as_str()}</option> }).collect_view()}
                                                     </select>
@@ -71,7 +87,7 @@ pub fn AdminPage() -> impl IntoView {
                                                 <td>{if !a.active { "deactivated" } else if a.service { "service account" } else if a.can_sign_in { "active" } else { "active, no password" }}</td>
                                                 <td>
                                                     <button class="button ghost" on:click=move |_| {
-                                                        act("PATCH", format!("/api/v1/users/{id}"), json!({ "active": !a.active }), |v| format!("{} is now {}", v["user"]["username"].as_str().unwrap_or(""), if v["user"]["active"].as_bool() == Some(true) { "active" } else { "deactivated" }));
+                                                        change_user(id, UserChange { role: None, active: Some(!a.active) });
                                                     }>{if a.active { "Deactivate" } else { "Reactivate" }}</button>
                                                 </td>
                                             </tr>
@@ -85,8 +101,10 @@ pub fn AdminPage() -> impl IntoView {
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
                                 let owner = key_owner.get_untracked().parse::<i64>().ok();
-                                act("POST", "/api/v1/api-keys".into(), json!({ "name": key_name.get_untracked(), "user_id": owner }),
-                                    |v| format!("Key created (shown only now): {}", v["key"].as_str().unwrap_or("")));
+                                let request = ApiKeyRequest { name: key_name.get_untracked(), user_id: owner };
+                                client::run(refresh, message, async move { client::create_api_key(&request).await }, |created| {
+                                    format!("Key created (shown only now): {}", created.key)
+                                });
                             }>
                                 <input placeholder="key name" aria-label="API key name" required on:input=move |ev| key_name.set(event_target_value(&ev))/>
                                 <select aria-label="The key acts as" on:change=move |ev| key_owner.set(event_target_value(&ev))>
@@ -101,7 +119,7 @@ pub fn AdminPage() -> impl IntoView {
                                     view! {
                                         <li>{format!("{} (user {}){}", k.name, k.user_id, if k.revoked { ", revoked" } else { "" })}
                                             {(!k.revoked).then(|| view! {
-                                                " " <button class="button ghost" on:click=move |_| act("DELETE", format!("/api/v1/api-keys/{id}"), json!({}), |_| "Key revoked".to_owned())>"Revoke"</button>
+                                                " " <button class="button ghost" on:click=move |_| client::run(refresh, message, async move { client::revoke_api_key(id).await }, |_| "Key revoked".to_owned())>"Revoke"</button>
                                             })}
                                         </li>
                                     }
@@ -112,7 +130,10 @@ pub fn AdminPage() -> impl IntoView {
                             <h2>"Workflow webhook"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
-                                act("PUT", "/api/v1/settings/webhook".into(), json!({ "url": webhook.get_untracked() }), |v| format!("Workflows now post to {}", v["url"].as_str().unwrap_or("")));
+                                let request = WebhookRequest { url: webhook.get_untracked() };
+                                client::run(refresh, message, async move { client::set_webhook(&request).await }, |setting| {
+                                    format!("Workflows now post to {}", setting.url.as_deref().unwrap_or(""))
+                                });
                             }>
                                 <input class="query-input" type="url" placeholder="https://hooks.example.com/signalboard" aria-label="Webhook URL" prop:value=webhook on:input=move |ev| webhook.set(event_target_value(&ev))/>
                                 <button class="button" type="submit">"Save"</button>

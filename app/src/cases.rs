@@ -4,12 +4,11 @@
 use leptos::prelude::*;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
-use serde_json::json;
-
-use analytics::{CasePriority, CaseStatus};
+use analytics::{CasePriority, CaseStatus, IncidentSeverity, IncidentStatus};
 
 use crate::auth::use_current_user;
 use crate::client;
+use crate::contract::{CaseRequest, CaseUpdate, IncidentRequest, IncidentUpdate};
 use crate::service::{case_detail, list_cases};
 use crate::format::{human, signals_href};
 
@@ -20,14 +19,14 @@ pub fn CasesPage() -> impl IntoView {
     let user = use_current_user();
     let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
     let title = RwSignal::new(String::new());
-    let priority = RwSignal::new("P3".to_owned());
+    let priority = RwSignal::new(CasePriority::P3);
     let message = RwSignal::new(None::<Result<String, String>>);
     let create = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
-        let body = json!({ "title": title.get_untracked(), "priority": priority.get_untracked() });
-        client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, move |v| {
+        let request = CaseRequest { priority: priority.get_untracked(), ..CaseRequest::titled(title.get_untracked(), Vec::new()) };
+        client::run(refresh, message, async move { client::create_case(&request).await }, move |created| {
             title.set(String::new());
-            format!("Created case {}", v["case"]["id"])
+            format!("Created case {}", created.case.id)
         });
     };
     view! {
@@ -37,7 +36,11 @@ pub fn CasesPage() -> impl IntoView {
         <Show when=can_write>
             <form class="inline-form new-case" on:submit=create>
                 <input placeholder="New case title" aria-label="New case title" required prop:value=title on:input=move |ev| title.set(event_target_value(&ev))/>
-                <select aria-label="New case priority" on:change=move |ev| priority.set(event_target_value(&ev))>
+                <select aria-label="New case priority" on:change=move |ev| {
+                    if let Ok(chosen) = CasePriority::parse(&event_target_value(&ev)) {
+                        priority.set(chosen);
+                    }
+                }>
                     {CasePriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=p.as_str() == "P3">{p.as_str()}</option> }).collect_view()}
                 </select>
                 <button class="button primary" type="submit">"Create case"</button>
@@ -79,9 +82,9 @@ pub fn CasePage() -> impl IntoView {
     let user = use_current_user();
     let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
     let message = RwSignal::new(None::<Result<String, String>>);
-    let patch = move |body: serde_json::Value| {
+    let patch = move |update: CaseUpdate| {
         let id = id();
-        client::run(refresh, message, async move { client::send("PATCH", &format!("/api/v1/cases/{id}"), &body).await }, |_| "Saved".to_owned());
+        client::run(refresh, message, async move { client::update_case(id, &update).await }, |_| "Saved".to_owned());
     };
     view! {
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
@@ -90,13 +93,19 @@ pub fn CasePage() -> impl IntoView {
                 Ok(None) => view! { <p class="module-error">{format!("Case {} does not exist.", id())}</p> }.into_any(),
                 Ok(Some((case, timeline, assignable, incidents))) => {
                     let description = RwSignal::new(case.description.clone());
-                    let severity = RwSignal::new("SEV-3".to_owned());
+                    let severity = RwSignal::new(IncidentSeverity::Sev3);
                     let case_id = case.id;
                     let case_title = case.title.clone();
                     let declare = move |_| {
-                        let body = json!({ "title": case_title.clone(), "severity": severity.get_untracked(), "case_id": case_id, "commander_id": user.get_untracked().map(|u| u.id) });
-                        client::run(refresh, message, async move { client::post("/api/v1/incidents", &body).await }, |v| {
-                            format!("Declared incident {}", v["incident"]["id"])
+                        let request = IncidentRequest {
+                            title: case_title.clone(),
+                            severity: severity.get_untracked(),
+                            commander_id: user.get_untracked().map(|u| u.id),
+                            case_id: Some(case_id),
+                            signal_id: None,
+                        };
+                        client::run(refresh, message, async move { client::declare_incident(&request).await }, |answer| {
+                            format!("Declared incident {}", answer.incident.id)
                         });
                     };
                     view! {
@@ -108,17 +117,17 @@ pub fn CasePage() -> impl IntoView {
                         <client::Notice message/>
                         <section class="case-fields">
                             <label>"Status"
-                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "status": event_target_value(&ev) }))>
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(CaseUpdate { status: CaseStatus::parse(&event_target_value(&ev)).ok(), ..CaseUpdate::default() })>
                                     {CaseStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == case.status>{human(s.as_str())}</option> }).collect_view()}
                                 </select>
                             </label>
                             <label>"Priority"
-                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "priority": event_target_value(&ev) }))>
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(CaseUpdate { priority: CasePriority::parse(&event_target_value(&ev)).ok(), ..CaseUpdate::default() })>
                                     {CasePriority::ALL.iter().map(|p| view! { <option value=p.as_str() selected=*p == case.priority>{p.as_str()}</option> }).collect_view()}
                                 </select>
                             </label>
                             <label>"Assignee"
-                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(json!({ "assignee_id": event_target_value(&ev).parse::<i64>().ok() }))>
+                                <select prop:disabled=move || !can_write() on:change=move |ev| patch(CaseUpdate { assignee_id: Some(event_target_value(&ev).parse::<i64>().ok()), ..CaseUpdate::default() })>
                                     <option value="" selected=case.assignee_id.is_none()>"Unassigned"</option>
                                     {assignable.iter().map(|a| view! { <option value=a.id.to_string() selected=case.assignee_id == Some(a.id)>{a.display_name.clone()}</option> }).collect_view()}
                                 </select>
@@ -127,15 +136,19 @@ pub fn CasePage() -> impl IntoView {
                                 <textarea rows="4" prop:disabled=move || !can_write() prop:value=description on:input=move |ev| description.set(event_target_value(&ev))></textarea>
                             </label>
                             <Show when=can_write>
-                                <button class="button" on:click=move |_| patch(json!({ "description": description.get_untracked() }))>"Save description"</button>
+                                <button class="button" on:click=move |_| patch(CaseUpdate { description: Some(description.get_untracked()), ..CaseUpdate::default() })>"Save description"</button>
                             </Show>
                         </section>
                         <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "30d")>{format!("Linked signals ({})", case.signals)}</a></p>
                         <h2>"Incidents"</h2>
                         <Show when=can_write>
                             <p class="inline-form">
-                                <select aria-label="Incident severity" on:change=move |ev| severity.set(event_target_value(&ev))>
-                                    {analytics::IncidentSeverity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == "SEV-3">{s.as_str()}</option> }).collect_view()}
+                                <select aria-label="Incident severity" on:change=move |ev| {
+                                    if let Ok(chosen) = IncidentSeverity::parse(&event_target_value(&ev)) {
+                                        severity.set(chosen);
+                                    }
+                                }>
+                                    {IncidentSeverity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == IncidentSeverity::Sev3>{s.as_str()}</option> }).collect_view()}
                                 </select>
                                 <button class="button" on:click=declare.clone()>"Declare incident"</button>
                             </p>
@@ -153,12 +166,12 @@ pub fn CasePage() -> impl IntoView {
                                                 <strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong>
                                                 {format!(" {} · declared {}{} · ", i.title, i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
                                                 <select aria-label=format!("Status of incident {incident}") prop:disabled=move || !can_write() on:change=move |ev| {
-                                                    let body = json!({ "status": event_target_value(&ev) });
-                                                    client::run(refresh, message, async move { client::send("PATCH", &format!("/api/v1/incidents/{incident}"), &body).await }, move |v| {
-                                                        format!("Incident {incident} is now {}", v["incident"]["status"].as_str().unwrap_or(""))
+                                                    let update = IncidentUpdate { status: IncidentStatus::parse(&event_target_value(&ev)).ok(), ..IncidentUpdate::default() };
+                                                    client::run(refresh, message, async move { client::update_incident(incident, &update).await }, move |answer| {
+                                                        format!("Incident {incident} is now {}", answer.incident.status.as_str())
                                                     });
                                                 }>
-                                                    {analytics::IncidentStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == status>{s.as_str()}</option> }).collect_view()}
+                                                    {IncidentStatus::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == status>{s.as_str()}</option> }).collect_view()}
                                                 </select>
                                             </li>
                                         }

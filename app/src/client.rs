@@ -1,20 +1,36 @@
-//! Calls to the REST API from the browser (gloo-net): every change the pages make goes through
-//! the same routes, and the same permission checks, as any other client.
+//! The browser's calls to the REST API's writes (gloo-net): every change the pages make goes
+//! through the same routes, and the same permission checks, as any other client, with the request
+//! and answer types of [`crate::contract`], so a renamed field fails to compile on both sides.
 
+use serde::de::DeserializeOwned;
 use serde::Serialize;
-use serde_json::Value;
 
-/// Sends `body` as JSON with `method` to `path`; answers the JSON reply, or the server's error
-/// message (`{"error": ...}`) for people to read.
-pub async fn send(method: &str, path: &str, body: &impl Serialize) -> Result<Value, String> {
+use crate::contract::*;
+
+/// A route's HTTP method.
+#[derive(Debug, Clone, Copy)]
+enum Method {
+    Post,
+    Patch,
+    Put,
+    Delete,
+}
+
+/// A route that takes no body still speaks JSON: `{}`.
+#[derive(Serialize)]
+struct Empty {}
+
+/// Sends `body` as JSON with `method` to `path` and reads the answer as `T` (an empty answer reads
+/// as `null`), or answers the server's message (`{"error": ...}`) for people to read.
+async fn call<T: DeserializeOwned>(method: Method, path: &str, body: &impl Serialize) -> Result<T, String> {
     #[cfg(feature = "hydrate")]
     {
         use gloo_net::http::Request;
         let builder = match method {
-            "PATCH" => Request::patch(path),
-            "PUT" => Request::put(path),
-            "DELETE" => Request::delete(path),
-            _ => Request::post(path),
+            Method::Post => Request::post(path),
+            Method::Patch => Request::patch(path),
+            Method::Put => Request::put(path),
+            Method::Delete => Request::delete(path),
         };
         let response = builder
             .json(body)
@@ -24,11 +40,11 @@ pub async fn send(method: &str, path: &str, body: &impl Serialize) -> Result<Val
             .map_err(|e| format!("the server could not be reached: {e}"))?;
         let status = response.status();
         let text = response.text().await.unwrap_or_default();
-        let value: Value = serde_json::from_str(&text).unwrap_or(Value::Null);
+        let text = if text.trim().is_empty() { "null" } else { text.as_str() };
         if (200..300).contains(&status) {
-            Ok(value)
+            serde_json::from_str(text).map_err(|e| format!("the server's answer does not read: {e}"))
         } else {
-            Err(value["error"].as_str().map_or_else(|| format!("the server answered {status}"), str::to_owned))
+            Err(serde_json::from_str::<ErrorBody>(text).map_or_else(|_| format!("the server answered {status}"), |body| body.error))
         }
     }
     #[cfg(not(feature = "hydrate"))]
@@ -38,9 +54,69 @@ pub async fn send(method: &str, path: &str, body: &impl Serialize) -> Result<Val
     }
 }
 
-/// `POST` with a JSON body.
-pub async fn post(path: &str, body: &impl Serialize) -> Result<Value, String> {
-    send("POST", path, body).await
+/// `POST /api/v1/signals/{id}/triage`.
+pub async fn triage(id: i64, request: &TriageRequest) -> Result<TriageOutcome, String> {
+    call(Method::Post, &format!("/api/v1/signals/{id}/triage"), request).await
+}
+
+/// `POST /api/v1/signals/triage`: the same change for several signals.
+pub async fn triage_many(request: &BulkRequest) -> Result<BulkOutcome, String> {
+    call(Method::Post, "/api/v1/signals/triage", request).await
+}
+
+/// `POST /api/v1/cases`.
+pub async fn create_case(request: &CaseRequest) -> Result<CaseCreated, String> {
+    call(Method::Post, "/api/v1/cases", request).await
+}
+
+/// `PATCH /api/v1/cases/{id}`.
+pub async fn update_case(id: i64, request: &CaseUpdate) -> Result<CaseAnswer, String> {
+    call(Method::Patch, &format!("/api/v1/cases/{id}"), request).await
+}
+
+/// `POST /api/v1/cases/{id}/signals`.
+pub async fn link_signals(case: i64, request: &LinkRequest) -> Result<LinkOutcome, String> {
+    call(Method::Post, &format!("/api/v1/cases/{case}/signals"), request).await
+}
+
+/// `POST /api/v1/incidents`.
+pub async fn declare_incident(request: &IncidentRequest) -> Result<IncidentAnswer, String> {
+    call(Method::Post, "/api/v1/incidents", request).await
+}
+
+/// `PATCH /api/v1/incidents/{id}`.
+pub async fn update_incident(id: i64, request: &IncidentUpdate) -> Result<IncidentAnswer, String> {
+    call(Method::Patch, &format!("/api/v1/incidents/{id}"), request).await
+}
+
+/// `POST /api/v1/signals/{id}/workflow`.
+pub async fn run_workflow(id: i64) -> Result<WorkflowOutcome, String> {
+    call(Method::Post, &format!("/api/v1/signals/{id}/workflow"), &Empty {}).await
+}
+
+/// `PUT /api/v1/settings/webhook`.
+pub async fn set_webhook(request: &WebhookRequest) -> Result<WebhookSetting, String> {
+    call(Method::Put, "/api/v1/settings/webhook", request).await
+}
+
+/// `POST /api/v1/users`.
+pub async fn invite_user(request: &InviteRequest) -> Result<Invited, String> {
+    call(Method::Post, "/api/v1/users", request).await
+}
+
+/// `PATCH /api/v1/users/{id}`.
+pub async fn change_user(id: i64, request: &UserChange) -> Result<UserAnswer, String> {
+    call(Method::Patch, &format!("/api/v1/users/{id}"), request).await
+}
+
+/// `POST /api/v1/api-keys`.
+pub async fn create_api_key(request: &ApiKeyRequest) -> Result<ApiKeyCreated, String> {
+    call(Method::Post, "/api/v1/api-keys", request).await
+}
+
+/// `DELETE /api/v1/api-keys/{id}` (answers 204, no body).
+pub async fn revoke_api_key(id: i64) -> Result<(), String> {
+    call(Method::Delete, &format!("/api/v1/api-keys/{id}"), &Empty {}).await
 }
 
 /// What the last change said: `Ok` for a confirmation, `Err` for the server's refusal.
@@ -48,11 +124,11 @@ pub type Outcome = leptos::prelude::RwSignal<Option<Result<String, String>>>;
 
 /// Runs a change in the browser, then says how it went in `message` and bumps `refresh` so the
 /// page reloads what it shows.
-pub fn run(
+pub fn run<T: 'static>(
     refresh: leptos::prelude::RwSignal<u32>,
     message: Outcome,
-    call: impl std::future::Future<Output = Result<Value, String>> + 'static,
-    describe: impl Fn(&Value) -> String + 'static,
+    call: impl std::future::Future<Output = Result<T, String>> + 'static,
+    describe: impl Fn(&T) -> String + 'static,
 ) {
     use leptos::prelude::{Set, Update};
     leptos::task::spawn_local(async move {

@@ -130,6 +130,13 @@ fn default_priority() -> CasePriority {
 }
 
 impl CaseRequest {
+    /// A case with this title and these signals, everything else as the server's defaults.
+    pub fn titled(title: String, signals: Vec<Selected>) -> CaseRequest {
+        CaseRequest { title, description: String::new(), priority: default_priority(), assignee_id: None, signals }
+    }
+}
+
+impl CaseRequest {
     /// The title and description as kept (trimmed), or why the request is refused.
     pub fn check(&self) -> Result<(String, String), String> {
         let title = check_title(&self.title)?;

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use analytics::overview::Span;
 use analytics::WindowPreset;
-use signalboard::engine::Engine;
+use app::engine::Engine;
 use signalboard::startup::{seed_demo, DemoSize};
 use storage::Database;
 

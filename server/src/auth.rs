@@ -413,7 +413,7 @@ pub(crate) struct PasswordForm {
 /// `POST /account/password`: the signed-in user changes their own password. Every other session
 /// of the account ends; the change is in the history.
 pub(crate) async fn change_password(
-    State(engine): State<std::sync::Arc<crate::engine::Engine>>,
+    State(engine): State<std::sync::Arc<app::engine::Engine>>,
     axum::Extension(user): axum::Extension<SessionUser>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,

@@ -12,7 +12,7 @@ use storage::Database;
 /// How long a health check waits for the database before calling it unreachable.
 const PING_TIMEOUT: Duration = Duration::from_secs(2);
 
-pub async fn healthz(State(db): State<Database>) -> Response {
+pub(crate) async fn healthz(State(db): State<Database>) -> Response {
     let backend = db.backend().as_str();
     let reachable = match tokio::time::timeout(PING_TIMEOUT, db.ping()).await {
         Ok(Ok(())) => true,

@@ -1,11 +1,11 @@
 #![recursion_limit = "256"]
+#![warn(unreachable_pub)]
 //! The Signalboard server: the command line, configuration, start-up and shutdown, and the HTTP
 //! routes around the Leptos app. `main` only parses the command line; everything else is here
 //! so tests can start the real application on port 0.
 
 pub mod auth;
 pub mod cli;
-pub mod engine;
 mod error;
 pub mod fuzzing;
 mod health;
@@ -13,7 +13,9 @@ mod openapi;
 mod routes;
 mod security;
 pub mod startup;
+mod state;
 pub mod telemetry;
 pub mod webhook;
 
-pub use startup::{AppState, Application, DemoSize, Settings};
+pub use startup::{Application, DemoSize, Settings};
+pub use state::AppState;

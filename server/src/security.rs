@@ -21,7 +21,7 @@ use axum::Json;
 use serde_json::json;
 
 /// The policy of a page rendered with `nonce`, or of any other response (`None`).
-pub fn policy(nonce: Option<&str>) -> String {
+pub(crate) fn policy(nonce: Option<&str>) -> String {
     let scripts = match nonce {
         Some(nonce) => format!("script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'"),
         None => "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
@@ -35,7 +35,7 @@ pub fn policy(nonce: Option<&str>) -> String {
 
 /// Sets the page's policy with the nonce Leptos renders into its inline scripts. Called in the
 /// context of every page render (the server's `leptos_routes_with_context`).
-pub fn page_policy() {
+pub(crate) fn page_policy() {
     use leptos::prelude::use_context;
     let (Some(nonce), Some(response)) = (leptos::nonce::use_nonce(), use_context::<leptos_axum::ResponseOptions>()) else {
         return;
@@ -46,7 +46,7 @@ pub fn page_policy() {
 }
 
 /// Whether the request reached us over HTTPS (directly or through a proxy that says so).
-pub fn over_https(headers: &HeaderMap) -> bool {
+pub(crate) fn over_https(headers: &HeaderMap) -> bool {
     headers
         .get("x-forwarded-proto")
         .and_then(|v| v.to_str().ok())
@@ -59,7 +59,7 @@ fn cacheable(path: &str) -> bool {
 }
 
 /// The middleware adding the headers above to every response.
-pub async fn headers(request: Request, next: Next) -> Response {
+pub(crate) async fn headers(request: Request, next: Next) -> Response {
     let https = over_https(request.headers());
     let path = request.uri().path().to_owned();
     let mut response = next.run(request).await;
@@ -111,13 +111,13 @@ fn cross_site(method: &Method, headers: &HeaderMap, trust_proxy: bool) -> Option
 
 /// What the CSRF middleware needs.
 #[derive(Clone, Copy)]
-pub struct SameOrigin {
+pub(crate) struct SameOrigin {
     /// Compare `Origin` with `X-Forwarded-Host` (set by the trusted proxy) instead of `Host`.
     pub trust_proxy: bool,
 }
 
 /// The middleware refusing cross-site state-changing requests.
-pub async fn same_origin(axum::extract::State(config): axum::extract::State<SameOrigin>, request: Request, next: Next) -> Response {
+pub(crate) async fn same_origin(axum::extract::State(config): axum::extract::State<SameOrigin>, request: Request, next: Next) -> Response {
     if let Some(why) = cross_site(request.method(), request.headers(), config.trust_proxy) {
         tracing::warn!(method = %request.method(), path = request.uri().path(), "{why}");
         return (StatusCode::FORBIDDEN, Json(json!({ "error": format!("refused: {why}") }))).into_response();

@@ -7,7 +7,6 @@ use std::sync::Arc;
 
 use anyhow::Context;
 use app::{shell, App, BUNDLE_NAME};
-use axum::extract::FromRef;
 use axum::routing::{get, post};
 use axum::Router;
 use leptos::config::LeptosOptions;
@@ -16,7 +15,9 @@ use leptos_axum::{generate_route_list, LeptosRoutes};
 use storage::Database;
 use tokio::net::TcpListener;
 
-use crate::engine::Engine;
+use app::engine::Engine;
+
+use crate::state::AppState;
 use crate::{auth, health, routes, telemetry};
 
 /// Everything the server needs to start.
@@ -145,18 +146,6 @@ impl Settings {
             .filter(|dir| dir.is_dir())
             .unwrap_or(in_workspace)
     }
-}
-
-/// Shared by every handler and server function.
-#[derive(Clone, FromRef)]
-pub struct AppState {
-    pub leptos_options: LeptosOptions,
-    pub db: Database,
-    pub engine: Arc<Engine>,
-    #[from_ref(skip)]
-    pub trust_proxy: bool,
-    #[from_ref(skip)]
-    pub webhook: crate::webhook::Policy,
 }
 
 /// A built application, bound to its port but not yet serving.

@@ -1,12 +1,12 @@
 //! The bar of actions on every selected signal of the list.
 
 use leptos::prelude::*;
-use serde_json::json;
-
-use analytics::ArchiveReason;
+use analytics::workflow::Change;
+use analytics::{ArchiveReason, TriageState};
 
 use crate::auth::use_current_user;
 use crate::client;
+use crate::contract::{BulkRequest, CaseRequest, LinkRequest, Selected};
 use crate::format::human;
 
 /// The actions on every selected signal.
@@ -24,20 +24,17 @@ pub(super) fn BulkBar(
         selected
             .get_untracked()
             .iter()
-            .map(|(id, version)| json!({ "id": id, "version": version }))
+            .map(|&(id, version)| Selected { id, version })
             .collect::<Vec<_>>()
     };
-    let bulk = move |change: serde_json::Value| {
-        let mut body = change;
-        body["signals"] = json!(items());
+    let bulk = move |change: Change| {
+        let request = BulkRequest { signals: items(), change };
         selected.set(Vec::new());
-        client::run(refresh, message, async move { client::post("/api/v1/signals/triage", &body).await }, |v| {
-            let changed = v["changed"].as_array().map_or(0, Vec::len);
-            let refused = v["refused"].as_array().cloned().unwrap_or_default();
-            let mut text = format!("{changed} changed");
-            if !refused.is_empty() {
-                let reasons: Vec<String> = refused.iter().filter_map(|r| r["error"].as_str().map(str::to_owned)).take(3).collect();
-                text.push_str(&format!("; {} refused: {}", refused.len(), reasons.join("; ")));
+        client::run(refresh, message, async move { client::triage_many(&request).await }, |outcome| {
+            let mut text = format!("{} changed", outcome.changed.len());
+            if !outcome.refused.is_empty() {
+                let reasons: Vec<&str> = outcome.refused.iter().map(|r| r.error.as_str()).take(3).collect();
+                text.push_str(&format!("; {} refused: {}", outcome.refused.len(), reasons.join("; ")));
             }
             text
         });
@@ -45,11 +42,11 @@ pub(super) fn BulkBar(
     view! {
         <div class="bulk-bar" role="toolbar" aria-label="Bulk actions">
             <span><strong>{move || selected.get().len()}</strong>" selected"</span>
-            <button class="button" on:click=move |_| bulk(json!({ "change": "state", "to": "under_review" }))>"Under review"</button>
-            <button class="button" on:click=move |_| bulk(json!({ "change": "state", "to": "open" }))>"Reopen"</button>
+            <button class="button" on:click=move |_| bulk(Change::State { to: TriageState::UnderReview, reason: None, comment: None })>"Under review"</button>
+            <button class="button" on:click=move |_| bulk(Change::State { to: TriageState::Open, reason: None, comment: None })>"Reopen"</button>
             <button
                 class="button"
-                on:click=move |_| bulk(json!({ "change": "assign", "assignee_id": user.get().map(|u| u.id) }))
+                on:click=move |_| bulk(Change::Assign { assignee_id: user.get().map(|u| u.id) })
             >
                 "Assign to me"
             </button>
@@ -61,7 +58,7 @@ pub(super) fn BulkBar(
                 <button
                     class="button"
                     prop:disabled=move || reason.get().is_empty()
-                    on:click=move |_| bulk(json!({ "change": "state", "to": "archived", "reason": reason.get_untracked() }))
+                    on:click=move |_| bulk(Change::State { to: TriageState::Archived, reason: ArchiveReason::parse(&reason.get_untracked()).ok(), comment: None })
                 >
                     "Archive"
                 </button>
@@ -77,11 +74,11 @@ pub(super) fn BulkBar(
                     class="button"
                     prop:disabled=move || case_title.get().trim().is_empty()
                     on:click=move |_| {
-                        let body = json!({ "title": case_title.get_untracked(), "signals": items() });
+                        let request = CaseRequest::titled(case_title.get_untracked(), items());
                         selected.set(Vec::new());
                         case_title.set(String::new());
-                        client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| {
-                            format!("created case {} with {} signals", v["case"]["id"], v["linked"].as_array().map_or(0, Vec::len))
+                        client::run(refresh, message, async move { client::create_case(&request).await }, |created| {
+                            format!("created case {} with {} signals", created.case.id, created.linked.len())
                         });
                     }
                 >
@@ -92,10 +89,10 @@ pub(super) fn BulkBar(
                 aria-label="Add the selection to a case"
                 on:change=move |ev| {
                     if let Ok(case) = event_target_value(&ev).parse::<i64>() {
-                        let body = json!({ "signals": items() });
+                        let request = LinkRequest { signals: items() };
                         selected.set(Vec::new());
-                        client::run(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |v| {
-                            format!("{} added to case {case}", v["linked"].as_array().map_or(0, Vec::len))
+                        client::run(refresh, message, async move { client::link_signals(case, &request).await }, move |outcome| {
+                            format!("{} added to case {case}", outcome.linked.len())
                         });
                     }
                 }

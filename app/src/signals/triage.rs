@@ -2,13 +2,12 @@
 //! declare an incident from it, run the workflow.
 
 use leptos::prelude::*;
-use leptos_router::hooks::use_navigate;
-use serde_json::json;
-
-use analytics::{ArchiveReason, TriageState};
+use analytics::workflow::Change;
+use analytics::{ArchiveReason, IncidentSeverity, TriageState};
 
 use crate::auth::use_current_user;
 use crate::client;
+use crate::contract::{CaseRequest, IncidentRequest, LinkRequest, Selected, TriageRequest};
 use crate::format::human;
 use crate::rows::SignalDetail;
 
@@ -21,14 +20,12 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
     let reason = RwSignal::new(String::new());
     let comment = RwSignal::new(String::new());
     let case_title = RwSignal::new(d.row.title.clone());
-    let incident_severity = RwSignal::new("SEV-3".to_owned());
-    let change = move |body: serde_json::Value, done: &'static str| {
-        let mut body = body;
-        body["version"] = json!(version);
-        client::run(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/triage"), &body).await }, move |_| {
-            format!("Signal {id}: {done}")
-        });
+    let incident_severity = RwSignal::new(IncidentSeverity::Sev3);
+    let change = move |change: Change, done: &'static str| {
+        let request = TriageRequest { version, change };
+        client::run(refresh, message, async move { client::triage(id, &request).await }, move |_| format!("Signal {id}: {done}"));
     };
+    let selected = move || vec![Selected { id, version }];
     if !d.modifiable {
         return view! {
             <p class="notice" data-testid="too-old">"Detected more than 30 days ago: this signal can no longer be changed."</p>
@@ -38,8 +35,6 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
     let states = d.next_states.clone();
     let can_archive = states.contains(&TriageState::Archived);
     let assignee = d.assignee_id;
-    let navigate = use_navigate();
-    let _ = &navigate;
     view! {
         <section class="panel-section triage" aria-label="Triage">
             <div class="action-row">
@@ -49,13 +44,13 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
                         TriageState::Open => "Reopen",
                         TriageState::Archived => "Archive",
                     };
-                    view! { <button class="button" on:click=move |_| change(json!({ "change": "state", "to": s.as_str() }), label)>{label}</button> }
+                    view! { <button class="button" on:click=move |_| change(Change::State { to: s, reason: None, comment: None }, label)>{label}</button> }
                 }).collect_view()}
                 {if assignee.is_some() && assignee == user.get_untracked().map(|u| u.id) {
-                    view! { <button class="button" on:click=move |_| change(json!({ "change": "assign", "assignee_id": null }), "unassigned")>"Unassign"</button> }.into_any()
+                    view! { <button class="button" on:click=move |_| change(Change::Assign { assignee_id: None }, "unassigned")>"Unassign"</button> }.into_any()
                 } else {
                     view! {
-                        <button class="button" on:click=move |_| change(json!({ "change": "assign", "assignee_id": user.get_untracked().map(|u| u.id) }), "assigned to you")>
+                        <button class="button" on:click=move |_| change(Change::Assign { assignee_id: user.get_untracked().map(|u| u.id) }, "assigned to you")>
                             "Assign to me"
                         </button>
                     }
@@ -64,7 +59,7 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
                 <select aria-label="Assignee" on:change=move |ev| {
                     let value = event_target_value(&ev);
                     let assignee = value.parse::<i64>().ok();
-                    change(json!({ "change": "assign", "assignee_id": assignee }), "assignee changed");
+                    change(Change::Assign { assignee_id: assignee }, "assignee changed");
                 }>
                     <option value="" selected=assignee.is_none()>"Unassigned"</option>
                     {d.assignable.iter().map(|a| view! {
@@ -75,7 +70,8 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
             {can_archive.then(|| view! {
                 <form class="archive-form" on:submit=move |ev| {
                     ev.prevent_default();
-                    change(json!({ "change": "state", "to": "archived", "reason": reason.get_untracked(), "comment": comment.get_untracked() }), "archived");
+                    let reason = ArchiveReason::parse(&reason.get_untracked()).ok();
+                    change(Change::State { to: TriageState::Archived, reason, comment: Some(comment.get_untracked()) }, "archived");
                 }>
                     <select aria-label="Archive reason" required on:change=move |ev| reason.set(event_target_value(&ev))>
                         <option value="">"Reason…"</option>
@@ -88,14 +84,14 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
             <div class="action-row">
                 <input aria-label="Case title" prop:value=case_title on:input=move |ev| case_title.set(event_target_value(&ev))/>
                 <button class="button" on:click=move |_| {
-                    let body = json!({ "title": case_title.get_untracked(), "signals": [{ "id": id, "version": version }] });
-                    client::run(refresh, message, async move { client::post("/api/v1/cases", &body).await }, |v| format!("Created case {}", v["case"]["id"]));
+                    let request = CaseRequest::titled(case_title.get_untracked(), selected());
+                    client::run(refresh, message, async move { client::create_case(&request).await }, |created| format!("Created case {}", created.case.id));
                 }>"Create case"</button>
                 {(!d.open_cases.is_empty()).then(|| view! {
                     <select aria-label="Add to case" on:change=move |ev| {
                         if let Ok(case) = event_target_value(&ev).parse::<i64>() {
-                            let body = json!({ "signals": [{ "id": id, "version": version }] });
-                            client::run(refresh, message, async move { client::post(&format!("/api/v1/cases/{case}/signals"), &body).await }, move |_| format!("Added to case {case}"));
+                            let request = LinkRequest { signals: selected() };
+                            client::run(refresh, message, async move { client::link_signals(case, &request).await }, move |_| format!("Added to case {case}"));
                         }
                     }>
                         <option value="">"Add to case…"</option>
@@ -104,18 +100,28 @@ pub(super) fn TriageActions(d: SignalDetail, refresh: RwSignal<u32>, message: cl
                 })}
             </div>
             <div class="action-row">
-                <select aria-label="Incident severity" on:change=move |ev| incident_severity.set(event_target_value(&ev))>
-                    {analytics::IncidentSeverity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=s.as_str() == "SEV-3">{s.as_str()}</option> }).collect_view()}
+                <select aria-label="Incident severity" on:change=move |ev| {
+                    if let Ok(severity) = IncidentSeverity::parse(&event_target_value(&ev)) {
+                        incident_severity.set(severity);
+                    }
+                }>
+                    {IncidentSeverity::ALL.iter().map(|s| view! { <option value=s.as_str() selected=*s == IncidentSeverity::Sev3>{s.as_str()}</option> }).collect_view()}
                 </select>
                 <button class="button" on:click={
                     let title = d.row.title.clone();
                     move |_| {
-                        let body = json!({ "title": title, "severity": incident_severity.get_untracked(), "signal_id": id, "commander_id": user.get_untracked().map(|u| u.id) });
-                        client::run(refresh, message, async move { client::post("/api/v1/incidents", &body).await }, |v| format!("Declared incident {}", v["incident"]["id"]));
+                        let request = IncidentRequest {
+                            title: title.clone(),
+                            severity: incident_severity.get_untracked(),
+                            commander_id: user.get_untracked().map(|u| u.id),
+                            case_id: None,
+                            signal_id: Some(id),
+                        };
+                        client::run(refresh, message, async move { client::declare_incident(&request).await }, |answer| format!("Declared incident {}", answer.incident.id));
                     }
                 }>"Declare incident"</button>
                 <button class="button" on:click=move |_| {
-                    client::run(refresh, message, async move { client::post(&format!("/api/v1/signals/{id}/workflow"), &json!({})).await }, |v| format!("Workflow ran: the webhook answered {}", v["status"]));
+                    client::run(refresh, message, async move { client::run_workflow(id).await }, |outcome| format!("Workflow ran: the webhook answered {}", outcome.status));
                 }>"Run workflow"</button>
             </div>
         </section>

@@ -20,9 +20,9 @@ use serde::Serialize;
 use storage::{NewAccount, NewHistory};
 
 use super::{require_admin, JsonBody};
-use crate::engine::Engine;
+use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::{auth, webhook};
 
 /// The setting holding the workflow webhook's URL.

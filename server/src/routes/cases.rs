@@ -17,9 +17,9 @@ use storage::{NewCase, NewHistory};
 
 use super::triage::{apply_each, check_references};
 use super::{require_signals_write, JsonBody};
-use crate::engine::Engine;
+use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

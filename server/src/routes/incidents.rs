@@ -20,9 +20,9 @@ use super::admin::WEBHOOK_SETTING;
 use super::signals::signal_json;
 use super::triage::check_modifiable;
 use super::{require_signals_write, JsonBody};
-use crate::engine::Engine;
+use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 use crate::webhook;
 
 pub(crate) fn router() -> Router<AppState> {

@@ -11,12 +11,11 @@
 //! [`SessionUser`] in the request's extensions.
 
 use app::auth::SessionUser;
-use axum::extract::FromRef;
 use axum::http::header::CONTENT_TYPE;
 use axum::Router;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 mod admin;
 mod audit;
@@ -39,12 +38,6 @@ pub(crate) fn router() -> Router<AppState> {
 }
 
 /// The routes that post to the webhook take the policy of where it may post from the state.
-impl FromRef<AppState> for crate::webhook::Policy {
-    fn from_ref(state: &AppState) -> Self {
-        state.webhook.clone()
-    }
-}
-
 /// docs/product.md §2: changing signals, cases and incidents needs `security_monitoring_signals_write`.
 pub(crate) fn require_signals_write(user: &SessionUser) -> Result<(), ApiError> {
     if user.can_write_signals() {
@@ -113,8 +106,8 @@ pub(crate) mod testing {
     use storage::Database;
     use tower::ServiceExt;
 
-    use crate::engine::Engine;
-    use crate::startup::AppState;
+    use app::engine::Engine;
+    use crate::state::AppState;
 
     /// The state of a test, with one account per role; the database lives as long as it.
     pub(crate) struct TestState {

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::overview::{resolve_window, WindowParams};
-use crate::engine::Engine;
+use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -15,9 +15,9 @@ use axum::{Extension, Json, Router};
 use storage::{ChangeError, NewHistory};
 
 use super::{require_signals_write, JsonBody};
-use crate::engine::Engine;
+use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub(crate) fn router() -> Router<AppState> {
     Router::new()

@@ -17,7 +17,7 @@ use storage::Database;
 pub struct TestApp {
     pub addr: SocketAddr,
     pub db: Database,
-    pub engine: Arc<signalboard::engine::Engine>,
+    pub engine: Arc<app::engine::Engine>,
     pub client: reqwest::Client,
     /// Session tokens by role.
     pub sessions: Vec<(Role, String)>,

@@ -1,2 +1,0 @@
-//! Temporary: the engine now lives in the app crate.
-pub use app::engine::Engine;
