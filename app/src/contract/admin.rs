@@ -1,0 +1,180 @@
+//! Administration: `PUT /settings/webhook`, `POST /users`, `PATCH /users/{id}`, `POST /api-keys`,
+//! `DELETE /api-keys/{id}`.
+
+use analytics::dataset::Millis;
+use analytics::time::rfc3339;
+use analytics::Role;
+use serde::{Deserialize, Serialize};
+
+use super::{MAX_DISPLAY_NAME, MAX_EMAIL, MAX_KEY_NAME};
+
+// --- settings: PUT /settings/webhook ------------------------------------------------------------
+
+/// The workflow webhook to set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookRequest {
+    pub url: String,
+}
+
+/// The workflow webhook (`GET`, and the answer to `PUT`); `null` when none is set.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WebhookSetting {
+    pub url: Option<String>,
+}
+
+// --- users: POST /users, PATCH /users/{id} ------------------------------------------------------
+
+/// A user to invite.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InviteRequest {
+    pub username: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub display_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub email: Option<String>,
+    pub role: Role,
+    /// A service account: nobody signs in as it; an admin creates API keys that act as it
+    /// (a log shipper, a script). It gets no password.
+    #[serde(default)]
+    pub service: bool,
+}
+
+impl InviteRequest {
+    /// The username and display name as kept (trimmed; the display name defaults to the
+    /// username), or why the request is refused.
+    pub fn check(&self) -> Result<(&str, &str), String> {
+        let username = self.username.trim();
+        check_username(username)?;
+        let display = self.display_name.as_deref().map(str::trim).filter(|d| !d.is_empty()).unwrap_or(username);
+        check_text("display_name", display, MAX_DISPLAY_NAME)?;
+        if let Some(email) = &self.email {
+            check_text("email", email, MAX_EMAIL)?;
+        }
+        Ok((username, display))
+    }
+}
+
+/// A change to a user; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub role: Option<Role>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub active: Option<bool>,
+}
+
+/// An account as the API shows it (never its password).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserView {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: Option<String>,
+    pub role: Role,
+    pub active: bool,
+    /// It has a password and is not a service account.
+    pub can_sign_in: bool,
+    pub service: bool,
+    pub must_change_password: bool,
+    pub created_at: String,
+}
+
+/// `GET /users`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserList {
+    pub users: Vec<UserView>,
+}
+
+/// The answer to `POST /users` (201): the account and its one-time password (shown once;
+/// `null` for a service account).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Invited {
+    pub user: UserView,
+    pub password: Option<String>,
+}
+
+/// The answer to `PATCH /users/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserAnswer {
+    pub user: UserView,
+}
+
+/// A username: 2 to 64 of letters, digits, `.`, `_`, `-` and `@`.
+pub fn check_username(name: &str) -> Result<(), String> {
+    let ok = (2..=64).contains(&name.chars().count())
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'));
+    if ok {
+        Ok(())
+    } else {
+        let shown: String = name.chars().take(64).flat_map(char::escape_default).collect();
+        Err(format!("username: '{shown}' must be 2 to 64 letters, digits, '.', '_', '-' or '@'"))
+    }
+}
+
+/// A display name or e-mail: printable, at most `max` characters.
+pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), String> {
+    let length = value.chars().count();
+    if length > max {
+        return Err(format!("{field}: {length} characters; at most {max}"));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(format!("{field}: control characters are not allowed"));
+    }
+    Ok(())
+}
+
+// --- API keys: POST /api-keys, DELETE /api-keys/{id} (no body; answers 204) --------------------
+
+/// An API key to create.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyRequest {
+    pub name: String,
+    /// The account the key acts as (its role applies): the admin's own by default, or a
+    /// service account. A key never acts as another person, so the audit trail's actor is
+    /// always who made the change.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub user_id: Option<i64>,
+}
+
+impl ApiKeyRequest {
+    /// The name as kept (trimmed): 1 to [`MAX_KEY_NAME`] printable characters.
+    pub fn check(&self) -> Result<&str, String> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > MAX_KEY_NAME || name.chars().any(char::is_control) {
+            return Err(format!("name: give the key a name of 1 to {MAX_KEY_NAME} printable characters"));
+        }
+        Ok(name)
+    }
+}
+
+/// An API key as the API lists it (never the key).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyView {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub created_at: String,
+    pub revoked_at: Option<String>,
+}
+
+impl ApiKeyView {
+    pub fn new(id: i64, name: String, user_id: i64, created_at_ms: Millis, revoked_at_ms: Option<Millis>) -> Self {
+        ApiKeyView { id, name, user_id, created_at: rfc3339(created_at_ms), revoked_at: revoked_at_ms.map(rfc3339) }
+    }
+}
+
+/// `GET /api-keys`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyList {
+    pub api_keys: Vec<ApiKeyView>,
+}
+
+/// The answer to `POST /api-keys` (201): the key, shown this once.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ApiKeyCreated {
+    pub id: i64,
+    pub name: String,
+    pub user_id: i64,
+    pub key: String,
+}
+
