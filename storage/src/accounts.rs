@@ -1,13 +1,12 @@
 //! Accounts, sessions, API keys, failed sign-ins and settings. Secrets never reach this layer:
 //! passwords arrive as Argon2 hashes, session tokens and API keys as SHA-256 hashes.
 
+use analytics::dataset::{HistoryEntry, HistoryEvent};
 use analytics::Role;
-
-use analytics::dataset::HistoryEvent;
 
 use crate::data::on_pool;
 use crate::decode::corrupt;
-use crate::workflow::{insert_history, NewHistory};
+use crate::workflow::insert_history;
 use crate::{Database, StorageError};
 
 /// An account as stored.
@@ -97,7 +96,7 @@ impl Database {
         &self,
         new: &NewAccount<'_>,
         now_ms: i64,
-        record: impl FnOnce(&Account) -> Vec<NewHistory>,
+        record: impl FnOnce(&Account) -> Vec<HistoryEntry>,
     ) -> Result<(Account, Vec<HistoryEvent>), StorageError> {
         let sql = format!(
             "INSERT INTO users (username, display_name, email, role, active, password_hash, created_at_ms, must_change_password, service) \
@@ -175,7 +174,7 @@ impl Database {
 
     /// The owner changes their password: the new hash, the flag cleared, and every other
     /// session of the account ended (the one they are using, `keep_session`, stays).
-    pub async fn change_own_password(&self, user_id: i64, hash: &str, keep_session: &str, entry: NewHistory) -> Result<Vec<HistoryEvent>, StorageError> {
+    pub async fn change_own_password(&self, user_id: i64, hash: &str, keep_session: &str, entry: HistoryEntry) -> Result<Vec<HistoryEvent>, StorageError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2 AND id > 0")
@@ -206,7 +205,7 @@ impl Database {
         role: Role,
         active: bool,
         now_ms: i64,
-        record: impl FnOnce(&Account) -> Vec<NewHistory>,
+        record: impl FnOnce(&Account) -> Vec<HistoryEntry>,
     ) -> Result<(Account, Account, Vec<HistoryEvent>), StorageError> {
         let select = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1 AND id > 0");
         let postgres = matches!(self, Database::Postgres(_));
@@ -312,7 +311,7 @@ impl Database {
         user_id: i64,
         created_by: i64,
         now_ms: i64,
-        entries: Vec<NewHistory>,
+        entries: Vec<HistoryEntry>,
     ) -> Result<(i64, Vec<HistoryEvent>), StorageError> {
         const SQL: &str = "INSERT INTO api_keys (name, key_hash, user_id, created_by, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
         on_pool!(self, pool => {
@@ -366,7 +365,7 @@ impl Database {
 
     /// Revokes a key and appends `entries` to the history, in one transaction; `None` when
     /// there was no unrevoked key with that id (nothing is written).
-    pub async fn revoke_api_key(&self, id: i64, now_ms: i64, entries: Vec<NewHistory>) -> Result<Option<Vec<HistoryEvent>>, StorageError> {
+    pub async fn revoke_api_key(&self, id: i64, now_ms: i64, entries: Vec<HistoryEntry>) -> Result<Option<Vec<HistoryEvent>>, StorageError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let done = sqlx::query("UPDATE api_keys SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL")
@@ -444,7 +443,7 @@ impl Database {
     }
 
     /// Sets a setting and appends `entries` to the history, in one transaction.
-    pub async fn set_setting(&self, key: &str, value: &str, now_ms: i64, entries: Vec<NewHistory>) -> Result<Vec<HistoryEvent>, StorageError> {
+    pub async fn set_setting(&self, key: &str, value: &str, now_ms: i64, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         const SQL: &str = "INSERT INTO settings (key, value, updated_at_ms) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms";
         on_pool!(self, pool => {

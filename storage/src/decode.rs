@@ -90,16 +90,18 @@ pub(crate) fn history_from(r: &impl Fetch) -> Result<HistoryEvent, StorageError>
     let asset_type = r.text(3)?;
     Ok(HistoryEvent {
         id: r.int(0)?,
-        at_ms: r.int(1)?,
-        actor_id: r.opt_int(2)?,
-        asset_type: AssetType::parse(&asset_type).ok_or_else(|| corrupt(format!("unknown asset type '{asset_type}'")))?,
-        asset_id: r.text(4)?,
-        action: r.text(5)?,
-        old_value: r.opt_text(6)?,
-        new_value: r.opt_text(7)?,
-        reason: r.opt_text(8)?,
-        comment: r.opt_text(9)?,
-        api_key_id: r.opt_int(10)?,
+        entry: HistoryEntry {
+            at_ms: r.int(1)?,
+            actor_id: r.opt_int(2)?,
+            asset_type: AssetType::parse(&asset_type).ok_or_else(|| corrupt(format!("unknown asset type '{asset_type}'")))?,
+            asset_id: r.text(4)?,
+            action: r.text(5)?,
+            old_value: r.opt_text(6)?,
+            new_value: r.opt_text(7)?,
+            reason: r.opt_text(8)?,
+            comment: r.opt_text(9)?,
+            api_key_id: r.opt_int(10)?,
+        },
     })
 }
 

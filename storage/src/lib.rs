@@ -22,7 +22,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use accounts::{Account, ApiKey, AttemptCounts, NewAccount};
 pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
-pub use workflow::{ChangeError, NewCase, NewHistory, NewIncident};
+pub use workflow::{ChangeError, NewCase, NewIncident};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("./migrations/postgres");

@@ -2,9 +2,8 @@
 //! cases, incidents and workflow runs. Each write and the history entries it causes commit
 //! together, or not at all.
 
-use analytics::dataset::{Case, HistoryEvent, Incident};
-use analytics::workflow::{HistoryDraft, Triage};
-use analytics::dataset::AssetType;
+use analytics::dataset::{AssetType, Case, HistoryEntry, HistoryEvent, Incident};
+use analytics::workflow::Triage;
 use analytics::{CasePriority, CaseStatus, IncidentSeverity, IncidentStatus};
 
 use crate::data::on_pool;
@@ -25,61 +24,6 @@ pub enum ChangeError {
 impl From<sqlx::Error> for ChangeError {
     fn from(error: sqlx::Error) -> Self {
         ChangeError::Storage(error.into())
-    }
-}
-
-/// A history entry to append (the id is the database's).
-#[derive(Debug, Clone)]
-pub struct NewHistory {
-    pub at_ms: i64,
-    pub actor_id: Option<i64>,
-    pub asset_type: AssetType,
-    pub asset_id: String,
-    pub action: String,
-    pub old_value: Option<String>,
-    pub new_value: Option<String>,
-    pub reason: Option<String>,
-    pub comment: Option<String>,
-    /// The API key the change was made with, if it was.
-    pub api_key_id: Option<i64>,
-}
-
-impl NewHistory {
-    /// The same entry, naming the API key it was made with.
-    pub fn via_key(mut self, api_key_id: Option<i64>) -> Self {
-        self.api_key_id = api_key_id;
-        self
-    }
-
-    pub fn signal(signal_id: i64, actor_id: i64, at_ms: i64, draft: &HistoryDraft) -> Self {
-        NewHistory {
-            at_ms,
-            actor_id: Some(actor_id),
-            asset_type: AssetType::SecuritySignal,
-            asset_id: signal_id.to_string(),
-            action: draft.action.to_owned(),
-            old_value: draft.old_value.clone(),
-            new_value: draft.new_value.clone(),
-            reason: draft.reason.clone(),
-            comment: draft.comment.clone(),
-            api_key_id: None,
-        }
-    }
-
-    pub(crate) fn stored(self, id: i64) -> HistoryEvent {
-        HistoryEvent {
-            id,
-            at_ms: self.at_ms,
-            actor_id: self.actor_id,
-            asset_type: self.asset_type,
-            asset_id: self.asset_id,
-            action: self.action,
-            old_value: self.old_value,
-            new_value: self.new_value,
-            reason: self.reason,
-            comment: self.comment,
-            api_key_id: self.api_key_id,
-        }
     }
 }
 
@@ -142,7 +86,7 @@ impl Database {
         signal_id: i64,
         expected_version: i64,
         next: &Triage,
-        entries: Vec<NewHistory>,
+        entries: Vec<HistoryEntry>,
     ) -> Result<(i64, Vec<HistoryEvent>), ChangeError> {
         const UPDATE: &str = "UPDATE signals SET triage_state = $1, assignee_id = $2, archive_reason = $3, archive_comment = $4, \
              case_id = $5, version = version + 1 WHERE id = $6 AND version = $7";
@@ -176,7 +120,7 @@ impl Database {
     }
 
     /// Appends history entries on their own (changes to users, rules or settings).
-    pub async fn append_history(&self, entries: Vec<NewHistory>) -> Result<Vec<HistoryEvent>, StorageError> {
+    pub async fn append_history(&self, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;
             let stored = insert_history!(tx, entries);
@@ -199,7 +143,7 @@ impl Database {
                 .bind(now_ms)
                 .fetch_one(&mut *tx)
                 .await?;
-            let entry = NewHistory {
+            let entry = HistoryEntry {
                 at_ms: now_ms,
                 actor_id: Some(actor_id),
                 asset_type: AssetType::Case,
@@ -229,7 +173,7 @@ impl Database {
     }
 
     /// Writes a case's new fields (the caller has checked them) with the history of what changed.
-    pub async fn update_case(&self, case: &Case, entries: Vec<NewHistory>) -> Result<Vec<HistoryEvent>, StorageError> {
+    pub async fn update_case(&self, case: &Case, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         const SQL: &str = "UPDATE cases SET title = $1, description = $2, status = $3, priority = $4, assignee_id = $5, \
              updated_at_ms = $6, closed_at_ms = $7 WHERE id = $8";
         on_pool!(self, pool => {
@@ -275,7 +219,7 @@ impl Database {
                 (None, Some(signal)) => (AssetType::SecuritySignal, signal.to_string()),
                 (None, None) => (AssetType::Case, String::new()),
             };
-            let entry = NewHistory {
+            let entry = HistoryEntry {
                 at_ms: now_ms,
                 actor_id: Some(actor_id),
                 asset_type,
@@ -304,7 +248,7 @@ impl Database {
     }
 
     /// Writes an incident's new status, severity and commander with the history of what changed.
-    pub async fn update_incident(&self, incident: &Incident, entries: Vec<NewHistory>) -> Result<Vec<HistoryEvent>, StorageError> {
+    pub async fn update_incident(&self, incident: &Incident, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         const SQL: &str = "UPDATE incidents SET status = $1, severity = $2, commander_id = $3 WHERE id = $4";
         on_pool!(self, pool => {
             let mut tx = pool.begin().await?;

@@ -188,7 +188,8 @@ fn demo(signals: usize) -> analytics::dataset::Dataset {
 #[tokio::test]
 async fn accounts_sessions_keys_and_failures() {
     use analytics::Role;
-    use storage::{NewAccount, NewHistory};
+    use analytics::dataset::HistoryEntry;
+    use storage::NewAccount;
     on_both_backends(|db: Database| async move {
         // After a bulk load with explicit ids, new accounts get ids after them.
         let data = demo(100);
@@ -225,7 +226,7 @@ async fn accounts_sessions_keys_and_failures() {
         assert!(db.account(ana.id).await.unwrap().unwrap().must_change_password);
         db.create_session("hash-1", ana.id, 10, 1_000).await.unwrap();
 
-        let record = |what: &str| NewHistory {
+        let record = |what: &str| HistoryEntry {
             at_ms: 20,
             actor_id: Some(ana.id),
             asset_type: analytics::dataset::AssetType::User,
@@ -296,7 +297,8 @@ async fn accounts_sessions_keys_and_failures() {
 async fn a_triage_write_checks_the_version_and_appends_its_history_together() {
     use analytics::workflow::{plan, Change};
     use analytics::{ArchiveReason, TriageState};
-    use storage::{ChangeError, NewHistory};
+    use analytics::dataset::HistoryEntry;
+    use storage::ChangeError;
     on_both_backends(|db: Database| async move {
         let data = demo(200);
         db.save_dataset(&data).await.unwrap();
@@ -307,7 +309,7 @@ async fn a_triage_write_checks_the_version_and_appends_its_history_together() {
         let now = data.signals.detected_at_ms[i] + 1_000;
         let change = Change::State { to: TriageState::Archived, reason: Some(ArchiveReason::FalsePositive), comment: Some("ok".into()) };
         let (next, drafts) = plan(id, data.signals.detected_at_ms[i], &data.triage_of(i), &change, now).unwrap();
-        let entries: Vec<NewHistory> = drafts.iter().map(|d| NewHistory::signal(id, actor, now, d)).collect();
+        let entries: Vec<HistoryEntry> = drafts.iter().map(|d| HistoryEntry::signal(id, actor, now, d)).collect();
 
         let (new_version, stored) = db.change_signal(id, version, &next, entries.clone()).await.unwrap();
         assert_eq!(new_version, version + 1);

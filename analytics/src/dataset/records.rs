@@ -112,10 +112,10 @@ impl AssetType {
     }
 }
 
-/// One entry of the immutable history (docs/product.md §2).
+/// What one history event records: everything but its id, which the database gives it when the
+/// entry is appended (docs/product.md §2).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct HistoryEvent {
-    pub id: i64,
+pub struct HistoryEntry {
     pub at_ms: Millis,
     pub actor_id: Option<i64>,
     pub asset_type: AssetType,
@@ -129,6 +129,57 @@ pub struct HistoryEvent {
     /// The API key the change was made with, if it was.
     #[serde(default)]
     pub api_key_id: Option<i64>,
+}
+
+impl HistoryEntry {
+    /// A change to signal `signal_id` that `actor_id` made at `at_ms`.
+    pub fn signal(signal_id: i64, actor_id: i64, at_ms: Millis, draft: &crate::workflow::HistoryDraft) -> Self {
+        HistoryEntry {
+            at_ms,
+            actor_id: Some(actor_id),
+            asset_type: AssetType::SecuritySignal,
+            asset_id: signal_id.to_string(),
+            action: draft.action.to_owned(),
+            old_value: draft.old_value.clone(),
+            new_value: draft.new_value.clone(),
+            reason: draft.reason.clone(),
+            comment: draft.comment.clone(),
+            api_key_id: None,
+        }
+    }
+
+    /// The same entry, naming the API key it was made with.
+    pub fn via_key(mut self, api_key_id: Option<i64>) -> Self {
+        self.api_key_id = api_key_id;
+        self
+    }
+
+    /// The entry as stored, with the id the database gave it.
+    pub fn stored(self, id: i64) -> HistoryEvent {
+        HistoryEvent { id, entry: self }
+    }
+}
+
+/// One entry of the immutable history (docs/product.md §2): an entry and its id.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryEvent {
+    pub id: i64,
+    #[serde(flatten)]
+    pub entry: HistoryEntry,
+}
+
+impl std::ops::Deref for HistoryEvent {
+    type Target = HistoryEntry;
+
+    fn deref(&self) -> &HistoryEntry {
+        &self.entry
+    }
+}
+
+impl std::ops::DerefMut for HistoryEvent {
+    fn deref_mut(&mut self) -> &mut HistoryEntry {
+        &mut self.entry
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

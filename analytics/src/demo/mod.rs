@@ -283,16 +283,18 @@ pub fn generate(params: DemoParams) -> Dataset {
                 let push = |history: &mut Vec<HistoryEvent>, at: Millis, action: &str, old: Option<&str>, new: Option<&str>, reason: Option<&str>, comment: Option<&str>| {
                     history.push(HistoryEvent {
                         id: 0,
-                        at_ms: at,
-                        actor_id: Some(analyst),
-                        asset_type: AssetType::SecuritySignal,
-                        asset_id: id.to_string(),
-                        action: action.to_owned(),
-                        old_value: old.map(str::to_owned),
-                        new_value: new.map(str::to_owned),
-                        reason: reason.map(str::to_owned),
-                        comment: comment.map(str::to_owned),
-                        api_key_id: None,
+                        entry: HistoryEntry {
+                            at_ms: at,
+                            actor_id: Some(analyst),
+                            asset_type: AssetType::SecuritySignal,
+                            asset_id: id.to_string(),
+                            action: action.to_owned(),
+                            old_value: old.map(str::to_owned),
+                            new_value: new.map(str::to_owned),
+                            reason: reason.map(str::to_owned),
+                            comment: comment.map(str::to_owned),
+                            api_key_id: None,
+                        },
                     });
                 };
                 push(&mut history, first_at - 1000, "assignee", None, Some(&analyst.to_string()), None, None);
@@ -392,16 +394,18 @@ pub fn generate(params: DemoParams) -> Dataset {
         });
         history.push(HistoryEvent {
             id: 0,
-            at_ms: created,
-            actor_id: Some(assignee),
-            asset_type: AssetType::SecuritySignal,
-            asset_id: t.id[anchor].to_string(),
-            action: "case".to_owned(),
-            old_value: None,
-            new_value: Some(case_id.to_string()),
-            reason: None,
-            comment: None,
-            api_key_id: None,
+            entry: HistoryEntry {
+                at_ms: created,
+                actor_id: Some(assignee),
+                asset_type: AssetType::SecuritySignal,
+                asset_id: t.id[anchor].to_string(),
+                action: "case".to_owned(),
+                old_value: None,
+                new_value: Some(case_id.to_string()),
+                reason: None,
+                comment: None,
+                api_key_id: None,
+            },
         });
     }
     for case in &cases {

@@ -149,7 +149,7 @@ pub(crate) async fn change_password(
         let hash = hash_password_async(form.new.clone()).await?;
         let keep = session_token(&headers).map(secret_hash).unwrap_or_default();
         let now = now_ms();
-        let entry = storage::NewHistory {
+        let entry = analytics::dataset::HistoryEntry {
             at_ms: now,
             actor_id: Some(user.id),
             asset_type: analytics::dataset::AssetType::User,

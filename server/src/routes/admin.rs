@@ -17,7 +17,8 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, patch, put};
 use axum::{Extension, Json, Router};
 use serde::Serialize;
-use storage::{NewAccount, NewHistory};
+use analytics::dataset::HistoryEntry;
+use storage::NewAccount;
 
 use super::{require_admin, JsonBody};
 use app::engine::Engine;
@@ -67,8 +68,8 @@ fn dataset_user(a: &storage::Account) -> analytics::dataset::User {
     }
 }
 
-fn user_event(actor: &SessionUser, user_id: i64, now: i64, action: &str, old: Option<String>, new: Option<String>) -> NewHistory {
-    NewHistory {
+fn user_event(actor: &SessionUser, user_id: i64, now: i64, action: &str, old: Option<String>, new: Option<String>) -> HistoryEntry {
+    HistoryEntry {
         at_ms: now,
         actor_id: Some(actor.id),
         asset_type: AssetType::User,
@@ -249,7 +250,7 @@ async fn set_webhook(
     let _writing = engine.write_lock().await;
     let old = db.setting(WEBHOOK_SETTING).await?;
     let now = now_ms();
-    let entry = NewHistory {
+    let entry = HistoryEntry {
         at_ms: now,
         actor_id: Some(user.id),
         asset_type: AssetType::Rule,

@@ -13,7 +13,8 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use axum::{Extension, Json, Router};
-use storage::{NewCase, NewHistory};
+use analytics::dataset::HistoryEntry;
+use storage::NewCase;
 
 use super::triage::{apply_each, check_references};
 use super::{require_signals_write, JsonBody};
@@ -106,7 +107,7 @@ async fn update_case(
         after.assignee_id = assignee;
     }
     drop(data);
-    let entry = |action: &str, old: String, new: String| NewHistory {
+    let entry = |action: &str, old: String, new: String| HistoryEntry {
         at_ms: now,
         actor_id: Some(user.id),
         asset_type: AssetType::Case,

@@ -14,7 +14,8 @@ use axum::http::StatusCode;
 use axum::routing::{patch, post};
 use axum::{Extension, Json, Router};
 use serde_json::json;
-use storage::{NewHistory, NewIncident};
+use analytics::dataset::HistoryEntry;
+use storage::NewIncident;
 
 use super::admin::WEBHOOK_SETTING;
 use super::signals::signal_json;
@@ -114,7 +115,7 @@ async fn update_incident(
         (None, None) => (AssetType::Case, String::new()),
     };
     let now = now_ms();
-    let entry = |field: &str, old: String, new: String| NewHistory {
+    let entry = |field: &str, old: String, new: String| HistoryEntry {
         at_ms: now,
         actor_id: Some(user.id),
         asset_type,
@@ -190,7 +191,7 @@ async fn run_workflow(
         reason: None,
         comment: None,
     };
-    let stored = db.append_history(vec![NewHistory::signal(id, user.id, now, &draft).via_key(user.api_key_id)]).await?;
+    let stored = db.append_history(vec![HistoryEntry::signal(id, user.id, now, &draft).via_key(user.api_key_id)]).await?;
     engine.update(|data| data.append_history(stored));
     match status {
         Some(code) if (200..300).contains(&code) => Ok(Json(WorkflowOutcome { status: code })),

@@ -12,7 +12,8 @@ use app::contract::{BulkOutcome, BulkRequest, RefusedSignal, Selected, TriageOut
 use axum::extract::{Path, State};
 use axum::routing::post;
 use axum::{Extension, Json, Router};
-use storage::{ChangeError, NewHistory};
+use analytics::dataset::HistoryEntry;
+use storage::ChangeError;
 
 use super::{require_signals_write, JsonBody};
 use app::engine::Engine;
@@ -97,7 +98,7 @@ async fn apply(engine: &Engine, user: &SessionUser, id: i64, version: i64, chang
     if drafts.is_empty() {
         return Ok(outcome(&data, i));
     }
-    let entries = drafts.iter().map(|d| NewHistory::signal(id, user.id, now, d).via_key(user.api_key_id)).collect();
+    let entries = drafts.iter().map(|d| HistoryEntry::signal(id, user.id, now, d).via_key(user.api_key_id)).collect();
     drop(data);
     let (version, stored) = match engine.database().change_signal(id, version, &next, entries).await {
         Ok(done) => done,
