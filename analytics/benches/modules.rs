@@ -9,6 +9,8 @@ use analytics::demo::{generate, DemoParams};
 use analytics::overview::{compute, ModuleId};
 use analytics::time::DAY_MS;
 use analytics::{Window, WindowPreset};
+use std::time::Duration;
+
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
 
 /// 2026-11-30T12:00:00Z: a fixed "now" for the generated data and the windows.
@@ -28,7 +30,7 @@ fn modules(c: &mut Criterion) {
             let span = Window::Preset(preset).span(NOW);
             assert!(span.len() <= 30 * DAY_MS);
             let mut group = c.benchmark_group(format!("{} signals, {}", signals, preset.as_str()));
-            group.sample_size(10);
+            group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3));
             for &id in ModuleId::ALL {
                 group.bench_with_input(BenchmarkId::from_parameter(id), &id, |b, &id| b.iter(|| compute(&data, id, span, NOW)));
             }
