@@ -10,6 +10,8 @@ use crate::helpers::{Options, Role, ServerProcess, TestApp, PASSWORD};
 
 mod webhooks;
 
+use webhooks::counting_receiver;
+
 fn encode(text: &str) -> String {
     app::format::encode(text)
 }

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use crate::helpers::{Options, Role, TestApp};
 
 /// A receiver that counts what reaches it.
-async fn counting_receiver() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
+pub(super) async fn counting_receiver() -> (std::net::SocketAddr, std::sync::Arc<std::sync::atomic::AtomicUsize>) {
     let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let seen = hits.clone();
     let router = axum::Router::new().route(
