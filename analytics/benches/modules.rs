@@ -34,7 +34,7 @@ fn modules(c: &mut Criterion) {
             for &id in ModuleId::ALL {
                 group.bench_with_input(BenchmarkId::from_parameter(id), &id, |b, &id| b.iter(|| compute(&data, id, span, NOW)));
             }
-            group.bench_function("all nine", |b| b.iter(|| ModuleId::ALL.iter().map(|&id| compute(&data, id, span, NOW)).count()));
+            group.bench_function("all-nine", |b| b.iter(|| ModuleId::ALL.iter().map(|&id| compute(&data, id, span, NOW)).count()));
             group.finish();
         }
     }

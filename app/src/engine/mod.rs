@@ -75,6 +75,8 @@ pub struct Engine {
     /// Held across a write to the database and its application to the dataset, so changes
     /// reach the dataset in the order the database accepted them.
     writes: tokio::sync::Mutex<()>,
+    /// How long each module last took to compute (µs), so the overview starts the slowest first.
+    costs: [AtomicU64; ModuleId::COUNT],
 }
 
 impl Engine {
@@ -94,6 +96,7 @@ impl Engine {
             version: AtomicU64::new(1),
             cache: Mutex::new(HashMap::new()),
             writes: tokio::sync::Mutex::new(()),
+            costs: std::array::from_fn(|_| AtomicU64::new(0)),
         })
     }
 
@@ -146,10 +149,12 @@ impl Engine {
             }
         }
         let data = self.snapshot();
+        let started = std::time::Instant::now();
         let value = Arc::new(Computed::new(ModuleResult {
             computed_at: rfc3339(now_ms()),
             data: overview::compute(&data, id, span, now),
         }));
+        self.costs[id.index()].store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
         let mut cache = self.cache.lock().expect("cache lock");
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
@@ -159,12 +164,15 @@ impl Engine {
     }
 
     /// Every module, in [`ModuleId::ALL`] order. The modules are shared out among
-    /// [`OVERVIEW_THREADS`] threads, each taking the next one not yet started.
+    /// [`OVERVIEW_THREADS`] threads, each taking the next one not yet started, the slowest last
+    /// time first (so no thread is left with a long one at the end).
     pub fn overview(&self, span: Span, now: Millis) -> Vec<(ModuleId, Arc<Computed>)> {
+        let mut order = ModuleId::ALL.to_vec();
+        order.sort_by_key(|id| std::cmp::Reverse(self.costs[id.index()].load(Ordering::Relaxed)));
         let next = AtomicUsize::new(0);
         let work = || {
             let mut done = Vec::new();
-            while let Some(&id) = ModuleId::ALL.get(next.fetch_add(1, Ordering::Relaxed)) {
+            while let Some(&id) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
                 done.push((id, self.module(id, span, now)));
             }
             done
