@@ -159,6 +159,8 @@ pub struct Application {
 impl Application {
     /// Opens the database (applying migrations) and binds the listener.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        // Before anything reports (loading the data sets the engine's gauges).
+        telemetry::install_metrics();
         let db = Database::open(&settings.database_url).await.with_context(|| {
             format!(
                 "cannot open the database at {}",
@@ -290,6 +292,7 @@ impl Application {
 
 /// Every route: the health check, the Leptos pages, and the static bundle as the fallback.
 pub fn router(state: AppState) -> Router {
+    telemetry::install_metrics();
     let routes = generate_route_list(App);
     let context_db = state.db.clone();
     let engine = state.engine.clone();
@@ -311,6 +314,7 @@ pub fn router(state: AppState) -> Router {
         .route("/login", post(auth::sign_in))
         .route("/logout", post(auth::sign_out))
         .route("/account/password", post(auth::change_password))
+        .route("/metrics", get(telemetry::metrics))
         .merge(routes::router())
         .leptos_routes_with_context(
             &state,

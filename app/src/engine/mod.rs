@@ -90,6 +90,7 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "dataset loaded"
         );
+        metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         Ok(Engine {
             db,
             data: RwLock::new(Arc::new(data)),
@@ -111,6 +112,7 @@ impl Engine {
 
     /// Replaces the dataset (after a write) and invalidates every cached module.
     pub fn replace(&self, data: Dataset) {
+        metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         *self.data.write().expect("dataset lock") = Arc::new(data);
         self.version.fetch_add(1, Ordering::SeqCst);
         self.clear_cache();
@@ -125,10 +127,13 @@ impl Engine {
     /// Applies a change the database accepted; every metric sees it from the next request.
     /// Readers holding a snapshot keep theirs (the dataset is copied only if one does).
     pub fn update(&self, change: impl FnOnce(&mut Dataset)) {
+        let started = std::time::Instant::now();
         {
             let mut data = self.data.write().expect("dataset lock");
             change(Arc::make_mut(&mut data));
+            metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         }
+        metrics::histogram!("engine_write_seconds").record(started.elapsed().as_secs_f64());
         self.version.fetch_add(1, Ordering::SeqCst);
         self.clear_cache();
     }
@@ -154,7 +159,9 @@ impl Engine {
             computed_at: rfc3339(now_ms()),
             data: overview::compute(&data, id, span, now),
         }));
-        self.costs[id.index()].store(started.elapsed().as_micros() as u64, Ordering::Relaxed);
+        let elapsed = started.elapsed();
+        self.costs[id.index()].store(elapsed.as_micros() as u64, Ordering::Relaxed);
+        metrics::histogram!("engine_module_seconds", "module" => id.as_str()).record(elapsed.as_secs_f64());
         let mut cache = self.cache.lock().expect("cache lock");
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();

@@ -131,6 +131,12 @@ pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Res
 }
 
 /// Paths anyone may fetch.
+/// Paths read by programs rather than people (the API, the metrics): refused with a status and a
+/// JSON reason, never redirected to the sign-in page.
+fn for_machines(path: &str) -> bool {
+    path.starts_with("/api/") || path == "/metrics"
+}
+
 fn public(path: &str) -> bool {
     matches!(path, "/login" | "/logout" | "/healthz" | "/favicon.svg" | "/world.svg" | "/api/whoami")
         || path.starts_with("/pkg/")
@@ -159,7 +165,7 @@ pub(crate) async fn require_session(State(guard): State<Guard>, mut request: Req
         // Someone who signed in with a password an admin chose must choose their own first:
         // pages lead to the form, the API refuses.
         Some((account, Credential::Session)) if account.must_change_password && !public(&path) && path != "/account/password" => {
-            if path.starts_with("/api/") {
+            if for_machines(&path) {
                 (
                     StatusCode::FORBIDDEN,
                     Json(json!({ "error": "choose a new password first (your password was set by an admin): /account/password" })),
@@ -179,7 +185,7 @@ pub(crate) async fn require_session(State(guard): State<Guard>, mut request: Req
             next.run(request).await
         }
         None if public(&path) => next.run(request).await,
-        None if path.starts_with("/api/") => (
+        None if for_machines(&path) => (
             StatusCode::UNAUTHORIZED,
             Json(json!({ "error": "sign in first: this needs a session cookie or an API key (Authorization: Bearer sb_…)" })),
         )

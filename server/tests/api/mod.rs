@@ -216,3 +216,43 @@ async fn the_bundle_is_sent_compressed_at_build_time_when_it_can_be() {
     assert!(plain.headers().get("content-encoding").is_none());
     assert_eq!(plain.text().await.unwrap(), script);
 }
+
+/// `/metrics` speaks the Prometheus text format, labels requests by route pattern (never by
+/// the path itself), reports the engine, and needs a session or key like the API.
+#[tokio::test]
+async fn metrics_count_requests_by_route_and_need_a_sign_in() {
+    let app = TestApp::spawn_with_demo(2_000).await;
+    let (status, _) = json(&app, "/api/v1/overview?window=7d").await;
+    assert_eq!(status, 200);
+    let (status, body) = json(&app, "/api/v1/signals?window=30d&limit=1").await;
+    assert_eq!(status, 200);
+    let id = body["signals"][0]["id"].as_i64().unwrap();
+    assert_eq!(app.get(&format!("/api/v1/signals/{id}")).await.status(), 200);
+    let version = body["signals"][0]["version"].as_i64().unwrap();
+    // A real change (a no-op writes nothing): open → under review, anything else → open.
+    let to = if body["signals"][0]["triage"]["state"] == "open" { "under_review" } else { "open" };
+    let change = serde_json::json!({ "version": version, "change": "state", "to": to });
+    let (status, answer) = app.send_json(Some(crate::helpers::Role::Analyst), reqwest::Method::POST, &format!("/api/v1/signals/{id}/triage"), change).await;
+    assert_eq!(status, 200, "{answer}");
+
+    let response = app.get("/metrics").await;
+    assert_eq!(response.status(), 200);
+    assert!(response.headers()["content-type"].to_str().unwrap().starts_with("text/plain; version=0.0.4"));
+    let text = response.text().await.unwrap();
+    for wanted in [
+        "# TYPE http_requests_total counter",
+        "route=\"/api/v1/overview\"",
+        "route=\"/api/v1/signals/{id}\"",
+        "# TYPE http_request_duration_seconds histogram",
+        "engine_signals_held",
+        "engine_module_seconds_bucket{module=\"risk-insights\"",
+        "# TYPE engine_write_seconds histogram",
+        "route=\"/api/v1/signals/{id}/triage\",status=\"200\"",
+    ] {
+        assert!(text.contains(wanted), "{wanted} missing from /metrics:\n{text}");
+    }
+    assert!(!text.contains(&format!("/api/v1/signals/{id}\"")), "a path, not a pattern, became a label");
+
+    let anonymous = app.get_as(None, "/metrics").await;
+    assert_eq!(anonymous.status(), 401);
+}
