@@ -123,6 +123,9 @@ impl TestApp {
             accounts,
             client: reqwest::Client::builder()
                 .redirect(reqwest::redirect::Policy::none())
+                // A request that never gets its answer fails its test, by name, instead of
+                // holding the whole run until CI's time runs out.
+                .timeout(std::time::Duration::from_secs(120))
                 .build()
                 .unwrap(),
             dir,
