@@ -28,7 +28,7 @@ impl AuditFilter {
 
     /// The matching events, newest first.
     pub fn events<'d>(&'d self, data: &'d Dataset) -> impl Iterator<Item = &'d HistoryEvent> + 'd {
-        data.history.iter().rev().filter(move |h| {
+        data.history().iter().rev().filter(move |h| {
             self.actor.is_none_or(|a| h.actor_id == Some(a))
                 && self.action.as_deref().is_none_or(|a| h.action == a)
                 && self.asset_type.is_none_or(|t| h.asset_type == t)

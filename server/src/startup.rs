@@ -279,10 +279,13 @@ impl Application {
                 }
             }
         });
+        // On PostgreSQL, other instances' changes are applied here as they commit.
+        let follower = tokio::spawn(self.engine.clone().follow());
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         pruner.abort();
+        follower.abort();
         served?;
         self.db.close().await;
         tracing::info!("stopped");

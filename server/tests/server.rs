@@ -5,6 +5,7 @@ mod access;
 mod api;
 mod hardening;
 mod helpers;
+mod instances;
 #[path = "../../storage/tests/support/mod.rs"]
 mod support;
 

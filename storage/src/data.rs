@@ -27,6 +27,60 @@ macro_rules! on_pool {
 }
 pub(crate) use on_pool;
 
+pub(crate) const USERS_SQL: &str = "SELECT id, username, display_name, role, active, created_at_ms FROM users WHERE id > 0 ORDER BY id";
+pub(crate) const CASES_SQL: &str = "SELECT id, title, description, status, priority, assignee_id, created_at_ms, updated_at_ms, closed_at_ms FROM cases ORDER BY id";
+pub(crate) const INCIDENTS_SQL: &str = "SELECT id, title, severity, status, commander_id, case_id, signal_id, declared_at_ms FROM incidents ORDER BY id";
+
+/// A row of [`USERS_SQL`] as a dataset user (either backend).
+macro_rules! user_row {
+    ($r:expr) => {
+        Ok::<_, StorageError>(User {
+            id: $r.try_get("id")?,
+            username: $r.try_get("username")?,
+            display_name: $r.try_get("display_name")?,
+            role: Role::parse($r.try_get("role")?).map_err(corrupt)?,
+            active: $r.try_get("active")?,
+            created_at_ms: $r.try_get("created_at_ms")?,
+        })
+    };
+}
+pub(crate) use user_row;
+
+/// A row of [`CASES_SQL`] as a case (either backend).
+macro_rules! case_row {
+    ($r:expr) => {
+        Ok::<_, StorageError>(Case {
+            id: $r.try_get("id")?,
+            title: $r.try_get("title")?,
+            description: $r.try_get("description")?,
+            status: CaseStatus::parse($r.try_get("status")?).map_err(corrupt)?,
+            priority: CasePriority::parse($r.try_get("priority")?).map_err(corrupt)?,
+            assignee_id: $r.try_get("assignee_id")?,
+            created_at_ms: $r.try_get("created_at_ms")?,
+            updated_at_ms: $r.try_get("updated_at_ms")?,
+            closed_at_ms: $r.try_get("closed_at_ms")?,
+        })
+    };
+}
+pub(crate) use case_row;
+
+/// A row of [`INCIDENTS_SQL`] as an incident (either backend).
+macro_rules! incident_row {
+    ($r:expr) => {
+        Ok::<_, StorageError>(Incident {
+            id: $r.try_get("id")?,
+            title: $r.try_get("title")?,
+            severity: IncidentSeverity::parse($r.try_get("severity")?).map_err(corrupt)?,
+            status: IncidentStatus::parse($r.try_get("status")?).map_err(corrupt)?,
+            commander_id: $r.try_get("commander_id")?,
+            case_id: $r.try_get("case_id")?,
+            signal_id: $r.try_get("signal_id")?,
+            declared_at_ms: $r.try_get("declared_at_ms")?,
+        })
+    };
+}
+pub(crate) use incident_row;
+
 
 impl Database {
     /// Whether no signal, rule or content pack is stored yet.
@@ -153,18 +207,7 @@ impl Database {
                 })
                 .collect::<Result<_, StorageError>>()?;
 
-            let users: Vec<User> = sqlx::query("SELECT id, username, display_name, role, active, created_at_ms FROM users WHERE id > 0 ORDER BY id")
-                .fetch_all(pool).await?
-                .iter()
-                .map(|r| Ok(User {
-                    id: r.try_get("id")?,
-                    username: r.try_get("username")?,
-                    display_name: r.try_get("display_name")?,
-                    role: Role::parse(r.try_get("role")?).map_err(corrupt)?,
-                    active: r.try_get("active")?,
-                    created_at_ms: r.try_get("created_at_ms")?,
-                }))
-                .collect::<Result<_, StorageError>>()?;
+            let users: Vec<User> = sqlx::query(USERS_SQL).fetch_all(pool).await?.iter().map(|r| user_row!(r)).collect::<Result<_, StorageError>>()?;
             let entities: Vec<Entity> = sqlx::query("SELECT id, kind, name FROM entities ORDER BY id")
                 .fetch_all(pool).await?
                 .iter()
@@ -184,7 +227,7 @@ impl Database {
                     .collect::<Result<_, StorageError>>()?,
             };
 
-            let mut data = Dataset::assemble(packs, sources, rules, users, entities, Vec::new(), history)
+            let mut data = Dataset::assemble(packs, sources, rules, users, entities, Vec::new(), Vec::new())
                 .map_err(corrupt)?;
 
             match &sqlite_file {
@@ -204,37 +247,10 @@ impl Database {
                     }
                 }
             }
-            data.derive_response_times();
+            data.set_history(history);
 
-            data.cases = sqlx::query("SELECT id, title, description, status, priority, assignee_id, created_at_ms, updated_at_ms, closed_at_ms FROM cases ORDER BY id")
-                .fetch_all(pool).await?
-                .iter()
-                .map(|r| Ok(Case {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    description: r.try_get("description")?,
-                    status: CaseStatus::parse(r.try_get("status")?).map_err(corrupt)?,
-                    priority: CasePriority::parse(r.try_get("priority")?).map_err(corrupt)?,
-                    assignee_id: r.try_get("assignee_id")?,
-                    created_at_ms: r.try_get("created_at_ms")?,
-                    updated_at_ms: r.try_get("updated_at_ms")?,
-                    closed_at_ms: r.try_get("closed_at_ms")?,
-                }))
-                .collect::<Result<_, StorageError>>()?;
-            data.incidents = sqlx::query("SELECT id, title, severity, status, commander_id, case_id, signal_id, declared_at_ms FROM incidents ORDER BY id")
-                .fetch_all(pool).await?
-                .iter()
-                .map(|r| Ok(Incident {
-                    id: r.try_get("id")?,
-                    title: r.try_get("title")?,
-                    severity: IncidentSeverity::parse(r.try_get("severity")?).map_err(corrupt)?,
-                    status: IncidentStatus::parse(r.try_get("status")?).map_err(corrupt)?,
-                    commander_id: r.try_get("commander_id")?,
-                    case_id: r.try_get("case_id")?,
-                    signal_id: r.try_get("signal_id")?,
-                    declared_at_ms: r.try_get("declared_at_ms")?,
-                }))
-                .collect::<Result<_, StorageError>>()?;
+            data.cases = sqlx::query(CASES_SQL).fetch_all(pool).await?.iter().map(|r| case_row!(r)).collect::<Result<_, StorageError>>()?;
+            data.incidents = sqlx::query(INCIDENTS_SQL).fetch_all(pool).await?.iter().map(|r| incident_row!(r)).collect::<Result<_, StorageError>>()?;
             let volume_rows = sqlx::query("SELECT log_source_id, hour_ms, events FROM log_volume ORDER BY hour_ms, log_source_id")
                 .fetch_all(pool).await?;
             data.volume = volume_rows

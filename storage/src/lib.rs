@@ -8,6 +8,7 @@ mod accounts;
 mod bulk;
 pub mod data;
 mod decode;
+pub mod feed;
 mod layouts;
 mod rows;
 mod workflow;
@@ -20,6 +21,7 @@ use sqlx::migrate::Migrator;
 use sqlx::postgres::{PgConnectOptions, PgPool, PgPoolOptions};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous};
 
+pub use feed::{Listener, SignalState};
 pub use accounts::{Account, ApiKey, AttemptCounts, NewAccount};
 pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
 pub use workflow::{ChangeError, NewCase, NewIncident};

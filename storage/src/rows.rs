@@ -162,7 +162,7 @@ pub(crate) fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
         "signal_entities" => {
             let t = &data.signals;
             Box::new((0..t.len()).flat_map(move |i| {
-                t.entities_of(i).iter().map(move |&e| vec![Val::Int(t.id[i]), Val::Int(data.entities[e as usize].id)])
+                t.entities_of(i).map(move |&e| vec![Val::Int(t.id[i]), Val::Int(data.entities[e as usize].id)])
             }))
         }
         "incidents" => Box::new(data.incidents.iter().map(|i| {
@@ -171,7 +171,7 @@ pub(crate) fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
                 Val::int(i.commander_id), Val::int(i.case_id), Val::int(i.signal_id), Val::Int(i.declared_at_ms),
             ]
         })),
-        "history" => Box::new(data.history.iter().map(|h| {
+        "history" => Box::new(data.history().iter().map(|h| {
             vec![
                 Val::Int(h.id), Val::Int(h.at_ms), Val::int(h.actor_id), Val::str(h.asset_type.as_str()),
                 Val::str(&h.asset_id), Val::str(&h.action), Val::text(h.old_value.as_deref()),

@@ -30,10 +30,13 @@ impl From<sqlx::Error> for ChangeError {
 pub(crate) const INSERT_HISTORY: &str = "INSERT INTO history (at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment, api_key_id) \
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id";
 
-/// Appends entries inside an open transaction; answers them as stored.
+/// Appends entries inside an open transaction; answers them as stored. The append is the
+/// transaction's last write, and is sequenced for the change feed ([`crate::feed`]).
 macro_rules! insert_history {
     ($tx:expr, $entries:expr) => {{
+        use $crate::feed::Sequenced as _;
         let mut stored = Vec::new();
+        (*$tx).before_append().await?;
         for entry in $entries {
             let id: i64 = sqlx::query_scalar($crate::workflow::INSERT_HISTORY)
                 .bind(entry.at_ms)
@@ -49,6 +52,9 @@ macro_rules! insert_history {
                 .fetch_one(&mut *$tx)
                 .await?;
             stored.push(entry.stored(id));
+        }
+        if let Some(newest) = stored.last() {
+            (*$tx).after_append(newest.id).await?;
         }
         stored
     }};

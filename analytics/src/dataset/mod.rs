@@ -7,40 +7,49 @@
 
 use std::collections::HashMap;
 
+mod column;
 mod records;
 mod table;
 
 pub use crate::time::{Millis, DAY_MS, HOUR_MS};
+pub use column::{Column, IdMap};
 pub use records::*;
 pub use table::*;
 use table::NO_TIME;
 
-/// Everything the overview is computed from.
+/// Everything the overview is computed from. Cloning it is cheap (a pointer per chunk of each
+/// column): the engine clones it only when a reader still holds the previous version, and a
+/// change then copies just the chunks it touches.
 #[derive(Debug, Clone, Default)]
 pub struct Dataset {
     pub packs: Vec<ContentPack>,
     pub sources: Vec<LogSource>,
     pub rules: Vec<Rule>,
     pub users: Vec<User>,
-    pub entities: Vec<Entity>,
-    pub cases: Vec<Case>,
-    pub incidents: Vec<Incident>,
-    pub history: Vec<HistoryEvent>,
-    pub volume: Vec<VolumePoint>,
+    pub entities: Column<Entity>,
+    pub cases: Column<Case>,
+    pub incidents: Column<Incident>,
+    pub volume: Column<VolumePoint>,
     pub articles: Vec<Article>,
     pub signals: SignalTable,
+    /// The history, in time order as loaded, then in the order changes were applied.
+    history: Column<HistoryEvent>,
     /// Positions in `history` of events about anything but signals (rules, cases, users): few,
     /// and looked for without scanning every signal event.
-    other_history: Vec<usize>,
-    /// Positions in `history` of each signal's events, oldest first:
-    /// `signal_history[signal_history_start[i]..signal_history_start[i + 1]]` for signal i.
-    signal_history: Vec<u32>,
-    signal_history_start: Vec<u32>,
+    other_history: Column<u32>,
+    /// Per signal, the position in `history` of its latest event ([`NONE`] if it has none)…
+    history_last: Column<u32>,
+    /// …and per history event, the position of the same signal's event before it: each
+    /// signal's events are a list through the history, appended to in O(1).
+    history_prev: Column<u32>,
     rule_index: HashMap<String, usize>,
     source_index: HashMap<String, usize>,
-    entity_index: HashMap<i64, usize>,
-    signal_index: HashMap<i64, usize>,
+    entity_index: IdMap<i64, usize>,
+    signal_index: IdMap<i64, usize>,
 }
+
+/// No position.
+const NONE: u32 = u32::MAX;
 
 /// A reference in the data that points at nothing.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,17 +70,15 @@ impl Dataset {
         users: Vec<User>,
         entities: Vec<Entity>,
         mut signals: Vec<SignalRecord>,
-        mut history: Vec<HistoryEvent>,
+        history: Vec<HistoryEvent>,
     ) -> Result<Dataset, DanglingReference> {
-        let mut dataset = Dataset { packs, sources, rules, users, entities, ..Dataset::default() };
+        let mut dataset = Dataset { packs, sources, rules, users, entities: entities.into(), ..Dataset::default() };
         dataset.reindex();
         signals.sort_by_key(|s| (s.detected_at_ms, s.id));
-        history.sort_by_key(|h| (h.at_ms, h.id));
-        dataset.history = history;
         for signal in &signals {
             dataset.push_signal(signal)?;
         }
-        dataset.derive_response_times();
+        dataset.set_history(history);
         Ok(dataset)
     }
 
@@ -81,20 +88,38 @@ impl Dataset {
         self.entity_index = self.entities.iter().enumerate().map(|(i, e)| (e.id, i)).collect();
     }
 
-    /// The history of signal `i`, oldest first.
-    pub fn history_of(&self, i: usize) -> impl Iterator<Item = &HistoryEvent> {
-        let (from, to) = match (self.signal_history_start.get(i), self.signal_history_start.get(i + 1)) {
-            (Some(&from), Some(&to)) => (from as usize, to as usize),
-            _ => (0, 0),
-        };
-        self.signal_history[from..to].iter().map(|&k| &self.history[k as usize])
+    /// The whole history, in the order it was applied.
+    pub fn history(&self) -> &Column<HistoryEvent> {
+        &self.history
+    }
+
+    /// The history of signal `i`, oldest first (by time, then id).
+    pub fn history_of(&self, i: usize) -> impl DoubleEndedIterator<Item = &HistoryEvent> {
+        let mut positions = Vec::new();
+        let mut k = self.history_last.get(i).copied().unwrap_or(NONE);
+        while k != NONE {
+            positions.push(k);
+            k = self.history_prev[k as usize];
+        }
+        positions.reverse();
+        // Appended in the order the changes were applied, which (with several instances) may
+        // differ from the order they were made in.
+        if positions.windows(2).any(|w| self.history_order(w[0]) > self.history_order(w[1])) {
+            positions.sort_by_key(|&k| self.history_order(k));
+        }
+        positions.into_iter().map(|k| &self.history[k as usize])
+    }
+
+    fn history_order(&self, k: u32) -> (Millis, i64) {
+        let h = &self.history[k as usize];
+        (h.at_ms, h.id)
     }
 
     /// History events about rules, oldest first.
     pub fn rule_history(&self) -> impl Iterator<Item = &HistoryEvent> {
         self.other_history
             .iter()
-            .map(|&k| &self.history[k])
+            .map(|&k| &self.history[k as usize])
             .filter(|h| h.asset_type == AssetType::Rule)
     }
 
@@ -115,11 +140,11 @@ impl Dataset {
     }
 
     pub fn entity_by_id(&self, id: i64) -> Option<usize> {
-        self.entity_index.get(&id).copied()
+        self.entity_index.get(&id)
     }
 
     pub fn signal_by_id(&self, id: i64) -> Option<usize> {
-        self.signal_index.get(&id).copied()
+        self.signal_index.get(&id)
     }
 
     /// The account with this id (accounts are few: a scan is the index).
@@ -182,60 +207,108 @@ impl Dataset {
         t.entities.extend(entity_idx);
         t.first_response_ms.push(NO_TIME);
         t.archived_at_ms.push(NO_TIME);
+        self.history_last.push(NONE);
         self.signal_index.insert(s.id, i);
         Ok(i)
     }
 
-    /// Indexes the history by signal and fills first-response and archive times from it: the
-    /// first state change away from `open`, and the latest change to `archived`.
-    pub fn derive_response_times(&mut self) {
-        // Group the signal events by signal (counting sort, keeping time order within a signal).
+    /// Replaces the history (put in time order, then id) and derives every signal's
+    /// first-response and archive times from it. The signals must be there first.
+    pub fn set_history(&mut self, mut history: Vec<HistoryEvent>) {
+        history.sort_by_key(|h| (h.at_ms, h.id));
+        self.history = Column::new();
+        self.other_history = Column::new();
+        self.history_prev = Column::new();
         let n = self.signals.len();
-        let owner: Vec<Option<usize>> = self
-            .history
-            .iter()
-            .map(|h| {
-                (h.asset_type == AssetType::SecuritySignal)
-                    .then(|| h.asset_id.parse().ok().and_then(|id| self.signal_index.get(&id).copied()))
-                    .flatten()
-            })
-            .collect();
-        let mut start = vec![0u32; n + 1];
-        for i in owner.iter().flatten() {
-            start[i + 1] += 1;
-        }
-        for i in 0..n {
-            start[i + 1] += start[i];
-        }
-        let mut next = start.clone();
-        let mut grouped = vec![0u32; start[n] as usize];
-        for (k, i) in owner.iter().enumerate() {
-            if let Some(i) = i {
-                grouped[next[*i] as usize] = k as u32;
-                next[*i] += 1;
-            }
-        }
-        self.signal_history = grouped;
-        self.signal_history_start = start;
-        self.other_history = self
-            .history
-            .iter()
-            .enumerate()
-            .filter(|(_, h)| h.asset_type != AssetType::SecuritySignal)
-            .map(|(k, _)| k)
-            .collect();
+        self.history_last = std::iter::repeat_n(NONE, n).collect();
         let t = &mut self.signals;
-        for (event, owner) in self.history.iter().zip(&owner) {
-            let Some(i) = *owner else { continue };
-            if event.action != "state" {
-                continue;
+        t.first_response_ms.fill(NO_TIME);
+        t.archived_at_ms.fill(NO_TIME);
+        for event in history {
+            if let Some(i) = self.link(event) {
+                let event = &self.history[self.history.len() - 1];
+                Self::derive_step(&mut self.signals, i, event);
             }
-            if event.old_value.as_deref() == Some("open") && t.first_response_ms[i] == NO_TIME {
-                t.first_response_ms[i] = event.at_ms;
+        }
+    }
+
+    /// The signal an event is about, if it is about a signal held.
+    fn owner(&self, event: &HistoryEntry) -> Option<usize> {
+        (event.asset_type == AssetType::SecuritySignal)
+            .then(|| event.asset_id.parse().ok().and_then(|id| self.signal_by_id(id)))
+            .flatten()
+    }
+
+    /// Whether this event (by id) is held already: several instances apply the same change,
+    /// once from their own write and once from the change feed, and it must count once.
+    pub fn holds(&self, event: &HistoryEvent) -> bool {
+        /// Events about anything but signals are looked for among the newest this many.
+        const RECENT_OTHER: usize = 1024;
+        match self.owner(event) {
+            Some(i) => {
+                let mut k = self.history_last[i];
+                while k != NONE {
+                    if self.history[k as usize].id == event.id {
+                        return true;
+                    }
+                    k = self.history_prev[k as usize];
+                }
+                false
             }
-            if event.new_value.as_deref() == Some("archived") {
-                t.archived_at_ms[i] = event.at_ms;
+            None => self.other_history.iter().rev().take(RECENT_OTHER).any(|&k| self.history[k as usize].id == event.id),
+        }
+    }
+
+    /// Appends one event to the history and to its signal's list; answers the signal's index if
+    /// it is about a signal held.
+    fn link(&mut self, event: HistoryEvent) -> Option<usize> {
+        let k = self.history.len() as u32;
+        let owner = self.owner(&event);
+        self.history.push(event);
+        match owner {
+            Some(i) => {
+                self.history_prev.push(self.history_last[i]);
+                self.history_last.set(i, k);
             }
+            None => {
+                self.history_prev.push(NONE);
+                self.other_history.push(k);
+            }
+        }
+        owner
+    }
+
+    /// Takes one event of signal `i`, in order, into its derived times: the first state change
+    /// away from `open`, and the latest change to `archived`.
+    fn derive_step(t: &mut SignalTable, i: usize, event: &HistoryEvent) {
+        if event.action != "state" {
+            return;
+        }
+        if event.old_value.as_deref() == Some("open") && t.first_response_ms[i] == NO_TIME {
+            t.first_response_ms.set(i, event.at_ms);
+        }
+        if event.new_value.as_deref() == Some("archived") {
+            t.archived_at_ms.set(i, event.at_ms);
+        }
+    }
+
+    /// Derives signal `i`'s times again from its own events (O(its events)).
+    fn derive_signal(&mut self, i: usize) {
+        let positions: Vec<usize> = {
+            let mut k = self.history_last[i];
+            let mut positions = Vec::new();
+            while k != NONE {
+                positions.push(k as usize);
+                k = self.history_prev[k as usize];
+            }
+            positions.sort_by_key(|&k| (self.history[k].at_ms, self.history[k].id));
+            positions
+        };
+        let t = &mut self.signals;
+        t.first_response_ms.set(i, NO_TIME);
+        t.archived_at_ms.set(i, NO_TIME);
+        for k in positions {
+            Self::derive_step(&mut self.signals, i, &self.history[k]);
         }
     }
 
@@ -275,7 +348,7 @@ impl Dataset {
                 .map(str::to_owned)
                 .collect(),
             version: t.version[i],
-            entity_ids: t.entities_of(i).iter().map(|&e| self.entities[e as usize].id).collect(),
+            entity_ids: t.entities_of(i).map(|&e| self.entities[e as usize].id).collect(),
         }
     }
 }
@@ -294,44 +367,60 @@ impl Dataset {
     }
 
     /// Applies a triage change the database has accepted: the signal's new fields and version,
-    /// and the history entries written with it. Response times are derived again, so every
-    /// metric sees the change at once.
+    /// and the history entries written with it. Costs O(the change): one chunk of each changed
+    /// column is copied if a reader shares it, and only this signal's times are derived again.
     pub fn apply_triage(&mut self, i: usize, triage: &crate::workflow::Triage, version: i64, events: Vec<HistoryEvent>) {
-        let t = &mut self.signals;
-        t.state[i] = triage.state;
-        t.assignee[i] = triage.assignee_id;
-        t.archive_reason[i] = triage.archive_reason;
-        t.archive_comment[i] = t.strings.intern_opt(triage.archive_comment.as_deref());
-        t.case_id[i] = triage.case_id;
-        t.version[i] = version;
+        self.set_triage(i, triage, version);
         self.append_history(events);
     }
 
-    /// Appends history entries (newer than every one held) and derives the indexes again.
-    pub fn append_history(&mut self, events: Vec<HistoryEvent>) {
-        if events.is_empty() {
+    /// Sets signal `i`'s triage fields as stored at `version`, unless a later version is held
+    /// already (the change feed may bring it before this instance's own write is applied).
+    pub fn set_triage(&mut self, i: usize, triage: &crate::workflow::Triage, version: i64) {
+        if self.signals.version[i] >= version {
             return;
         }
-        self.history.extend(events);
-        self.history.sort_by_key(|h| (h.at_ms, h.id));
         let t = &mut self.signals;
-        t.first_response_ms.iter_mut().for_each(|v| *v = NO_TIME);
-        t.archived_at_ms.iter_mut().for_each(|v| *v = NO_TIME);
-        self.derive_response_times();
+        t.state.set(i, triage.state);
+        t.assignee.set(i, triage.assignee_id);
+        t.archive_reason.set(i, triage.archive_reason);
+        let comment = t.strings.intern_opt(triage.archive_comment.as_deref());
+        t.archive_comment.set(i, comment);
+        t.case_id.set(i, triage.case_id);
+        t.version.set(i, version);
+    }
+
+    /// Appends history entries (skipping any held already) and derives the times of the signals
+    /// they are about again.
+    pub fn append_history(&mut self, events: Vec<HistoryEvent>) {
+        let mut touched = Vec::new();
+        for event in events {
+            if self.holds(&event) {
+                continue;
+            }
+            if let Some(i) = self.link(event) {
+                touched.push(i);
+            }
+        }
+        touched.sort_unstable();
+        touched.dedup();
+        for i in touched {
+            self.derive_signal(i);
+        }
     }
 
     /// Adds or replaces a case.
     pub fn upsert_case(&mut self, case: Case) {
-        match self.cases.iter_mut().find(|c| c.id == case.id) {
-            Some(existing) => *existing = case,
+        match self.cases.iter().position(|c| c.id == case.id) {
+            Some(k) => self.cases.set(k, case),
             None => self.cases.push(case),
         }
     }
 
     /// Adds or replaces an incident.
     pub fn add_incident(&mut self, incident: Incident) {
-        match self.incidents.iter_mut().find(|i| i.id == incident.id) {
-            Some(existing) => *existing = incident,
+        match self.incidents.iter().position(|i| i.id == incident.id) {
+            Some(k) => self.incidents.set(k, incident),
             None => self.incidents.push(incident),
         }
     }

@@ -1,20 +1,19 @@
 //! The signals column by column, and the interner their repeated strings are kept in.
 
-use std::collections::HashMap;
-
+use super::column::{Column, IdMap};
 use crate::model::*;
 use crate::time::Millis;
 
 /// Strings that repeat across many signals, stored once. Id 0 is the empty string (absent).
 #[derive(Debug, Clone)]
 pub struct Interner {
-    strings: Vec<Box<str>>,
-    ids: HashMap<Box<str>, u32>,
+    strings: Column<Box<str>>,
+    ids: IdMap<Box<str>, u32>,
 }
 
 impl Default for Interner {
     fn default() -> Self {
-        let mut interner = Interner { strings: Vec::new(), ids: HashMap::new() };
+        let mut interner = Interner { strings: Column::new(), ids: IdMap::default() };
         interner.intern("");
         interner
     }
@@ -22,7 +21,7 @@ impl Default for Interner {
 
 impl Interner {
     pub fn intern(&mut self, value: &str) -> u32 {
-        if let Some(&id) = self.ids.get(value) {
+        if let Some(id) = self.ids.get(value) {
             return id;
         }
         let id = self.strings.len() as u32;
@@ -54,41 +53,42 @@ impl Interner {
 
 pub(super) const NO_TIME: Millis = Millis::MIN;
 
-/// The signals, column by column, ordered by `detected_at` (then id).
+/// The signals, column by column, ordered by `detected_at` (then id). Every column is a
+/// copy-on-write [`Column`], so a change to one signal copies one chunk of each column it changes.
 #[derive(Debug, Clone, Default)]
 pub struct SignalTable {
-    pub id: Vec<i64>,
-    pub rule: Vec<u32>,
-    pub title: Vec<u32>,
-    pub severity: Vec<Severity>,
-    pub product: Vec<Product>,
-    pub source: Vec<u32>,
-    pub first_seen_ms: Vec<Millis>,
-    pub detected_at_ms: Vec<Millis>,
-    pub ip: Vec<u32>,
-    pub country: Vec<u32>,
-    pub region: Vec<u32>,
-    pub city: Vec<u32>,
-    pub isp: Vec<u32>,
-    pub asn: Vec<i64>,
-    pub ti_indicator: Vec<u32>,
-    pub ti_category: Vec<Option<ThreatCategory>>,
-    pub ti_intention: Vec<Option<ThreatIntention>>,
-    pub ti_subcategory: Vec<Option<ThreatSubcategory>>,
-    pub state: Vec<TriageState>,
-    pub assignee: Vec<Option<i64>>,
-    pub archive_reason: Vec<Option<ArchiveReason>>,
-    pub archive_comment: Vec<u32>,
-    pub case_id: Vec<Option<i64>>,
-    pub tags: Vec<u32>,
-    pub version: Vec<i64>,
+    pub id: Column<i64>,
+    pub rule: Column<u32>,
+    pub title: Column<u32>,
+    pub severity: Column<Severity>,
+    pub product: Column<Product>,
+    pub source: Column<u32>,
+    pub first_seen_ms: Column<Millis>,
+    pub detected_at_ms: Column<Millis>,
+    pub ip: Column<u32>,
+    pub country: Column<u32>,
+    pub region: Column<u32>,
+    pub city: Column<u32>,
+    pub isp: Column<u32>,
+    pub asn: Column<i64>,
+    pub ti_indicator: Column<u32>,
+    pub ti_category: Column<Option<ThreatCategory>>,
+    pub ti_intention: Column<Option<ThreatIntention>>,
+    pub ti_subcategory: Column<Option<ThreatSubcategory>>,
+    pub state: Column<TriageState>,
+    pub assignee: Column<Option<i64>>,
+    pub archive_reason: Column<Option<ArchiveReason>>,
+    pub archive_comment: Column<u32>,
+    pub case_id: Column<Option<i64>>,
+    pub tags: Column<u32>,
+    pub version: Column<i64>,
     /// `entities[entity_start[i]..entity_start[i + 1]]` are signal i's entity indexes.
-    pub entity_start: Vec<u32>,
-    pub entities: Vec<u32>,
+    pub entity_start: Column<u32>,
+    pub entities: Column<u32>,
     /// First move out of `open` (from the history), or [`Millis::MIN`].
-    pub first_response_ms: Vec<Millis>,
+    pub first_response_ms: Column<Millis>,
     /// When the signal was (last) archived (from the history), or [`Millis::MIN`].
-    pub archived_at_ms: Vec<Millis>,
+    pub archived_at_ms: Column<Millis>,
     pub strings: Interner,
 }
 
@@ -108,13 +108,13 @@ impl SignalTable {
         start..end.max(start)
     }
 
-    pub fn entities_of(&self, i: usize) -> &[u32] {
+    pub fn entities_of(&self, i: usize) -> super::column::Iter<'_, u32> {
         let start = self.entity_start[i] as usize;
         let end = self
             .entity_start
             .get(i + 1)
             .map_or(self.entities.len(), |&e| e as usize);
-        &self.entities[start..end]
+        self.entities.iter_range(start..end)
     }
 
     pub fn first_response(&self, i: usize) -> Option<Millis> {

@@ -432,14 +432,13 @@ pub fn generate(params: DemoParams) -> Dataset {
             declared_at_ms: c.created_at_ms + HOUR_MS,
         })
         .collect();
-    data.cases = cases;
+    data.cases = cases.into();
 
     history.sort_by_key(|h| h.at_ms);
     for (k, h) in history.iter_mut().enumerate() {
         h.id = k as i64 + 1;
     }
-    data.history = history;
-    data.derive_response_times();
+    data.set_history(history);
 
     // Log volume: hourly, per source, with the daily rhythm, the spike, and the broken source.
     let broken: Vec<usize> = data

@@ -14,7 +14,7 @@ fn the_same_seed_gives_the_same_data() {
     for i in [0, 999, 1_999] {
         assert_eq!(a.signal_record(i), b.signal_record(i));
     }
-    assert_eq!(a.history, b.history);
+    assert_eq!(a.history(), b.history());
     let c = generate(params(2_000, 8));
     assert_ne!(a.signal_record(999), c.signal_record(999));
 }
@@ -26,7 +26,7 @@ fn data_ends_now_and_spans_the_days() {
     let t = &data.signals;
     assert!(*t.detected_at_ms.last().unwrap() < p.now_ms);
     assert!(t.detected_at_ms[0] >= p.now_ms - 30 * DAY_MS);
-    assert!(t.detected_at_ms.windows(2).all(|w| w[0] <= w[1]), "signals are in time order");
+    assert!(t.detected_at_ms.iter().zip(t.detected_at_ms.iter().skip(1)).all(|(a, b)| a <= b), "signals are in time order");
     assert!((0..t.len()).all(|i| t.first_seen_ms[i] <= t.detected_at_ms[i]));
 }
 
@@ -46,7 +46,7 @@ fn triage_history_agrees_with_the_signals() {
             TriageState::Open => assert!(t.first_response(i).is_none() && t.archive_reason[i].is_none()),
         }
     }
-    assert!(data.history.windows(2).all(|w| w[0].at_ms <= w[1].at_ms));
+    assert!(data.history().iter().zip(data.history().iter().skip(1)).all(|(a, b)| a.at_ms <= b.at_ms));
 }
 
 #[test]
@@ -55,7 +55,7 @@ fn each_signal_finds_its_own_history() {
     for i in (0..data.signals.len()).step_by(97) {
         let id = data.signals.id[i].to_string();
         let scanned: Vec<_> = data
-            .history
+            .history()
             .iter()
             .filter(|h| h.asset_type == AssetType::SecuritySignal && h.asset_id == id)
             .collect();

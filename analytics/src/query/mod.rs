@@ -248,10 +248,9 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
             }
             ips
         }
-        Attribute::EntityName => t.entities_of(i).iter().map(|&e| data.entities[e as usize].name.clone()).collect(),
+        Attribute::EntityName => t.entities_of(i).map(|&e| data.entities[e as usize].name.clone()).collect(),
         Attribute::EntityType => t
             .entities_of(i)
-            .iter()
             .map(|&e| data.entities[e as usize].kind.as_str().to_owned())
             .collect(),
         Attribute::CaseId => t.case_id[i].map(|c| c.to_string()).into_iter().collect(),

@@ -4,10 +4,11 @@
 //!
 //! Reads for the pages (signal list, detail, cases, audit trail) are in [`reads`].
 
+mod feed;
 mod reads;
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use analytics::dataset::Dataset;
@@ -77,12 +78,17 @@ pub struct Engine {
     writes: tokio::sync::Mutex<()>,
     /// How long each module last took to compute (µs), so the overview starts the slowest first.
     costs: [AtomicU64; ModuleId::COUNT],
+    /// The history id up to which other instances' changes are applied (see [`feed`]).
+    feed_position: AtomicI64,
 }
 
 impl Engine {
     /// Loads the whole dataset from the database.
     pub async fn load(db: Database) -> Result<Engine, storage::StorageError> {
         let started = std::time::Instant::now();
+        // Read before the data: a change committed while loading is then applied again by the
+        // feed, and skipped as held, rather than missed.
+        let position = db.newest_history_id().await?;
         let data = db.load_dataset().await?;
         tracing::info!(
             signals = data.signals.len(),
@@ -98,6 +104,7 @@ impl Engine {
             cache: Mutex::new(HashMap::new()),
             writes: tokio::sync::Mutex::new(()),
             costs: std::array::from_fn(|_| AtomicU64::new(0)),
+            feed_position: AtomicI64::new(position),
         })
     }
 
@@ -143,15 +150,25 @@ impl Engine {
         self.cache.lock().expect("cache lock").clear();
     }
 
+    /// One module's data if it is computed for the data as it is now: a lookup, answered on the
+    /// async workers without waiting for a turn on the heavy-work pool.
+    pub fn cached(&self, id: ModuleId, span: Span) -> Option<Arc<Computed>> {
+        let version = self.version.load(Ordering::SeqCst);
+        let cache = self.cache.lock().expect("cache lock");
+        cache.get(&(id, span.from, span.to)).filter(|(v, _)| *v == version).map(|(_, value)| value.clone())
+    }
+
+    /// Every module, if every one is computed for the data as it is now (see [`Engine::cached`]).
+    pub fn cached_overview(&self, span: Span) -> Option<Vec<(ModuleId, Arc<Computed>)>> {
+        ModuleId::ALL.iter().map(|&id| self.cached(id, span).map(|c| (id, c))).collect()
+    }
+
     /// One module's data with its `computed_at`, from the cache when the data has not changed
     /// since it was computed.
     pub fn module(&self, id: ModuleId, span: Span, now: Millis) -> Arc<Computed> {
         let version = self.version.load(Ordering::SeqCst);
-        let key = (id, span.from, span.to);
-        if let Some((v, value)) = self.cache.lock().expect("cache lock").get(&key) {
-            if *v == version {
-                return value.clone();
-            }
+        if let Some(value) = self.cached(id, span) {
+            return value;
         }
         let data = self.snapshot();
         let started = std::time::Instant::now();
@@ -166,7 +183,7 @@ impl Engine {
         if cache.len() >= CACHE_CAPACITY {
             cache.clear();
         }
-        cache.insert(key, (version, value.clone()));
+        cache.insert((id, span.from, span.to), (version, value.clone()));
         value
     }
 

@@ -135,11 +135,11 @@ impl Engine {
         let matrix = attack::matrix();
         let s = |v: u32| t.strings.get_opt(v).map(str::to_owned);
         // Related: signals sharing an entity or the IP, newest first.
-        let mine: Vec<u32> = t.entities_of(i).to_vec();
+        let mine: Vec<u32> = t.entities_of(i).copied().collect();
         let ip = t.ip[i];
         let mut related = Vec::new();
         for j in (0..t.len()).rev() {
-            if j != i && ((ip != 0 && t.ip[j] == ip) || t.entities_of(j).iter().any(|e| mine.contains(e))) {
+            if j != i && ((ip != 0 && t.ip[j] == ip) || t.entities_of(j).any(|e| mine.contains(e))) {
                 related.push(signal_row(&data, j));
                 if related.len() == RELATED {
                     break;
@@ -164,7 +164,6 @@ impl Engine {
                 .collect(),
             entities: t
                 .entities_of(i)
-                .iter()
                 .map(|&e| (data.entities[e as usize].kind.as_str().to_owned(), data.entities[e as usize].name.clone()))
                 .collect(),
             region: s(t.region[i]),
@@ -240,7 +239,7 @@ impl Engine {
             .filter(|(_, c)| **c == Some(id))
             .map(|(i, _)| data.signals.id[i].to_string())
             .collect();
-        data.history
+        data.history()
             .iter()
             .rev()
             .filter(|h| match h.asset_type {

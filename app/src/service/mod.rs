@@ -33,11 +33,12 @@ pub async fn load_module(id: String, window: String) -> Result<ModuleResult, App
     let window = self::window(&window)?;
     let id = analytics::overview::ModuleId::parse(&id).map_err(|_| AppError::NotFound(format!("no module '{id}'")))?;
     let engine = engine()?;
-    let result = heavy::run(move |_| {
-        let now = analytics::time::now_ms();
-        engine.module(id, window.span(now), now)
-    })
-    .await?;
+    let now = analytics::time::now_ms();
+    let span = window.span(now);
+    let result = match engine.cached(id, span) {
+        Some(computed) => computed,
+        None => heavy::run(move |_| engine.module(id, span, now)).await?,
+    };
     Ok(result.result().clone())
 }
 

@@ -115,12 +115,12 @@ fn json_response(body: String) -> Response {
 async fn overview(State(engine): State<Arc<Engine>>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
     let now = now_ms();
     let span = resolve_window(&params, now)?;
-    let body = app::service::heavy::run(move |_| {
-        let body = OverviewBody { from: rfc3339(span.from), to: rfc3339(span.to), modules: Modules(engine.overview(span, now)) };
-        serde_json::to_string(&body)
-    })
-    .await?
-    .map_err(ApiError::internal)?;
+    let body = move |modules| serde_json::to_string(&OverviewBody { from: rfc3339(span.from), to: rfc3339(span.to), modules: Modules(modules) });
+    // Computed already for the data as it is: answered at once, without queueing for the pool.
+    if let Some(modules) = engine.cached_overview(span) {
+        return Ok(json_response(body(modules).map_err(ApiError::internal)?));
+    }
+    let body = app::service::heavy::run(move |_| body(engine.overview(span, now))).await?.map_err(ApiError::internal)?;
     Ok(json_response(body))
 }
 
@@ -132,11 +132,13 @@ async fn module(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Query
     };
     let now = now_ms();
     let span = resolve_window(&params, now)?;
-    let body = app::service::heavy::run(move |_| {
-        let computed = engine.module(module, span, now);
+    let body = move |computed: Arc<app::engine::Computed>| {
         serde_json::to_string(&ModuleBody { from: rfc3339(span.from), to: rfc3339(span.to), module: module.as_str(), result: computed.json() })
-    })
-    .await?
+    };
+    let body = match engine.cached(module, span) {
+        Some(computed) => body(computed),
+        None => app::service::heavy::run(move |_| body(engine.module(module, span, now))).await?,
+    }
     .map_err(ApiError::internal)?;
     Ok(json_response(body))
 }

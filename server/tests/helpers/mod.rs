@@ -73,32 +73,7 @@ impl TestApp {
         if let Some(size) = demo {
             signalboard::startup::seed_demo(&setup, size).await.unwrap();
         }
-        let hash = signalboard::auth::hash_password(PASSWORD).unwrap();
-        let now = signalboard::auth::now_ms();
-        let mut sessions = Vec::new();
-        let mut accounts = Vec::new();
-        for role in [Role::Viewer, Role::Analyst, Role::Admin] {
-            let username = format!("t-{}", role.as_str());
-            let account = setup
-                .create_account(
-                    &storage::NewAccount {
-                        username: &username,
-                        display_name: &username,
-                        email: None,
-                        role,
-                        password_hash: Some(&hash),
-                        must_change_password: false,
-                        service: false,
-                    },
-                    now,
-                )
-                .await
-                .unwrap();
-            let token = format!("test-session-{}", role.as_str());
-            setup.create_session(&signalboard::auth::secret_hash(&token), account.id, now, now + 3_600_000).await.unwrap();
-            sessions.push((role, token));
-            accounts.push((role, account.id));
-        }
+        let (sessions, accounts) = create_accounts(&setup).await;
         setup.close().await;
         let settings = Settings {
             addr: "127.0.0.1:0".parse().unwrap(),
@@ -181,6 +156,38 @@ impl TestApp {
     }
 }
 
+/// One account per role (`t-viewer`, `t-analyst`, `t-admin`, password [`PASSWORD`]), each with
+/// a session: the session tokens and the account ids, by role.
+pub async fn create_accounts(db: &Database) -> (Vec<(Role, String)>, Vec<(Role, i64)>) {
+    let hash = signalboard::auth::hash_password(PASSWORD).unwrap();
+    let now = signalboard::auth::now_ms();
+    let mut sessions = Vec::new();
+    let mut accounts = Vec::new();
+    for role in [Role::Viewer, Role::Analyst, Role::Admin] {
+        let username = format!("t-{}", role.as_str());
+        let account = db
+            .create_account(
+                &storage::NewAccount {
+                    username: &username,
+                    display_name: &username,
+                    email: None,
+                    role,
+                    password_hash: Some(&hash),
+                    must_change_password: false,
+                    service: false,
+                },
+                now,
+            )
+            .await
+            .unwrap();
+        let token = format!("test-session-{}", role.as_str());
+        db.create_session(&signalboard::auth::secret_hash(&token), account.id, now, now + 3_600_000).await.unwrap();
+        sessions.push((role, token));
+        accounts.push((role, account.id));
+    }
+    (sessions, accounts)
+}
+
 /// The `signalboard` binary in a child process, its log collected as it runs.
 pub struct ServerProcess {
     child: Child,
@@ -251,6 +258,12 @@ impl ServerProcess {
             }
             std::thread::sleep(Duration::from_millis(20));
         }
+    }
+
+    /// Kills the process without warning (SIGKILL) and waits for it.
+    pub fn kill(&mut self) {
+        self.child.kill().expect("kill the server");
+        self.child.wait().expect("wait for the killed server");
     }
 
     /// Whether the process has not exited.
