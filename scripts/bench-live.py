@@ -13,6 +13,7 @@ import http.client
 import json
 import os
 import re
+import shutil
 import statistics
 import subprocess
 import sys
@@ -128,6 +129,8 @@ def main():
     parser.add_argument("--triages", type=int, default=1_000, help="triage changes timed one after another")
     args = parser.parse_args()
 
+    if not shutil.which("wrk"):
+        sys.exit("wrk is needed: apt-get install wrk")
     work = tempfile.mkdtemp(prefix="bench-live-")
     rows = []
     url = args.database_url
@@ -214,12 +217,12 @@ def main():
         server.terminate()
         server.wait()
         log.close()
-
-    print(f"Live engine, {args.signals:,} signals (SQLite, release build)\n")
-    print("| what | measured |")
-    print("|---|---|")
-    for what, value in rows:
-        print(f"| {what} | {value} |")
+        print(f"Live engine, {args.signals:,} signals (SQLite, release build)\n")
+        print("| what | measured |")
+        print("|---|---|")
+        for what, value in rows:
+            print(f"| {what} | {value} |")
+        sys.stdout.flush()
 
 
 if __name__ == "__main__":

@@ -1,6 +1,6 @@
 //! The audit trail: which history events a reader asked for.
 
-use crate::dataset::{AssetType, Dataset, HistoryEvent};
+use crate::dataset::{AssetType, Dataset, EventRef};
 
 /// Which history events to list: by actor (username), action and asset type; each is optional.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -27,11 +27,11 @@ impl AuditFilter {
     }
 
     /// The matching events, newest first.
-    pub fn events<'d>(&'d self, data: &'d Dataset) -> impl Iterator<Item = &'d HistoryEvent> + 'd {
-        data.history().iter().rev().filter(move |h| {
-            self.actor.is_none_or(|a| h.actor_id == Some(a))
-                && self.action.as_deref().is_none_or(|a| h.action == a)
-                && self.asset_type.is_none_or(|t| h.asset_type == t)
+    pub fn events<'d>(&'d self, data: &'d Dataset) -> impl Iterator<Item = EventRef<'d>> + 'd {
+        data.history().rev().filter(move |h| {
+            self.actor.is_none_or(|a| h.actor_id() == Some(a))
+                && self.action.as_deref().is_none_or(|a| h.action() == a)
+                && self.asset_type.is_none_or(|t| h.asset_type() == t)
         })
     }
 }

@@ -1,5 +1,5 @@
 //! The change feed: how several instances on one PostgreSQL follow each other's writes
-//! (docs/product.md §7).
+//! (docs/product.md §6).
 //!
 //! Every committed change appends to the history, and the history's ids are the feed's sequence
 //! numbers. On PostgreSQL, each transaction that appends takes one advisory lock just before it

@@ -171,12 +171,12 @@ pub(crate) fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
                 Val::int(i.commander_id), Val::int(i.case_id), Val::int(i.signal_id), Val::Int(i.declared_at_ms),
             ]
         })),
-        "history" => Box::new(data.history().iter().map(|h| {
+        "history" => Box::new(data.history().map(|h| {
             vec![
-                Val::Int(h.id), Val::Int(h.at_ms), Val::int(h.actor_id), Val::str(h.asset_type.as_str()),
-                Val::str(&h.asset_id), Val::str(&h.action), Val::text(h.old_value.as_deref()),
-                Val::text(h.new_value.as_deref()), Val::text(h.reason.as_deref()), Val::text(h.comment.as_deref()),
-                Val::int(h.api_key_id),
+                Val::Int(h.id()), Val::Int(h.at_ms()), Val::int(h.actor_id()), Val::str(h.asset_type().as_str()),
+                Val::Text(h.asset_id()), Val::str(h.action()), Val::text(h.old_value()),
+                Val::text(h.new_value()), Val::text(h.reason()), Val::text(h.comment()),
+                Val::int(h.api_key_id()),
             ]
         })),
         "log_volume" => Box::new(data.volume.iter().map(|v| vec![Val::str(&data.sources[v.source].id), Val::Int(v.hour_ms), Val::Int(v.events)])),

@@ -95,7 +95,7 @@ async fn the_history_is_append_only() {
             let message = sqlx::query("TRUNCATE history CASCADE").execute(pool).await.expect_err("no truncate").to_string();
             assert!(message.contains("the history is append-only"), "{message}");
         }
-        assert_eq!(db.load_dataset().await.unwrap().history(), data.history());
+        assert_eq!(db.load_dataset().await.unwrap().history_events(), data.history_events());
     })
     .await;
 }
@@ -257,11 +257,11 @@ async fn accounts_sessions_keys_and_failures() {
         for id in demo_admins {
             db.update_account(id, Role::Viewer, true, 51, |_| Vec::new()).await.unwrap();
         }
-        let history_before = db.load_dataset().await.unwrap().history().len();
+        let history_before = db.load_dataset().await.unwrap().history_events().len();
         let refused = db.update_account(boss.id, Role::Analyst, true, 52, |_| vec![record("role")]).await.unwrap_err();
         assert_eq!(refused.to_string(), "boss is the last active admin: make another account an admin first");
         assert_eq!(db.account(boss.id).await.unwrap().unwrap().role, Role::Admin);
-        assert_eq!(db.load_dataset().await.unwrap().history().len(), history_before);
+        assert_eq!(db.load_dataset().await.unwrap().history_events().len(), history_before);
 
         // Sign-in attempts are reserved one at a time: parallel attempts each see the ones before.
         let since = 0;
@@ -314,7 +314,7 @@ async fn a_triage_write_checks_the_version_and_appends_its_history_together() {
         let (new_version, stored) = db.change_signal(id, version, &next, entries.clone()).await.unwrap();
         assert_eq!(new_version, version + 1);
         assert_eq!(stored.len(), 1);
-        let newest_before = data.history().iter().map(|h| h.id).max().unwrap_or(0);
+        let newest_before = data.history().map(|h| h.id()).max().unwrap_or(0);
         assert!(stored[0].id > newest_before, "new history ids come after the loaded ones");
 
         // The same write again names a stale version: refused, nothing written.

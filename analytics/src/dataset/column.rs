@@ -2,7 +2,7 @@
 //! shared behind an `Arc`, and an [`IdMap`] is a hash map split into a large shared part and a
 //! small private one. Cloning either copies pointers, not values, so a writer that finds a reader
 //! still holding the previous dataset copies only what it changes: one chunk per changed column,
-//! never the whole dataset (docs/product.md §7).
+//! never the whole dataset (docs/product.md §6).
 
 use std::collections::HashMap;
 use std::hash::Hash;
@@ -146,7 +146,9 @@ impl<T> std::ops::Index<usize> for Column<T> {
     #[inline]
     fn index(&self, i: usize) -> &T {
         assert!(i < self.len, "index {i} out of a column of {}", self.len);
-        &self.chunks[i >> CHUNK_BITS][i & MASK]
+        // SAFETY: every chunk but the last holds exactly CHUNK values and the last holds the
+        // rest, so `i < len` puts chunk `i >> CHUNK_BITS` in `chunks` and `i & MASK` in it.
+        unsafe { self.chunks.get_unchecked(i >> CHUNK_BITS).get_unchecked(i & MASK) }
     }
 }
 

@@ -8,11 +8,14 @@
 use std::collections::HashMap;
 
 mod column;
+mod held;
 mod records;
 mod table;
 
 pub use crate::time::{Millis, DAY_MS, HOUR_MS};
 pub use column::{Column, IdMap};
+pub use held::EventRef;
+use held::HeldEvent;
 pub use records::*;
 pub use table::*;
 use table::NO_TIME;
@@ -33,7 +36,9 @@ pub struct Dataset {
     pub articles: Vec<Article>,
     pub signals: SignalTable,
     /// The history, in time order as loaded, then in the order changes were applied.
-    history: Column<HistoryEvent>,
+    history: Column<HeldEvent>,
+    /// The history's strings (actions, values, reasons, comments, non-numeric asset ids).
+    history_strings: Interner,
     /// Positions in `history` of events about anything but signals (rules, cases, users): few,
     /// and looked for without scanning every signal event.
     other_history: Column<u32>,
@@ -89,38 +94,49 @@ impl Dataset {
     }
 
     /// The whole history, in the order it was applied.
-    pub fn history(&self) -> &Column<HistoryEvent> {
-        &self.history
+    pub fn history(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + ExactSizeIterator {
+        self.history.iter().map(|held| EventRef { held, strings: &self.history_strings })
     }
 
-    /// The history of signal `i`, oldest first (by time, then id).
-    pub fn history_of(&self, i: usize) -> impl DoubleEndedIterator<Item = &HistoryEvent> {
+    /// The whole history as plain values (for comparing and exporting; reads use [`Dataset::history`]).
+    pub fn history_events(&self) -> Vec<HistoryEvent> {
+        self.history().map(|h| h.to_event()).collect()
+    }
+
+    /// History event `k` (a position in [`Dataset::history`]).
+    fn event(&self, k: usize) -> EventRef<'_> {
+        EventRef { held: &self.history[k], strings: &self.history_strings }
+    }
+
+    /// The positions of signal `i`'s events, oldest first (by time, then id).
+    fn positions_of(&self, i: usize) -> Vec<usize> {
         let mut positions = Vec::new();
         let mut k = self.history_last.get(i).copied().unwrap_or(NONE);
         while k != NONE {
-            positions.push(k);
+            positions.push(k as usize);
             k = self.history_prev[k as usize];
         }
         positions.reverse();
         // Appended in the order the changes were applied, which (with several instances) may
         // differ from the order they were made in.
-        if positions.windows(2).any(|w| self.history_order(w[0]) > self.history_order(w[1])) {
-            positions.sort_by_key(|&k| self.history_order(k));
+        let order = |k: usize| (self.history[k].at_ms, self.history[k].id);
+        if positions.windows(2).any(|w| order(w[0]) > order(w[1])) {
+            positions.sort_by_key(|&k| order(k));
         }
-        positions.into_iter().map(|k| &self.history[k as usize])
+        positions
     }
 
-    fn history_order(&self, k: u32) -> (Millis, i64) {
-        let h = &self.history[k as usize];
-        (h.at_ms, h.id)
+    /// The history of signal `i`, oldest first (by time, then id).
+    pub fn history_of(&self, i: usize) -> impl DoubleEndedIterator<Item = HistoryEvent> + '_ {
+        self.positions_of(i).into_iter().map(|k| self.event(k).to_event())
     }
 
     /// History events about rules, oldest first.
-    pub fn rule_history(&self) -> impl Iterator<Item = &HistoryEvent> {
+    pub fn rule_history(&self) -> impl Iterator<Item = EventRef<'_>> {
         self.other_history
             .iter()
-            .map(|&k| &self.history[k as usize])
-            .filter(|h| h.asset_type == AssetType::Rule)
+            .map(|&k| self.event(k as usize))
+            .filter(|h| h.asset_type() == AssetType::Rule)
     }
 
     /// Adds an entity and returns its index.
@@ -217,6 +233,7 @@ impl Dataset {
     pub fn set_history(&mut self, mut history: Vec<HistoryEvent>) {
         history.sort_by_key(|h| (h.at_ms, h.id));
         self.history = Column::new();
+        self.history_strings = Interner::default();
         self.other_history = Column::new();
         self.history_prev = Column::new();
         let n = self.signals.len();
@@ -225,8 +242,8 @@ impl Dataset {
         t.first_response_ms.fill(NO_TIME);
         t.archived_at_ms.fill(NO_TIME);
         for event in history {
-            if let Some(i) = self.link(event) {
-                let event = &self.history[self.history.len() - 1];
+            if let Some(i) = self.link(&event) {
+                let event = EventRef { held: &self.history[self.history.len() - 1], strings: &self.history_strings };
                 Self::derive_step(&mut self.signals, i, event);
             }
         }
@@ -261,10 +278,11 @@ impl Dataset {
 
     /// Appends one event to the history and to its signal's list; answers the signal's index if
     /// it is about a signal held.
-    fn link(&mut self, event: HistoryEvent) -> Option<usize> {
+    fn link(&mut self, event: &HistoryEvent) -> Option<usize> {
         let k = self.history.len() as u32;
-        let owner = self.owner(&event);
-        self.history.push(event);
+        let owner = self.owner(event);
+        let held = HeldEvent::hold(event, &mut self.history_strings);
+        self.history.push(held);
         match owner {
             Some(i) => {
                 self.history_prev.push(self.history_last[i]);
@@ -280,35 +298,27 @@ impl Dataset {
 
     /// Takes one event of signal `i`, in order, into its derived times: the first state change
     /// away from `open`, and the latest change to `archived`.
-    fn derive_step(t: &mut SignalTable, i: usize, event: &HistoryEvent) {
-        if event.action != "state" {
+    fn derive_step(t: &mut SignalTable, i: usize, event: EventRef<'_>) {
+        if event.action() != "state" {
             return;
         }
-        if event.old_value.as_deref() == Some("open") && t.first_response_ms[i] == NO_TIME {
-            t.first_response_ms.set(i, event.at_ms);
+        if event.old_value() == Some("open") && t.first_response_ms[i] == NO_TIME {
+            t.first_response_ms.set(i, event.at_ms());
         }
-        if event.new_value.as_deref() == Some("archived") {
-            t.archived_at_ms.set(i, event.at_ms);
+        if event.new_value() == Some("archived") {
+            t.archived_at_ms.set(i, event.at_ms());
         }
     }
 
     /// Derives signal `i`'s times again from its own events (O(its events)).
     fn derive_signal(&mut self, i: usize) {
-        let positions: Vec<usize> = {
-            let mut k = self.history_last[i];
-            let mut positions = Vec::new();
-            while k != NONE {
-                positions.push(k as usize);
-                k = self.history_prev[k as usize];
-            }
-            positions.sort_by_key(|&k| (self.history[k].at_ms, self.history[k].id));
-            positions
-        };
+        let positions = self.positions_of(i);
         let t = &mut self.signals;
         t.first_response_ms.set(i, NO_TIME);
         t.archived_at_ms.set(i, NO_TIME);
         for k in positions {
-            Self::derive_step(&mut self.signals, i, &self.history[k]);
+            let event = EventRef { held: &self.history[k], strings: &self.history_strings };
+            Self::derive_step(&mut self.signals, i, event);
         }
     }
 
@@ -398,7 +408,7 @@ impl Dataset {
             if self.holds(&event) {
                 continue;
             }
-            if let Some(i) = self.link(event) {
+            if let Some(i) = self.link(&event) {
                 touched.push(i);
             }
         }

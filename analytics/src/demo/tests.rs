@@ -14,7 +14,7 @@ fn the_same_seed_gives_the_same_data() {
     for i in [0, 999, 1_999] {
         assert_eq!(a.signal_record(i), b.signal_record(i));
     }
-    assert_eq!(a.history(), b.history());
+    assert_eq!(a.history_events(), b.history_events());
     let c = generate(params(2_000, 8));
     assert_ne!(a.signal_record(999), c.signal_record(999));
 }
@@ -46,7 +46,7 @@ fn triage_history_agrees_with_the_signals() {
             TriageState::Open => assert!(t.first_response(i).is_none() && t.archive_reason[i].is_none()),
         }
     }
-    assert!(data.history().iter().zip(data.history().iter().skip(1)).all(|(a, b)| a.at_ms <= b.at_ms));
+    assert!(data.history().zip(data.history().skip(1)).all(|(a, b)| a.at_ms() <= b.at_ms()));
 }
 
 #[test]
@@ -55,8 +55,8 @@ fn each_signal_finds_its_own_history() {
     for i in (0..data.signals.len()).step_by(97) {
         let id = data.signals.id[i].to_string();
         let scanned: Vec<_> = data
-            .history()
-            .iter()
+            .history_events()
+            .into_iter()
             .filter(|h| h.asset_type == AssetType::SecuritySignal && h.asset_id == id)
             .collect();
         let indexed: Vec<_> = data.history_of(i).collect();

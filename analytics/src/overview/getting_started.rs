@@ -31,7 +31,7 @@ pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
         .iter()
         .any(|v| v.events > 0 && v.hour_ms >= span.from && v.hour_ms < span.to);
     let reviewed = data.rule_history().any(|h| {
-        data.rule_by_id(&h.asset_id).is_some_and(|r| !data.rules[r].custom)
+        data.rule_by_id(&h.asset_id()).is_some_and(|r| !data.rules[r].custom)
     });
     let tasks = vec![
         ("connect-log-source", "Connect a log source", logs),

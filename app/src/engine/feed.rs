@@ -1,4 +1,4 @@
-//! Following the other instances' writes (docs/product.md §7): on PostgreSQL, every instance
+//! Following the other instances' writes (docs/product.md §6): on PostgreSQL, every instance
 //! applies each committed change to its own dataset, woken by the change feed's notification and,
 //! in case one is lost, by a timer; it reads the history after the last id it applied (ids are
 //! handed out in commit order, see [`storage::feed`]) and re-reads the rows those events are about.

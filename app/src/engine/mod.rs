@@ -26,6 +26,8 @@ const OVERVIEW_THREADS: usize = 2;
 
 type CacheKey = (ModuleId, Millis, Millis);
 
+type Slot = Arc<OnceLock<Arc<Computed>>>;
+
 /// A computed module: its typed data, and its JSON, written once when first asked for (the REST
 /// API answers a repeated request from it without serializing again).
 #[derive(Debug)]
@@ -72,7 +74,9 @@ pub struct Engine {
     db: Database,
     data: RwLock<Arc<Dataset>>,
     version: AtomicU64,
-    cache: Mutex<HashMap<CacheKey, (u64, Arc<Computed>)>>,
+    /// Per module and window, the data version a slot is for and the slot, filled once: callers
+    /// that miss together wait for the one computation instead of each starting their own.
+    cache: Mutex<HashMap<CacheKey, (u64, Slot)>>,
     /// Held across a write to the database and its application to the dataset, so changes
     /// reach the dataset in the order the database accepted them.
     writes: tokio::sync::Mutex<()>,
@@ -155,7 +159,7 @@ impl Engine {
     pub fn cached(&self, id: ModuleId, span: Span) -> Option<Arc<Computed>> {
         let version = self.version.load(Ordering::SeqCst);
         let cache = self.cache.lock().expect("cache lock");
-        cache.get(&(id, span.from, span.to)).filter(|(v, _)| *v == version).map(|(_, value)| value.clone())
+        cache.get(&(id, span.from, span.to)).filter(|(v, _)| *v == version).and_then(|(_, slot)| slot.get().cloned())
     }
 
     /// Every module, if every one is computed for the data as it is now (see [`Engine::cached`]).
@@ -164,27 +168,38 @@ impl Engine {
     }
 
     /// One module's data with its `computed_at`, from the cache when the data has not changed
-    /// since it was computed.
+    /// since it was computed. Blocks while another caller computes the same module for the same
+    /// data (callers are on the blocking pool).
     pub fn module(&self, id: ModuleId, span: Span, now: Millis) -> Arc<Computed> {
         let version = self.version.load(Ordering::SeqCst);
-        if let Some(value) = self.cached(id, span) {
-            return value;
-        }
-        let data = self.snapshot();
-        let started = std::time::Instant::now();
-        let value = Arc::new(Computed::new(ModuleResult {
-            computed_at: rfc3339(now_ms()),
-            data: overview::compute(&data, id, span, now),
-        }));
-        let elapsed = started.elapsed();
-        self.costs[id.index()].store(elapsed.as_micros() as u64, Ordering::Relaxed);
-        metrics::histogram!("engine_module_seconds", "module" => id.as_str()).record(elapsed.as_secs_f64());
-        let mut cache = self.cache.lock().expect("cache lock");
-        if cache.len() >= CACHE_CAPACITY {
-            cache.clear();
-        }
-        cache.insert((id, span.from, span.to), (version, value.clone()));
-        value
+        let key = (id, span.from, span.to);
+        let slot: Slot = {
+            let mut cache = self.cache.lock().expect("cache lock");
+            match cache.get(&key) {
+                Some((v, slot)) if *v == version => slot.clone(),
+                _ => {
+                    if cache.len() >= CACHE_CAPACITY {
+                        cache.clear();
+                    }
+                    let slot = Slot::default();
+                    cache.insert(key, (version, slot.clone()));
+                    slot
+                }
+            }
+        };
+        slot.get_or_init(|| {
+            let data = self.snapshot();
+            let started = std::time::Instant::now();
+            let value = Arc::new(Computed::new(ModuleResult {
+                computed_at: rfc3339(now_ms()),
+                data: overview::compute(&data, id, span, now),
+            }));
+            let elapsed = started.elapsed();
+            self.costs[id.index()].store(elapsed.as_micros() as u64, Ordering::Relaxed);
+            metrics::histogram!("engine_module_seconds", "module" => id.as_str()).record(elapsed.as_secs_f64());
+            value
+        })
+        .clone()
     }
 
     /// Every module, in [`ModuleId::ALL`] order. The modules are shared out among

@@ -177,7 +177,7 @@ impl Engine {
             archive_comment: triage.archive_comment.clone(),
             assignee_id: triage.assignee_id,
             related,
-            history: data.history_of(i).map(|h| history_row(&data, h)).collect(),
+            history: data.history_of(i).map(|h| history_row(&data, &h)).collect(),
             modifiable: workflow::modifiable(t.detected_at_ms[i], now_ms()),
             next_states: workflow::next_states(triage.state),
             assignable: assignable(&data),
@@ -194,7 +194,7 @@ impl Engine {
         for h in filter.events(&data) {
             total += 1;
             if rows.len() < limit {
-                rows.push(history_row(&data, h));
+                rows.push(history_row(&data, &h.to_event()));
             }
         }
         Ok((rows, total))
@@ -230,25 +230,22 @@ impl Engine {
     /// A case's timeline: its own events and those of its signals, newest first.
     pub fn case_timeline(&self, id: i64) -> Vec<HistoryRow> {
         let data = self.snapshot();
-        let key = id.to_string();
-        let signals: HashSet<String> = data
+        let signals: HashSet<i64> = data
             .signals
             .case_id
             .iter()
             .enumerate()
             .filter(|(_, c)| **c == Some(id))
-            .map(|(i, _)| data.signals.id[i].to_string())
+            .map(|(i, _)| data.signals.id[i])
             .collect();
         data.history()
-            .iter()
             .rev()
-            .filter(|h| match h.asset_type {
-                AssetType::Case => h.asset_id == key,
-                AssetType::SecuritySignal => signals.contains(&h.asset_id),
-                _ => false,
+            .filter(|h| {
+                h.is_about(AssetType::Case, id)
+                    || (h.asset_type() == AssetType::SecuritySignal && h.asset_id().parse().is_ok_and(|s: i64| signals.contains(&s)))
             })
             .take(TIMELINE)
-            .map(|h| history_row(&data, h))
+            .map(|h| history_row(&data, &h.to_event()))
             .collect()
     }
 

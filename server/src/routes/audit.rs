@@ -36,6 +36,7 @@ async fn history(State(engine): State<Arc<Engine>>, Query(params): Query<History
     let events: Vec<Value> = filter
         .events(&data)
         .take(limit)
+        .map(|h| h.to_event())
         .map(|h| {
             json!({
                 "id": h.id, "at": rfc3339(h.at_ms),

@@ -147,6 +147,7 @@ pub(crate) fn check_modifiable(data: &Dataset, i: usize) -> ApiResult<()> {
 fn conflict(data: &Dataset, i: usize, had: i64) -> ApiError {
     let last = data.history_of(i).last();
     let by = last
+        .as_ref()
         .and_then(|h| h.actor_id)
         .and_then(|a| data.user(a))
         .map_or_else(|| "someone else".to_owned(), |u| u.display_name.clone());

@@ -1,4 +1,4 @@
-//! Several instances on one PostgreSQL (docs/product.md §7): two real `signalboard serve`
+//! Several instances on one PostgreSQL (docs/product.md §6): two real `signalboard serve`
 //! processes on one database follow each other's writes through the change feed.
 
 use std::net::SocketAddr;
@@ -194,7 +194,7 @@ async fn two_instances_on_one_postgres_follow_each_other() {
     statuses.sort();
     assert_eq!(statuses, [200, 409], "one winner and one conflict: {x:?} {y:?}");
     let refused = if x.0 == 409 { &x.1 } else { &y.1 };
-    assert!(refused["error"].as_str().unwrap().contains("changed by someone else"), "{refused}");
+    assert!(refused["error"].as_str().unwrap().contains("was changed by"), "{refused}");
     client.until_state(a.addr, id, "under_review").await;
     client.until_state(b.addr, id, "under_review").await;
     assert_eq!(client.signal(a.addr, id).await["version"], version + 1);

@@ -27,7 +27,7 @@ async fn assert_round_trip(db: Database, fixture: Fixture) {
     assert_eq!(loaded.entities, built.entities, "entities");
     assert_eq!(loaded.cases, built.cases, "cases");
     assert_eq!(loaded.incidents, built.incidents, "incidents");
-    assert_eq!(loaded.history(), built.history(), "history");
+    assert_eq!(loaded.history_events(), built.history_events(), "history");
     assert_eq!(loaded.volume, built.volume, "log volume");
     assert_eq!(loaded.articles, built.articles, "articles");
 
