@@ -224,9 +224,11 @@ async fn killing_an_instance_mid_burst_loses_nothing_acknowledged() {
     let picked = open_signals(&client, b.addr, 30).await;
 
     let addr = a.addr;
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let burst = {
         let client = Client { http: client.http.clone(), cookie: client.cookie.clone() };
         let picked = picked.clone();
+        let done = done.clone();
         tokio::spawn(async move {
             let mut acknowledged = Vec::new();
             for (id, version) in picked {
@@ -235,12 +237,15 @@ async fn killing_an_instance_mid_burst_loses_nothing_acknowledged() {
                     Ok((status, body)) => panic!("signal {id}: {status} {body}"),
                     Err(_) => break, // the instance is gone
                 }
+                done.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
             }
             acknowledged
         })
     };
-    // Let part of the burst through, then kill A without warning.
-    tokio::time::sleep(Duration::from_millis(150)).await;
+    // Let a few changes through, then kill A without warning while the burst goes on.
+    while done.load(std::sync::atomic::Ordering::SeqCst) < 5 {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     a.process.kill();
     let acknowledged = burst.await.unwrap();
     eprintln!("{} of {} changes acknowledged before the kill", acknowledged.len(), picked.len());
