@@ -104,9 +104,14 @@ impl<'a> EventRef<'a> {
         }
     }
 
+    /// The asset's id when it is a number (signals, cases, users), without writing it out.
+    pub fn asset_number(&self) -> Option<i64> {
+        (self.held.asset_text == NO_STRING).then_some(self.held.asset_number)
+    }
+
     /// Whether the event is about this asset (without writing the id out).
     pub fn is_about(&self, asset_type: AssetType, id: i64) -> bool {
-        self.held.asset_type == asset_type && self.held.asset_text == NO_STRING && self.held.asset_number == id
+        self.held.asset_type == asset_type && self.asset_number() == Some(id)
     }
 
     pub fn action(&self) -> &'a str {

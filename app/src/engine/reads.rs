@@ -242,7 +242,7 @@ impl Engine {
             .rev()
             .filter(|h| {
                 h.is_about(AssetType::Case, id)
-                    || (h.asset_type() == AssetType::SecuritySignal && h.asset_id().parse().is_ok_and(|s: i64| signals.contains(&s)))
+                    || (h.asset_type() == AssetType::SecuritySignal && h.asset_number().is_some_and(|s| signals.contains(&s)))
             })
             .take(TIMELINE)
             .map(|h| history_row(&data, &h.to_event()))
