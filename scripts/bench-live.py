@@ -143,29 +143,57 @@ def main():
     subprocess.run([args.bin, "users", "create", "--username", username, "--role", "analyst", "--password-stdin", "--database-url", url],
                    input=PASSWORD + "\n", text=True, check=True, capture_output=True)
 
-    log = open(f"{work}/server.log", "w")
-    started = time.perf_counter()
-    server = subprocess.Popen([args.bin, "serve", "--no-demo", "--addr", f"127.0.0.1:{args.port}", "--database-url", url], stdout=log, stderr=log)
-    try:
+    reader = f"reader{os.getpid()}"
+    subprocess.run([args.bin, "users", "create", "--username", reader, "--role", "viewer", "--password-stdin", "--database-url", url],
+                   input=PASSWORD + "\n", text=True, check=True, capture_output=True)
+
+    log_path = f"{work}/server.log"
+    log = open(log_path, "w")
+
+    def serve():
+        """Starts the server and waits until it answers; answers the process and how long it took."""
+        started = time.perf_counter()
+        server = subprocess.Popen([args.bin, "serve", "--no-demo", "--addr", f"127.0.0.1:{args.port}", "--database-url", url], stdout=log, stderr=log)
         while True:
             try:
                 conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=1)
                 conn.request("GET", "/healthz")
                 if conn.getresponse().status == 200:
-                    break
+                    return server, time.perf_counter() - started
             except OSError:
                 pass
             if server.poll() is not None:
-                sys.exit(f"the server stopped; its log is in {work}/server.log")
+                sys.exit(f"the server stopped; its log is in {log_path}")
             time.sleep(0.05)
-        rows.append(("start-up (load, then answer /healthz)", f"{time.perf_counter() - started:.1f} s"))
+
+    def overview_rss(server, port_cookie):
+        api = Api(args.port, port_cookie)
+        for _ in range(3):
+            api.request("GET", "/api/v1/overview?window=30d")
+        return rss_mb(server.pid)
+
+    # A first start reads every row and writes the snapshot; a restart reads the snapshot.
+    server, took = serve()
+    try:
+        rows.append(("start-up, first (every row from the database)", f"{took:.1f} s"))
+        first_rss = overview_rss(server, sign_in(args.port, username))
+        while "dataset snapshot written" not in open(log_path).read():
+            time.sleep(0.1)
+    finally:
+        server.terminate()
+        server.wait()
+    server, took = serve()
+    try:
+        rows.append(("start-up, again (from the snapshot, then the history after it)", f"{took:.1f} s"))
         cookie = sign_in(args.port, username)
         api = Api(args.port, cookie)
         overview = "/api/v1/overview?window=30d"
         for _ in range(3):
             api.request("GET", overview)
         start_rss = rss_mb(server.pid)
-        rows.append(("server memory after start-up (RSS, overview computed)", f"{start_rss:.0f} MB ({start_rss * 1048576 / args.signals:.0f} B per signal)"))
+        for what, rss in (("first start", first_rss), ("from the snapshot", start_rss)):
+            rows.append((f"server memory after start-up, {what} (RSS, overview computed)", f"{rss:.0f} MB ({rss * 1048576 / args.signals:.0f} B per signal)"))
+        reader_cookie = sign_in(args.port, reader)
 
         # The overview, cold and warm, as one request.
         api.request("GET", overview)
@@ -194,7 +222,8 @@ def main():
             thread = threading.Thread(target=writer) if writes_per_second else None
             if thread:
                 thread.start()
-            result = wrk(args.port, cookie, overview, connections, args.seconds)
+            # The readers are another user: the writer's own reads always see its writes at once.
+            result = wrk(args.port, reader_cookie, overview, connections, args.seconds)
             stop.set()
             if thread:
                 thread.join()

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use analytics::overview::Span;
 use analytics::WindowPreset;
-use app::engine::Engine;
+use app::engine::{Engine, Fresh};
 use signalboard::startup::{seed_demo, DemoSize};
 use storage::Database;
 
@@ -80,7 +80,7 @@ async fn main() {
                     .map(|_| {
                         engine.clear_cache();
                         let t = Instant::now();
-                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now)).unwrap());
+                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now, Fresh::Current)).unwrap());
                         t.elapsed()
                     })
                     .collect();
@@ -101,12 +101,12 @@ async fn main() {
             let month = cold(window(WindowPreset::ThirtyDays));
             let day = cold(window(WindowPreset::OneDay));
             let span = window(WindowPreset::ThirtyDays);
-            engine.overview(span, now);
+            engine.overview(span, now, Fresh::Current);
             let warm = median(
                 (0..runs)
                     .map(|_| {
                         let t = Instant::now();
-                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now)).unwrap());
+                        std::hint::black_box(serde_json::to_string(&engine.overview(span, now, Fresh::Current)).unwrap());
                         t.elapsed()
                     })
                     .collect(),

@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use clap::{Args, Parser, Subcommand};
 use storage::Database;
 
-use crate::startup::{Application, DemoSize, Settings};
+use crate::startup::{Application, DemoSize, Settings, SnapshotPlace};
 use crate::telemetry;
 
 /// Signalboard: a Cloud SIEM overview for security operations centres.
@@ -141,6 +141,16 @@ pub struct ServeArgs {
     /// proxy must set it and drop the client's own).
     #[arg(long, env = "SIGNALBOARD_TRUST_PROXY")]
     pub trust_proxy: bool,
+
+    /// Where to keep the dataset's snapshot, read at start-up instead of loading every row when
+    /// it matches the database [default: beside a SQLite file as FILE.snapshot; none on
+    /// PostgreSQL]
+    #[arg(long, env = "SIGNALBOARD_SNAPSHOT", conflicts_with = "no_snapshot")]
+    pub snapshot: Option<PathBuf>,
+
+    /// Keep no snapshot: always load the dataset from the database.
+    #[arg(long, env = "SIGNALBOARD_NO_SNAPSHOT")]
+    pub no_snapshot: bool,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -256,6 +266,11 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let settings = Settings {
         first_admin,
         trust_proxy: args.trust_proxy,
+        snapshot: match (args.no_snapshot, args.snapshot) {
+            (true, _) => SnapshotPlace::Off,
+            (false, Some(path)) => SnapshotPlace::At(path),
+            (false, None) => SnapshotPlace::BesideDatabase,
+        },
         addr: args.addr,
         database_url: args.database.database_url,
         site_root: args.site_root.unwrap_or_else(Settings::default_site_root),

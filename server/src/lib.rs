@@ -10,6 +10,7 @@ mod error;
 pub mod fuzzing;
 mod health;
 mod openapi;
+mod pages;
 mod routes;
 mod security;
 pub mod startup;
@@ -17,5 +18,5 @@ mod state;
 pub mod telemetry;
 pub mod webhook;
 
-pub use startup::{Application, DemoSize, Settings};
+pub use startup::{Application, DemoSize, Settings, SnapshotPlace};
 pub use state::AppState;

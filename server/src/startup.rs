@@ -38,6 +38,34 @@ pub struct Settings {
     pub first_admin: Option<(String, String)>,
     /// Take the client address for sign-in throttling from `X-Forwarded-For` (behind a proxy).
     pub trust_proxy: bool,
+    /// Where the dataset's snapshot is kept (docs/product.md §6).
+    pub snapshot: SnapshotPlace,
+}
+
+/// Where the dataset's snapshot is kept: read at start-up when it matches the database, written
+/// after a full load and when the server stops.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum SnapshotPlace {
+    /// Beside a SQLite database file (`FILE.snapshot`); none on PostgreSQL.
+    #[default]
+    BesideDatabase,
+    At(PathBuf),
+    /// None: always load from the database.
+    Off,
+}
+
+impl SnapshotPlace {
+    pub fn path(&self, db: &Database) -> Option<PathBuf> {
+        match self {
+            SnapshotPlace::BesideDatabase => db.sqlite_path().map(|file| {
+                let mut name = file.into_os_string();
+                name.push(".snapshot");
+                PathBuf::from(name)
+            }),
+            SnapshotPlace::At(path) => Some(path.clone()),
+            SnapshotPlace::Off => None,
+        }
+    }
 }
 
 /// The size of a demo dataset.
@@ -154,6 +182,7 @@ pub struct Application {
     router: Router,
     db: Database,
     engine: Arc<Engine>,
+    snapshot: Option<PathBuf>,
 }
 
 impl Application {
@@ -213,7 +242,8 @@ impl Application {
         if db.count_sign_in_accounts().await? == 0 {
             tracing::warn!("no account can sign in yet: create the first admin with `signalboard users create --username NAME --role admin`");
         }
-        let engine = Arc::new(Engine::load(db.clone()).await.context("cannot load the data")?);
+        let snapshot = settings.snapshot.path(&db);
+        let engine = Arc::new(Engine::open(db.clone(), snapshot.clone()).await.context("cannot load the data")?);
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -242,6 +272,7 @@ impl Application {
             router: router(state),
             db,
             engine,
+            snapshot,
         })
     }
 
@@ -287,6 +318,11 @@ impl Application {
         pruner.abort();
         follower.abort();
         served?;
+        if let Some(path) = &self.snapshot {
+            if let Err(error) = self.engine.save_snapshot(path).await {
+                tracing::warn!(path = %path.display(), %error, "cannot write the dataset snapshot");
+            }
+        }
         self.db.close().await;
         tracing::info!("stopped");
         Ok(())
@@ -311,14 +347,8 @@ pub fn router(state: AppState) -> Router {
     let world = tower_http::services::ServeFile::new(site_root.join("world.svg"))
         .precompressed_br()
         .precompressed_gzip();
-    let app = Router::new()
-        .nest_service("/pkg", bundle)
-        .route_service("/world.svg", world)
-        .route("/login", post(auth::sign_in))
-        .route("/logout", post(auth::sign_out))
-        .route("/account/password", post(auth::change_password))
-        .route("/metrics", get(telemetry::metrics))
-        .merge(routes::router())
+    // The pages (and the server functions they call), each page rendered off the async workers.
+    let pages = Router::new()
         .leptos_routes_with_context(
             &state,
             routes,
@@ -329,6 +359,16 @@ pub fn router(state: AppState) -> Router {
             },
             move || shell(shell_options.clone()),
         )
+        .route_layer(axum::middleware::from_fn(crate::pages::render_off_workers));
+    let app = Router::new()
+        .nest_service("/pkg", bundle)
+        .route_service("/world.svg", world)
+        .route("/login", post(auth::sign_in))
+        .route("/logout", post(auth::sign_out))
+        .route("/account/password", post(auth::change_password))
+        .route("/metrics", get(telemetry::metrics))
+        .merge(routes::router())
+        .merge(pages)
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Everything but the sign-in page, the health check and static files needs a session.
         .layer(axum::middleware::from_fn_with_state(

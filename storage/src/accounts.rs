@@ -5,6 +5,7 @@ use analytics::dataset::{HistoryEntry, HistoryEvent};
 use analytics::Role;
 
 use crate::data::on_pool;
+use crate::feed::BeginWrite as _;
 use crate::decode::corrupt;
 use crate::workflow::insert_history;
 use crate::{Database, StorageError};
@@ -103,7 +104,7 @@ impl Database {
              VALUES ($1, $2, $3, $4, TRUE, $5, $6, $7, $8) RETURNING {ACCOUNT_COLUMNS}"
         );
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let taken: Option<i64> = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
                 .bind(new.username)
                 .fetch_optional(&mut *tx)
@@ -159,7 +160,7 @@ impl Database {
     /// password is signed out). `must_change` asks the owner to choose their own at sign-in.
     pub async fn set_password_hash(&self, user_id: i64, hash: &str, must_change: bool) -> Result<(), StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1, must_change_password = $2 WHERE id = $3 AND id > 0")
                 .bind(hash)
                 .bind(must_change)
@@ -176,7 +177,7 @@ impl Database {
     /// session of the account ended (the one they are using, `keep_session`, stays).
     pub async fn change_own_password(&self, user_id: i64, hash: &str, keep_session: &str, entry: HistoryEntry) -> Result<Vec<HistoryEvent>, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query("UPDATE users SET password_hash = $1, must_change_password = FALSE WHERE id = $2 AND id > 0")
                 .bind(hash)
                 .bind(user_id)
@@ -210,12 +211,10 @@ impl Database {
         let select = format!("SELECT {ACCOUNT_COLUMNS} FROM users WHERE id = $1 AND id > 0");
         let postgres = matches!(self, Database::Postgres(_));
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
+            // SQLite's write transaction already holds the lock, so the count below is current.
             if postgres {
                 sqlx::query("SELECT id FROM users WHERE role = 'admin' AND active AND id > 0 FOR UPDATE").execute(&mut *tx).await?;
-            } else {
-                // Takes SQLite's write lock before reading, so the count below is current.
-                sqlx::query("UPDATE users SET active = active WHERE id = $1").bind(user_id).execute(&mut *tx).await?;
             }
             let row: Option<AccountRow> = sqlx::query_as(&select).bind(user_id).fetch_optional(&mut *tx).await?;
             let before = row.map(account).transpose()?.ok_or_else(|| StorageError::NotFound(format!("user {user_id} does not exist")))?;
@@ -315,7 +314,7 @@ impl Database {
     ) -> Result<(i64, Vec<HistoryEvent>), StorageError> {
         const SQL: &str = "INSERT INTO api_keys (name, key_hash, user_id, created_by, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(SQL)
                 .bind(name)
                 .bind(key_hash)
@@ -367,7 +366,7 @@ impl Database {
     /// there was no unrevoked key with that id (nothing is written).
     pub async fn revoke_api_key(&self, id: i64, now_ms: i64, entries: Vec<HistoryEntry>) -> Result<Option<Vec<HistoryEvent>>, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query("UPDATE api_keys SET revoked_at_ms = $1 WHERE id = $2 AND revoked_at_ms IS NULL")
                 .bind(now_ms)
                 .bind(id)
@@ -405,11 +404,11 @@ impl Database {
              (SELECT COUNT(*) FROM sign_in_failures WHERE address = $2 AND at_ms >= $3 AND id <> $4)";
         let postgres = matches!(self, Database::Postgres(_));
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             if postgres {
                 sqlx::query("LOCK TABLE sign_in_failures IN SHARE ROW EXCLUSIVE MODE").execute(&mut *tx).await?;
             }
-            // On SQLite the insert takes the write lock, so the count after it is current.
+            // On SQLite the write transaction holds the lock, so the count after the insert is current.
             let id: i64 = sqlx::query_scalar(INSERT).bind(username).bind(address).bind(now_ms).fetch_one(&mut *tx).await?;
             let (pair, pair_last_ms, address_count): (i64, Option<i64>, i64) =
                 sqlx::query_as(COUNT).bind(username).bind(address).bind(since_ms).bind(id).fetch_one(&mut *tx).await?;
@@ -447,7 +446,7 @@ impl Database {
         const SQL: &str = "INSERT INTO settings (key, value, updated_at_ms) VALUES ($1, $2, $3) \
              ON CONFLICT (key) DO UPDATE SET value = excluded.value, updated_at_ms = excluded.updated_at_ms";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             sqlx::query(SQL).bind(key).bind(value).bind(now_ms).execute(&mut *tx).await?;
             let stored = insert_history!(tx, entries);
             tx.commit().await?;

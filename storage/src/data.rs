@@ -10,6 +10,7 @@ use futures_util::TryStreamExt;
 use sqlx::{QueryBuilder, Row};
 
 use crate::decode::{corrupt, history_from, signal_from, Fetch, HISTORY_SQL, LINKS_SQL, SIGNALS_SQL};
+use crate::feed::BeginWrite as _;
 use crate::{Database, StorageError};
 
 /// Rows per multi-row INSERT: under SQLite's 32,766 bound parameters for the widest table.
@@ -104,7 +105,7 @@ impl Database {
             return crate::bulk::save(&path, data);
         }
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             for table in crate::rows::TABLES {
                 let mut rows = crate::rows::rows(data, table).peekable();
                 while rows.peek().is_some() {
@@ -132,6 +133,11 @@ impl Database {
     }
 
     /// The file behind a SQLite database (not an in-memory one).
+    /// The SQLite database's file (none in memory or on PostgreSQL).
+    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
+        self.sqlite_file()
+    }
+
     pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match self {
             Database::Sqlite(pool) => {

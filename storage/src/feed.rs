@@ -56,6 +56,31 @@ impl Sequenced for sqlx::PgConnection {
     }
 }
 
+/// How a pool begins a transaction that writes, per backend.
+///
+/// SQLite's is `BEGIN IMMEDIATE`: it takes the write lock up front, waiting for it up to the busy
+/// timeout. A deferred transaction that reads first and writes later cannot wait: SQLite answers
+/// "database is locked" at once when its read has to become a write while another connection
+/// writes (a CI run failed on exactly that).
+pub(crate) trait BeginWrite {
+    type Db: sqlx::Database;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, Self::Db>, sqlx::Error>;
+}
+
+impl BeginWrite for sqlx::SqlitePool {
+    type Db = sqlx::Sqlite;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Sqlite>, sqlx::Error> {
+        self.begin_with("BEGIN IMMEDIATE").await
+    }
+}
+
+impl BeginWrite for sqlx::PgPool {
+    type Db = sqlx::Postgres;
+    async fn begin_write(&self) -> Result<sqlx::Transaction<'static, sqlx::Postgres>, sqlx::Error> {
+        self.begin().await
+    }
+}
+
 /// The current triage fields of one signal and its version.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SignalState {
@@ -69,6 +94,26 @@ impl Database {
     /// loaded everything starts.
     pub async fn newest_history_id(&self) -> Result<i64, StorageError> {
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM history").fetch_one(pool).await?))
+    }
+
+    /// What the database holds now, in the terms of a dataset snapshot's stamp (docs/product.md
+    /// §6): its installation stamp, newest history id, and how many signals up to which id.
+    pub async fn snapshot_stamp(&self) -> Result<analytics::dataset::snapshot::Stamp, StorageError> {
+        const INSTALLATION_SQLITE: &str = "SELECT created_at FROM installation";
+        const INSTALLATION_POSTGRES: &str = "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM installation";
+        const SIGNALS: &str = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM signals";
+        let history_position = self.newest_history_id().await?;
+        let (installation, (signals, newest_signal_id)) = match self {
+            Database::Sqlite(pool) => (
+                sqlx::query_scalar::<_, String>(INSTALLATION_SQLITE).fetch_one(pool).await?,
+                sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?,
+            ),
+            Database::Postgres(pool) => (
+                sqlx::query_scalar::<_, String>(INSTALLATION_POSTGRES).fetch_one(pool).await?,
+                sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?,
+            ),
+        };
+        Ok(analytics::dataset::snapshot::Stamp { installation, history_position, signals, newest_signal_id })
     }
 
     /// Up to `limit` history events after id `after`, in id (commit) order.

@@ -150,10 +150,10 @@ pub(crate) fn rows<'a>(data: &'a Dataset, table: Table) -> Rows<'a> {
                     Val::text(t.ti_intention[i].map(|v| v.as_str())),
                     Val::text(t.ti_subcategory[i].map(|v| v.as_str())),
                     Val::str(t.state[i].as_str()),
-                    Val::int(t.assignee[i]),
+                    Val::int(t.assignee[i].get()),
                     Val::text(t.archive_reason[i].map(|v| v.as_str())),
                     s(t.archive_comment[i]),
-                    Val::int(t.case_id[i]),
+                    Val::int(t.case_id[i].get()),
                     Val::str(t.strings.get(t.tags[i])),
                     Val::Int(t.version[i]),
                 ]

@@ -7,6 +7,7 @@ use analytics::workflow::Triage;
 use analytics::{CasePriority, CaseStatus, IncidentSeverity, IncidentStatus};
 
 use crate::data::on_pool;
+use crate::feed::BeginWrite as _;
 use crate::{Database, StorageError};
 
 /// Why a triage write did not happen.
@@ -97,7 +98,7 @@ impl Database {
         const UPDATE: &str = "UPDATE signals SET triage_state = $1, assignee_id = $2, archive_reason = $3, archive_comment = $4, \
              case_id = $5, version = version + 1 WHERE id = $6 AND version = $7";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(UPDATE)
                 .bind(next.state.as_str())
                 .bind(next.assignee_id)
@@ -128,7 +129,7 @@ impl Database {
     /// Appends history entries on their own (changes to users, rules or settings).
     pub async fn append_history(&self, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let stored = insert_history!(tx, entries);
             tx.commit().await?;
             Ok(stored)
@@ -140,7 +141,7 @@ impl Database {
         const SQL: &str = "INSERT INTO cases (title, description, status, priority, assignee_id, created_at_ms, updated_at_ms) \
              VALUES ($1, $2, 'open', $3, $4, $5, $5) RETURNING id";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(SQL)
                 .bind(&new.title)
                 .bind(&new.description)
@@ -183,7 +184,7 @@ impl Database {
         const SQL: &str = "UPDATE cases SET title = $1, description = $2, status = $3, priority = $4, assignee_id = $5, \
              updated_at_ms = $6, closed_at_ms = $7 WHERE id = $8";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(SQL)
                 .bind(&case.title)
                 .bind(&case.description)
@@ -210,7 +211,7 @@ impl Database {
         const SQL: &str = "INSERT INTO incidents (title, severity, status, commander_id, case_id, signal_id, declared_at_ms) \
              VALUES ($1, $2, 'active', $3, $4, $5, $6) RETURNING id";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(SQL)
                 .bind(&new.title)
                 .bind(new.severity.as_str())
@@ -257,7 +258,7 @@ impl Database {
     pub async fn update_incident(&self, incident: &Incident, entries: Vec<HistoryEntry>) -> Result<Vec<HistoryEvent>, StorageError> {
         const SQL: &str = "UPDATE incidents SET status = $1, severity = $2, commander_id = $3 WHERE id = $4";
         on_pool!(self, pool => {
-            let mut tx = pool.begin().await?;
+            let mut tx = pool.begin_write().await?;
             let done = sqlx::query(SQL)
                 .bind(incident.status.as_str())
                 .bind(incident.severity.as_str())

@@ -49,6 +49,38 @@ async fn sqlite_creates_its_folder_and_file() {
     db.close().await;
 }
 
+/// SQLite answers "database is locked" at once when a transaction that has read must become a
+/// writer while another connection writes; it waits only for a transaction that asks for the
+/// write lock first. Every write here asks first, so it waits for the other writer and succeeds.
+#[tokio::test]
+async fn a_write_waits_for_another_writer_on_sqlite() {
+    let test_db = TestDatabase::create(Backend::Sqlite).await;
+    let Database::Sqlite(pool) = &test_db.db else { unreachable!("a SQLite test database") };
+    let mut other = pool.acquire().await.unwrap();
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *other).await.unwrap();
+    sqlx::query("INSERT INTO sign_in_failures (username, address, at_ms) VALUES ('x', 'y', 1)").execute(&mut *other).await.unwrap();
+    let release = tokio::spawn(async move {
+        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        sqlx::query("COMMIT").execute(&mut *other).await.unwrap();
+    });
+    let new = storage::NewAccount {
+        username: "waits",
+        display_name: "Waits",
+        email: None,
+        role: analytics::Role::Analyst,
+        password_hash: None,
+        must_change_password: false,
+        service: false,
+    };
+    // Reads whether the name is taken, then inserts: the read must not strand it.
+    let created = test_db.db.create_account(&new, 2).await;
+    release.await.unwrap();
+    assert_eq!(created.unwrap().username, "waits");
+    let failures: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM sign_in_failures").fetch_one(pool).await.unwrap();
+    assert_eq!(failures, 1, "the other writer's row is committed too");
+    test_db.drop().await;
+}
+
 #[tokio::test]
 async fn a_closed_database_fails_its_ping() {
     let test_db = TestDatabase::create(Backend::Sqlite).await;

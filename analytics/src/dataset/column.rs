@@ -195,7 +195,8 @@ impl<'a, T> Iterator for Iter<'a, T> {
         (self.front < self.back).then(|| {
             let i = self.front;
             self.front += 1;
-            &self.column.chunks[i >> CHUNK_BITS][i & MASK]
+            // SAFETY: `front < back <= len` (see `Index`).
+            unsafe { self.column.chunks.get_unchecked(i >> CHUNK_BITS).get_unchecked(i & MASK) }
         })
     }
 
@@ -210,7 +211,8 @@ impl<T> DoubleEndedIterator for Iter<'_, T> {
         (self.front < self.back).then(|| {
             self.back -= 1;
             let i = self.back;
-            &self.column.chunks[i >> CHUNK_BITS][i & MASK]
+            // SAFETY: `front <= back < len` (see `Index`).
+            unsafe { self.column.chunks.get_unchecked(i >> CHUNK_BITS).get_unchecked(i & MASK) }
         })
     }
 }
@@ -271,6 +273,34 @@ impl<K: Hash + Eq + Clone, V: Copy> FromIterator<(K, V)> for IdMap<K, V> {
 impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for IdMap<K, V> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("IdMap").field("shared", &self.shared.len()).field("recent", &self.recent.len()).finish()
+    }
+}
+
+/// A column is written as the plain sequence of its values and read back into fresh chunks.
+impl<T: serde::Serialize> serde::Serialize for Column<T> {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_seq(self.chunks.iter().flat_map(|chunk| chunk.iter()))
+    }
+}
+
+impl<'de, T: serde::Deserialize<'de> + Clone> serde::Deserialize<'de> for Column<T> {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct Values<T>(std::marker::PhantomData<T>);
+        impl<'de, T: serde::Deserialize<'de> + Clone> serde::de::Visitor<'de> for Values<T> {
+            type Value = Column<T>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a sequence of column values")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Column<T>, A::Error> {
+                // No capacity from the announced length: a damaged file cannot make it allocate.
+                let mut column = Column::new();
+                while let Some(value) = seq.next_element()? {
+                    column.push(value);
+                }
+                Ok(column)
+            }
+        }
+        deserializer.deserialize_seq(Values(std::marker::PhantomData))
     }
 }
 

@@ -14,7 +14,7 @@ const NO_NUMBER: i64 = i64::MIN;
 const NO_STRING: u32 = u32::MAX;
 
 /// One history event, held compactly.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub(super) struct HeldEvent {
     pub(super) id: i64,
     pub(super) at_ms: Millis,

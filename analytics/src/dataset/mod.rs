@@ -10,6 +10,8 @@ use std::collections::HashMap;
 mod column;
 mod held;
 mod records;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod snapshot;
 mod table;
 
 pub use crate::time::{Millis, DAY_MS, HOUR_MS};
@@ -23,7 +25,7 @@ use table::NO_TIME;
 /// Everything the overview is computed from. Cloning it is cheap (a pointer per chunk of each
 /// column): the engine clones it only when a reader still holds the previous version, and a
 /// change then copies just the chunks it touches.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Dataset {
     pub packs: Vec<ContentPack>,
     pub sources: Vec<LogSource>,
@@ -47,9 +49,18 @@ pub struct Dataset {
     /// …and per history event, the position of the same signal's event before it: each
     /// signal's events are a list through the history, appended to in O(1).
     history_prev: Column<u32>,
+    #[serde(skip)]
     rule_index: HashMap<String, usize>,
+    #[serde(skip)]
     source_index: HashMap<String, usize>,
+    #[serde(skip)]
     entity_index: IdMap<i64, usize>,
+    /// Signal ids normally grow with detection time (the database hands them out as signals
+    /// arrive), so a signal is found by a binary search of the id column, with no index. Only
+    /// once an id arrives out of order is every signal indexed in this map.
+    #[serde(skip)]
+    ids_out_of_order: bool,
+    #[serde(skip)]
     signal_index: IdMap<i64, usize>,
 }
 
@@ -160,7 +171,22 @@ impl Dataset {
     }
 
     pub fn signal_by_id(&self, id: i64) -> Option<usize> {
-        self.signal_index.get(&id)
+        if self.ids_out_of_order {
+            return self.signal_index.get(&id);
+        }
+        let ids = &self.signals.id;
+        let i = ids.partition_point(|&x| x < id);
+        (ids.get(i) == Some(&id)).then_some(i)
+    }
+
+    /// Indexes the signals by id if their ids are not in increasing order (see `signal_index`).
+    fn index_signals(&mut self) {
+        let ids = &self.signals.id;
+        self.ids_out_of_order = ids.iter().zip(ids.iter().skip(1)).any(|(a, b)| a >= b);
+        self.signal_index = match self.ids_out_of_order {
+            true => ids.iter().enumerate().map(|(i, &id)| (id, i)).collect(),
+            false => IdMap::default(),
+        };
     }
 
     /// The account with this id (accounts are few: a scan is the index).
@@ -193,6 +219,7 @@ impl Dataset {
         }
         let t = &mut self.signals;
         debug_assert!(t.detected_at_ms.last().is_none_or(|&last| last <= s.detected_at_ms));
+        let in_order = t.id.last().is_none_or(|&last| last < s.id);
         let i = t.len();
         t.id.push(s.id);
         t.rule.push(rule as u32);
@@ -213,10 +240,10 @@ impl Dataset {
         t.ti_intention.push(s.ti_intention);
         t.ti_subcategory.push(s.ti_subcategory);
         t.state.push(s.triage_state);
-        t.assignee.push(s.assignee_id);
+        t.assignee.push(s.assignee_id.into());
         t.archive_reason.push(s.archive_reason);
         t.archive_comment.push(t.strings.intern_opt(s.archive_comment.as_deref()));
-        t.case_id.push(s.case_id);
+        t.case_id.push(s.case_id.into());
         t.tags.push(t.strings.intern(&s.tags.join(",")));
         t.version.push(s.version);
         t.entity_start.push(t.entities.len() as u32);
@@ -224,7 +251,11 @@ impl Dataset {
         t.first_response_ms.push(NO_TIME);
         t.archived_at_ms.push(NO_TIME);
         self.history_last.push(NONE);
-        self.signal_index.insert(s.id, i);
+        if self.ids_out_of_order {
+            self.signal_index.insert(s.id, i);
+        } else if !in_order {
+            self.index_signals();
+        }
         Ok(i)
     }
 
@@ -346,10 +377,10 @@ impl Dataset {
             ti_intention: t.ti_intention[i],
             ti_subcategory: t.ti_subcategory[i],
             triage_state: t.state[i],
-            assignee_id: t.assignee[i],
+            assignee_id: t.assignee[i].get(),
             archive_reason: t.archive_reason[i],
             archive_comment: s(t.archive_comment[i]),
-            case_id: t.case_id[i],
+            case_id: t.case_id[i].get(),
             tags: t
                 .strings
                 .get(t.tags[i])
@@ -369,10 +400,10 @@ impl Dataset {
         let t = &self.signals;
         crate::workflow::Triage {
             state: t.state[i],
-            assignee_id: t.assignee[i],
+            assignee_id: t.assignee[i].get(),
             archive_reason: t.archive_reason[i],
             archive_comment: t.strings.get_opt(t.archive_comment[i]).map(str::to_owned),
-            case_id: t.case_id[i],
+            case_id: t.case_id[i].get(),
         }
     }
 
@@ -392,11 +423,11 @@ impl Dataset {
         }
         let t = &mut self.signals;
         t.state.set(i, triage.state);
-        t.assignee.set(i, triage.assignee_id);
+        t.assignee.set(i, triage.assignee_id.into());
         t.archive_reason.set(i, triage.archive_reason);
         let comment = t.strings.intern_opt(triage.archive_comment.as_deref());
         t.archive_comment.set(i, comment);
-        t.case_id.set(i, triage.case_id);
+        t.case_id.set(i, triage.case_id.into());
         t.version.set(i, version);
     }
 
@@ -444,3 +475,43 @@ impl Dataset {
     }
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::demo::{generate, DemoParams};
+
+    /// Rebuilds `data`'s signals with the ids `id(i)`, and no history.
+    fn with_ids(data: &Dataset, id: impl Fn(usize) -> i64) -> Dataset {
+        let signals = (0..data.signals.len()).map(|i| SignalRecord { id: id(i), ..data.signal_record(i) }).collect();
+        let entities = data.entities.iter().cloned().collect();
+        Dataset::assemble(data.packs.clone(), data.sources.clone(), data.rules.clone(), data.users.clone(), entities, signals, Vec::new()).unwrap()
+    }
+
+    #[test]
+    fn a_signal_is_found_by_id_whether_ids_grow_with_time_or_not() {
+        let data = generate(DemoParams { signals: 2_000, seed: 3, days: 5, now_ms: 1_795_262_400_000 });
+        let n = data.signals.len();
+        // Growing ids: found by a binary search, with no index.
+        let growing = with_ids(&data, |i| 10 + 2 * i as i64);
+        assert!(!growing.ids_out_of_order);
+        assert!((0..n).all(|i| growing.signal_by_id(10 + 2 * i as i64) == Some(i)));
+        assert_eq!(growing.signal_by_id(11), None);
+        assert_eq!(growing.signal_by_id(10 + 2 * n as i64), None);
+        assert_eq!(growing.signal_by_id(-5), None);
+        // Ids that do not grow with detection time: every signal is indexed.
+        let shuffled = with_ids(&data, |i| ((i * 7_919) % n) as i64 + 1);
+        assert!(shuffled.ids_out_of_order);
+        assert!((0..n).all(|i| shuffled.signal_by_id(shuffled.signals.id[i]) == Some(i)));
+        assert!((1..=n as i64).all(|id| shuffled.signal_by_id(id).is_some()));
+        assert_eq!(shuffled.signal_by_id(n as i64 + 1), None);
+        // One late id after growing ones: indexed from then on, the earlier ones included.
+        let mut late = growing.clone();
+        let mut record = data.signal_record(n - 1);
+        record.id = 3;
+        let i = late.push_signal(&record).unwrap();
+        assert!(late.ids_out_of_order);
+        assert_eq!(late.signal_by_id(3), Some(i));
+        assert_eq!(late.signal_by_id(10), Some(0));
+    }
+}

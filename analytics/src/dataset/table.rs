@@ -19,6 +19,24 @@ impl Default for Interner {
     }
 }
 
+/// An interner is written as its strings in id order; reading interns them again.
+impl serde::Serialize for Interner {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.strings.serialize(serializer)
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Interner {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let strings = Column::<Box<str>>::deserialize(deserializer)?;
+        if strings.first().is_none_or(|first| !first.is_empty()) {
+            return Err(serde::de::Error::custom("an interner's first string is the empty one"));
+        }
+        let ids = strings.iter().enumerate().map(|(id, s)| (s.clone(), id as u32)).collect();
+        Ok(Interner { strings, ids })
+    }
+}
+
 impl Interner {
     pub fn intern(&mut self, value: &str) -> u32 {
         if let Some(id) = self.ids.get(value) {
@@ -53,9 +71,28 @@ impl Interner {
 
 pub(super) const NO_TIME: Millis = Millis::MIN;
 
+/// An optional id in 8 bytes, where an `Option<i64>` takes 16: `i64::MIN` stands for none.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub struct OptionalId(i64);
+
+impl OptionalId {
+    pub const NONE: OptionalId = OptionalId(i64::MIN);
+
+    pub fn get(self) -> Option<i64> {
+        (self.0 != i64::MIN).then_some(self.0)
+    }
+}
+
+impl From<Option<i64>> for OptionalId {
+    fn from(id: Option<i64>) -> Self {
+        // No stored id is i64::MIN (ids are positive); should one be, it reads as none.
+        id.map_or(OptionalId::NONE, OptionalId)
+    }
+}
+
 /// The signals, column by column, ordered by `detected_at` (then id). Every column is a
 /// copy-on-write [`Column`], so a change to one signal copies one chunk of each column it changes.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct SignalTable {
     pub id: Column<i64>,
     pub rule: Column<u32>,
@@ -76,10 +113,10 @@ pub struct SignalTable {
     pub ti_intention: Column<Option<ThreatIntention>>,
     pub ti_subcategory: Column<Option<ThreatSubcategory>>,
     pub state: Column<TriageState>,
-    pub assignee: Column<Option<i64>>,
+    pub assignee: Column<OptionalId>,
     pub archive_reason: Column<Option<ArchiveReason>>,
     pub archive_comment: Column<u32>,
-    pub case_id: Column<Option<i64>>,
+    pub case_id: Column<OptionalId>,
     pub tags: Column<u32>,
     pub version: Column<i64>,
     /// `entities[entity_start[i]..entity_start[i + 1]]` are signal i's entity indexes.

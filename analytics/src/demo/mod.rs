@@ -411,7 +411,7 @@ pub fn generate(params: DemoParams) -> Dataset {
     for case in &cases {
         if let Some(anchor) = case.description.split_whitespace().nth(3).and_then(|id| id.parse::<i64>().ok()) {
             if let Some(i) = data.signal_by_id(anchor) {
-                data.signals.case_id[i] = Some(case.id);
+                data.signals.case_id[i] = Some(case.id).into();
                 data.signals.version[i] += 1;
             }
         }

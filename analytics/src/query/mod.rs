@@ -203,7 +203,7 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
     match attribute {
         Attribute::TriageState => vec![t.state[i].as_str().to_owned()],
         Attribute::ArchiveReason => t.archive_reason[i].map(|r| r.as_str().to_owned()).into_iter().collect(),
-        Attribute::Assignee => t.assignee[i]
+        Attribute::Assignee => t.assignee[i].get()
             .and_then(|id| data.user(id))
             .map(|u| u.username.clone())
             .into_iter()
@@ -253,7 +253,7 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
             .entities_of(i)
             .map(|&e| data.entities[e as usize].kind.as_str().to_owned())
             .collect(),
-        Attribute::CaseId => t.case_id[i].map(|c| c.to_string()).into_iter().collect(),
+        Attribute::CaseId => t.case_id[i].get().map(|c| c.to_string()).into_iter().collect(),
         Attribute::TiIndicator => s(t.ti_indicator[i]),
         Attribute::TiCategory => t.ti_category[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
         Attribute::TiIntention => t.ti_intention[i].map(|c| c.as_str().to_owned()).into_iter().collect(),

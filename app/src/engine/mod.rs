@@ -2,14 +2,23 @@
 //! memory, kept in step with the database, and a cache of computed modules keyed by the data's
 //! version, so a repeated request for unchanged data is a lookup.
 //!
+//! While the data changes under readers, a module computed before a change is answered for a
+//! bounded time ([`Staleness`]) and recomputed in the background, one module at a time, so
+//! continuous writes do not make every reader wait for a recomputation. A user always sees their
+//! own changes at once ([`Fresh`]; docs/product.md §6).
+//!
 //! Reads for the pages (signal list, detail, cases, audit trail) are in [`reads`].
 
 mod feed;
 mod reads;
+mod snapshot;
 
-use std::collections::HashMap;
+pub use snapshot::Origin;
+
+use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{mpsc, Arc, Mutex, OnceLock, RwLock};
+use std::time::{Duration, Instant};
 
 use analytics::dataset::Dataset;
 use analytics::overview::{self, ModuleId, Span};
@@ -27,6 +36,51 @@ const OVERVIEW_THREADS: usize = 2;
 type CacheKey = (ModuleId, Millis, Millis);
 
 type Slot = Arc<OnceLock<Arc<Computed>>>;
+
+/// How many recent changes remember when they happened (older ones are past any staleness bound
+/// at any write rate the engine sustains).
+const CHANGES_REMEMBERED: usize = 4_096;
+
+/// How stale an answer may be while the data changes under readers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Staleness {
+    /// The longest another user's change may take to show.
+    pub limit: Duration,
+    /// A module is recomputed once the oldest change it does not show is this old, so under
+    /// continuous writes it is recomputed a few times a second, not once per write.
+    pub refresh_after: Duration,
+}
+
+impl Default for Staleness {
+    fn default() -> Staleness {
+        Staleness { limit: Duration::from_secs(1), refresh_after: Duration::from_millis(250) }
+    }
+}
+
+/// What a reader must see.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fresh {
+    /// The data as it is now (benchmarks, exports, tests).
+    Current,
+    /// Every change up to this data version (the reader's own last change), and others' changes
+    /// within the [`Staleness`] limit.
+    Since(u64),
+}
+
+/// Per module and window: the slot for the current data version, and the newest answer computed
+/// for an earlier one.
+struct Entry {
+    version: u64,
+    slot: Slot,
+    last: Option<(u64, Arc<Computed>)>,
+}
+
+enum Lookup {
+    Ready(Arc<Computed>),
+    Compute(Slot),
+}
+
+type Job = Box<dyn FnOnce() + Send>;
 
 /// A computed module: its typed data, and its JSON, written once when first asked for (the REST
 /// API answers a repeated request from it without serializing again).
@@ -74,16 +128,28 @@ pub struct Engine {
     db: Database,
     data: RwLock<Arc<Dataset>>,
     version: AtomicU64,
-    /// Per module and window, the data version a slot is for and the slot, filled once: callers
-    /// that miss together wait for the one computation instead of each starting their own.
-    cache: Mutex<HashMap<CacheKey, (u64, Slot)>>,
+    /// Per module and window, the slot for the current data version, filled once: callers that
+    /// miss together wait for the one computation instead of each starting their own.
+    cache: Arc<Mutex<HashMap<CacheKey, Entry>>>,
+    /// When each recent data version began (increasing versions).
+    changes: Mutex<VecDeque<(u64, Instant)>>,
+    /// Per user, the data version their last change made (read-your-writes).
+    written: Mutex<HashMap<i64, u64>>,
+    /// The staleness bound and refresh delay, in ms.
+    stale_limit_ms: AtomicU64,
+    refresh_after_ms: AtomicU64,
+    /// Modules queued for a background recomputation, and the one thread that runs them.
+    refreshing: Arc<Mutex<HashSet<CacheKey>>>,
+    refresher: OnceLock<Mutex<mpsc::Sender<Job>>>,
     /// Held across a write to the database and its application to the dataset, so changes
     /// reach the dataset in the order the database accepted them.
     writes: tokio::sync::Mutex<()>,
     /// How long each module last took to compute (µs), so the overview starts the slowest first.
-    costs: [AtomicU64; ModuleId::COUNT],
+    costs: Arc<[AtomicU64; ModuleId::COUNT]>,
     /// The history id up to which other instances' changes are applied (see [`feed`]).
     feed_position: AtomicI64,
+    /// Where the data came from at start-up (see [`snapshot`]).
+    origin: Mutex<Origin>,
 }
 
 impl Engine {
@@ -100,16 +166,28 @@ impl Engine {
             elapsed_ms = started.elapsed().as_millis() as u64,
             "dataset loaded"
         );
+        Ok(Engine::holding(db, data, position))
+    }
+
+    /// An engine holding `data`, which has every change up to history id `position`.
+    fn holding(db: Database, data: Dataset, position: i64) -> Engine {
         metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
-        Ok(Engine {
+        Engine {
             db,
             data: RwLock::new(Arc::new(data)),
             version: AtomicU64::new(1),
-            cache: Mutex::new(HashMap::new()),
+            cache: Arc::new(Mutex::new(HashMap::new())),
+            changes: Mutex::new(VecDeque::new()),
+            written: Mutex::new(HashMap::new()),
+            stale_limit_ms: AtomicU64::new(Staleness::default().limit.as_millis() as u64),
+            refresh_after_ms: AtomicU64::new(Staleness::default().refresh_after.as_millis() as u64),
+            refreshing: Arc::new(Mutex::new(HashSet::new())),
+            refresher: OnceLock::new(),
             writes: tokio::sync::Mutex::new(()),
-            costs: std::array::from_fn(|_| AtomicU64::new(0)),
+            costs: Arc::new(std::array::from_fn(|_| AtomicU64::new(0))),
             feed_position: AtomicI64::new(position),
-        })
+            origin: Mutex::new(Origin::Database),
+        }
     }
 
     pub fn database(&self) -> &Database {
@@ -125,7 +203,7 @@ impl Engine {
     pub fn replace(&self, data: Dataset) {
         metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         *self.data.write().expect("dataset lock") = Arc::new(data);
-        self.version.fetch_add(1, Ordering::SeqCst);
+        self.changed(std::iter::empty());
         self.clear_cache();
     }
 
@@ -135,18 +213,62 @@ impl Engine {
         self.writes.lock().await
     }
 
-    /// Applies a change the database accepted; every metric sees it from the next request.
-    /// Readers holding a snapshot keep theirs (the dataset is copied only if one does).
+    /// Applies a change the database accepted. Its authors see it from their next request, and
+    /// everyone within the [`Staleness`] limit. Readers holding a snapshot keep theirs (only the
+    /// chunks the change touches are copied, and only if a reader shares them).
     pub fn update(&self, change: impl FnOnce(&mut Dataset)) {
         let started = std::time::Instant::now();
-        {
+        let authors: Vec<i64> = {
             let mut data = self.data.write().expect("dataset lock");
-            change(Arc::make_mut(&mut data));
+            let data = Arc::make_mut(&mut data);
+            let before = data.history().len();
+            change(data);
             metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
-        }
+            data.history().skip(before).filter_map(|event| event.actor_id()).collect()
+        };
         metrics::histogram!("engine_write_seconds").record(started.elapsed().as_secs_f64());
-        self.version.fetch_add(1, Ordering::SeqCst);
-        self.clear_cache();
+        self.changed(authors.into_iter());
+    }
+
+    /// A new data version, made by `authors`.
+    fn changed(&self, authors: impl Iterator<Item = i64>) {
+        let mut changes = self.changes.lock().expect("changes lock");
+        let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        changes.push_back((version, Instant::now()));
+        if changes.len() > CHANGES_REMEMBERED {
+            changes.pop_front();
+        }
+        drop(changes);
+        let mut written = self.written.lock().expect("written lock");
+        for author in authors {
+            written.insert(author, version);
+        }
+    }
+
+    /// What `user` must see: at least their own last change.
+    pub fn fresh_for(&self, user: i64) -> Fresh {
+        Fresh::Since(self.written.lock().expect("written lock").get(&user).copied().unwrap_or(0))
+    }
+
+    /// Sets how stale an answer may be for other users' changes (a zero limit: never).
+    pub fn set_staleness(&self, staleness: Staleness) {
+        self.stale_limit_ms.store(staleness.limit.as_millis() as u64, Ordering::Relaxed);
+        self.refresh_after_ms.store(staleness.refresh_after.as_millis() as u64, Ordering::Relaxed);
+    }
+
+    fn staleness(&self) -> Staleness {
+        Staleness {
+            limit: Duration::from_millis(self.stale_limit_ms.load(Ordering::Relaxed)),
+            refresh_after: Duration::from_millis(self.refresh_after_ms.load(Ordering::Relaxed)),
+        }
+    }
+
+    /// How long ago the oldest change an answer for `version` does not show was made; `None`
+    /// when it is too long ago to remember.
+    fn unshown_for(&self, version: u64) -> Option<Duration> {
+        let changes = self.changes.lock().expect("changes lock");
+        let i = changes.binary_search_by_key(&(version + 1), |(v, _)| *v).ok()?;
+        Some(changes[i].1.elapsed())
     }
 
     /// Forgets every computed module (benchmarks use it to measure cold computations).
@@ -154,65 +276,110 @@ impl Engine {
         self.cache.lock().expect("cache lock").clear();
     }
 
-    /// One module's data if it is computed for the data as it is now: a lookup, answered on the
-    /// async workers without waiting for a turn on the heavy-work pool.
-    pub fn cached(&self, id: ModuleId, span: Span) -> Option<Arc<Computed>> {
+    /// The answer for `key` that `fresh` allows, or the slot to compute it into. An allowed stale
+    /// answer queues a background recomputation when it is due.
+    fn lookup(&self, key: CacheKey, fresh: Fresh, now: Millis) -> Lookup {
         let version = self.version.load(Ordering::SeqCst);
-        let cache = self.cache.lock().expect("cache lock");
-        cache.get(&(id, span.from, span.to)).filter(|(v, _)| *v == version).and_then(|(_, slot)| slot.get().cloned())
+        let mut cache = self.cache.lock().expect("cache lock");
+        if cache.len() >= CACHE_CAPACITY && !cache.contains_key(&key) {
+            cache.clear();
+        }
+        let entry = cache.entry(key).or_insert_with(|| Entry { version, slot: Slot::default(), last: None });
+        if entry.version != version {
+            if let Some(done) = entry.slot.get() {
+                entry.last = Some((entry.version, done.clone()));
+            }
+            entry.version = version;
+            entry.slot = Slot::default();
+        }
+        if let Some(done) = entry.slot.get() {
+            return Lookup::Ready(done.clone());
+        }
+        let slot = entry.slot.clone();
+        let Fresh::Since(floor) = fresh else { return Lookup::Compute(slot) };
+        let Some((shows, last)) = entry.last.clone().filter(|(shows, _)| *shows >= floor) else { return Lookup::Compute(slot) };
+        drop(cache);
+        let staleness = self.staleness();
+        match self.unshown_for(shows) {
+            Some(age) if age < staleness.limit => {
+                if age >= staleness.refresh_after {
+                    self.refresh(key, version, slot, now);
+                }
+                Lookup::Ready(last)
+            }
+            _ => Lookup::Compute(slot),
+        }
     }
 
-    /// Every module, if every one is computed for the data as it is now (see [`Engine::cached`]).
-    pub fn cached_overview(&self, span: Span) -> Option<Vec<(ModuleId, Arc<Computed>)>> {
-        ModuleId::ALL.iter().map(|&id| self.cached(id, span).map(|c| (id, c))).collect()
-    }
-
-    /// One module's data with its `computed_at`, from the cache when the data has not changed
-    /// since it was computed. Blocks while another caller computes the same module for the same
-    /// data (callers are on the blocking pool).
-    pub fn module(&self, id: ModuleId, span: Span, now: Millis) -> Arc<Computed> {
-        let version = self.version.load(Ordering::SeqCst);
-        let key = (id, span.from, span.to);
-        let slot: Slot = {
-            let mut cache = self.cache.lock().expect("cache lock");
-            match cache.get(&key) {
-                Some((v, slot)) if *v == version => slot.clone(),
-                _ => {
-                    if cache.len() >= CACHE_CAPACITY {
-                        cache.clear();
-                    }
-                    let slot = Slot::default();
-                    cache.insert(key, (version, slot.clone()));
-                    slot
+    /// Queues `key`'s recomputation into `slot` (for `version`) on the refresher thread, unless it
+    /// is queued already. When the data has moved on by the time it is done, the answer still
+    /// becomes the newest one computed, so readers get ever newer answers under continuous writes.
+    fn refresh(&self, key: CacheKey, version: u64, slot: Slot, now: Millis) {
+        if !self.refreshing.lock().expect("refreshing lock").insert(key) {
+            return;
+        }
+        let costs = self.costs.clone();
+        let cache = self.cache.clone();
+        let refreshing = self.refreshing.clone();
+        let data = self.snapshot();
+        let job: Job = Box::new(move || {
+            let done = slot.get_or_init(|| compute(&data, key, now, &costs)).clone();
+            drop(data);
+            if let Some(entry) = cache.lock().expect("cache lock").get_mut(&key) {
+                if entry.version != version && entry.last.as_ref().is_none_or(|(shows, _)| *shows < version) {
+                    entry.last = Some((version, done));
                 }
             }
-        };
-        slot.get_or_init(|| {
-            let data = self.snapshot();
-            let started = std::time::Instant::now();
-            let value = Arc::new(Computed::new(ModuleResult {
-                computed_at: rfc3339(now_ms()),
-                data: overview::compute(&data, id, span, now),
-            }));
-            let elapsed = started.elapsed();
-            self.costs[id.index()].store(elapsed.as_micros() as u64, Ordering::Relaxed);
-            metrics::histogram!("engine_module_seconds", "module" => id.as_str()).record(elapsed.as_secs_f64());
-            value
-        })
-        .clone()
+            refreshing.lock().expect("refreshing lock").remove(&key);
+        });
+        let sender = self.refresher.get_or_init(|| {
+            let (sender, jobs) = mpsc::channel::<Job>();
+            std::thread::Builder::new()
+                .name("module-refresh".to_owned())
+                .spawn(move || jobs.into_iter().for_each(|job| job()))
+                .expect("the refresher thread starts");
+            Mutex::new(sender)
+        });
+        if sender.lock().expect("refresher lock").send(job).is_err() {
+            self.refreshing.lock().expect("refreshing lock").remove(&key);
+        }
+    }
+
+    /// One module's data if `fresh` allows an answer already computed: a lookup, answered on the
+    /// async workers without waiting for a turn on the heavy-work pool.
+    pub fn cached(&self, id: ModuleId, span: Span, fresh: Fresh) -> Option<Arc<Computed>> {
+        match self.lookup((id, span.from, span.to), fresh, now_ms()) {
+            Lookup::Ready(done) => Some(done),
+            Lookup::Compute(_) => None,
+        }
+    }
+
+    /// Every module, if `fresh` allows an answer already computed for each (see [`Engine::cached`]).
+    pub fn cached_overview(&self, span: Span, fresh: Fresh) -> Option<Vec<(ModuleId, Arc<Computed>)>> {
+        ModuleId::ALL.iter().map(|&id| self.cached(id, span, fresh).map(|c| (id, c))).collect()
+    }
+
+    /// One module's data with its `computed_at`, from the cache when `fresh` allows. Blocks while
+    /// another caller computes the same module for the same data (callers are on the blocking pool).
+    pub fn module(&self, id: ModuleId, span: Span, now: Millis, fresh: Fresh) -> Arc<Computed> {
+        let key = (id, span.from, span.to);
+        match self.lookup(key, fresh, now) {
+            Lookup::Ready(done) => done,
+            Lookup::Compute(slot) => slot.get_or_init(|| compute(&self.snapshot(), key, now, &self.costs)).clone(),
+        }
     }
 
     /// Every module, in [`ModuleId::ALL`] order. The modules are shared out among
     /// [`OVERVIEW_THREADS`] threads, each taking the next one not yet started, the slowest last
     /// time first (so no thread is left with a long one at the end).
-    pub fn overview(&self, span: Span, now: Millis) -> Vec<(ModuleId, Arc<Computed>)> {
+    pub fn overview(&self, span: Span, now: Millis, fresh: Fresh) -> Vec<(ModuleId, Arc<Computed>)> {
         let mut order = ModuleId::ALL.to_vec();
         order.sort_by_key(|id| std::cmp::Reverse(self.costs[id.index()].load(Ordering::Relaxed)));
         let next = AtomicUsize::new(0);
         let work = || {
             let mut done = Vec::new();
             while let Some(&id) = order.get(next.fetch_add(1, Ordering::Relaxed)) {
-                done.push((id, self.module(id, span, now)));
+                done.push((id, self.module(id, span, now, fresh)));
             }
             done
         };
@@ -227,4 +394,17 @@ impl Engine {
         all.sort_by_key(|(id, _)| id.index());
         all
     }
+}
+
+/// Computes one module, noting how long it took.
+fn compute(data: &Dataset, (id, from, to): CacheKey, now: Millis, costs: &[AtomicU64; ModuleId::COUNT]) -> Arc<Computed> {
+    let started = std::time::Instant::now();
+    let value = Arc::new(Computed::new(ModuleResult {
+        computed_at: rfc3339(now_ms()),
+        data: overview::compute(data, id, Span { from, to }, now),
+    }));
+    let elapsed = started.elapsed();
+    costs[id.index()].store(elapsed.as_micros() as u64, Ordering::Relaxed);
+    metrics::histogram!("engine_module_seconds", "module" => id.as_str()).record(elapsed.as_secs_f64());
+    value
 }

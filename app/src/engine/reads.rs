@@ -36,8 +36,8 @@ fn signal_row(data: &Dataset, i: usize) -> SignalRow {
         archive_reason: t.archive_reason[i],
         country: t.strings.get_opt(t.country[i]).map(str::to_owned),
         ip: t.strings.get_opt(t.ip[i]).map(str::to_owned),
-        assignee: t.assignee[i].and_then(|id| display_name(data, id)),
-        case_id: t.case_id[i],
+        assignee: t.assignee[i].get().and_then(|id| display_name(data, id)),
+        case_id: t.case_id[i].get(),
         version: t.version[i],
     }
 }
@@ -204,8 +204,8 @@ impl Engine {
     pub fn cases(&self) -> Vec<CaseRow> {
         let data = self.snapshot();
         let mut linked: HashMap<i64, usize> = HashMap::new();
-        for c in data.signals.case_id.iter().flatten() {
-            *linked.entry(*c).or_default() += 1;
+        for c in data.signals.case_id.iter().filter_map(|c| c.get()) {
+            *linked.entry(c).or_default() += 1;
         }
         let mut cases: Vec<CaseRow> = data
             .cases
@@ -235,7 +235,7 @@ impl Engine {
             .case_id
             .iter()
             .enumerate()
-            .filter(|(_, c)| **c == Some(id))
+            .filter(|(_, c)| c.get() == Some(id))
             .map(|(i, _)| data.signals.id[i])
             .collect();
         data.history()
@@ -260,7 +260,7 @@ impl Engine {
         data.incidents
             .iter()
             .rev()
-            .filter(|i| i.case_id == Some(id) || i.signal_id.and_then(|s| data.signal_by_id(s)).is_some_and(|k| data.signals.case_id[k] == Some(id)))
+            .filter(|i| i.case_id == Some(id) || i.signal_id.and_then(|s| data.signal_by_id(s)).is_some_and(|k| data.signals.case_id[k].get() == Some(id)))
             .map(|i| IncidentRow {
                 id: i.id,
                 title: i.title.clone(),

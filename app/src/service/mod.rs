@@ -32,12 +32,14 @@ fn window(text: &str) -> Result<analytics::Window, AppError> {
 pub async fn load_module(id: String, window: String) -> Result<ModuleResult, AppError> {
     let window = self::window(&window)?;
     let id = analytics::overview::ModuleId::parse(&id).map_err(|_| AppError::NotFound(format!("no module '{id}'")))?;
+    let user = crate::auth::require_user()?;
     let engine = engine()?;
     let now = analytics::time::now_ms();
     let span = window.span(now);
-    let result = match engine.cached(id, span) {
+    let fresh = engine.fresh_for(user.id);
+    let result = match engine.cached(id, span, fresh) {
         Some(computed) => computed,
-        None => heavy::run(move |_| engine.module(id, span, now)).await?,
+        None => heavy::run(move |_| engine.module(id, span, now, fresh)).await?,
     };
     Ok(result.result().clone())
 }

@@ -12,13 +12,14 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use chrono::{DateTime, Utc};
 use serde::ser::SerializeMap;
 use serde::{Deserialize, Serialize, Serializer};
 use serde_json::value::RawValue;
 use serde_json::Value;
 
+use app::auth::SessionUser;
 use app::engine::Engine;
 use crate::error::{ApiError, ApiResult};
 use crate::state::AppState;
@@ -112,19 +113,26 @@ fn json_response(body: String) -> Response {
     ([(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
-async fn overview(State(engine): State<Arc<Engine>>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
+async fn overview(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
     let now = now_ms();
     let span = resolve_window(&params, now)?;
     let body = move |modules| serde_json::to_string(&OverviewBody { from: rfc3339(span.from), to: rfc3339(span.to), modules: Modules(modules) });
     // Computed already for the data as it is: answered at once, without queueing for the pool.
-    if let Some(modules) = engine.cached_overview(span) {
+    // Their own changes at once, others' within the staleness limit (docs/product.md §6).
+    let fresh = engine.fresh_for(user.id);
+    if let Some(modules) = engine.cached_overview(span, fresh) {
         return Ok(json_response(body(modules).map_err(ApiError::internal)?));
     }
-    let body = app::service::heavy::run(move |_| body(engine.overview(span, now))).await?.map_err(ApiError::internal)?;
+    let body = app::service::heavy::run(move |_| body(engine.overview(span, now, fresh))).await?.map_err(ApiError::internal)?;
     Ok(json_response(body))
 }
 
-async fn module(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Query(params): Query<WindowParams>) -> ApiResult<Response> {
+async fn module(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<String>,
+    Query(params): Query<WindowParams>,
+) -> ApiResult<Response> {
     // The id as the API spells it, exactly (letter case included).
     let Some(&module) = ModuleId::ALL.iter().find(|m| m.as_str() == id) else {
         let expected: Vec<&str> = ModuleId::ALL.iter().map(|m| m.as_str()).collect();
@@ -135,9 +143,10 @@ async fn module(State(engine): State<Arc<Engine>>, Path(id): Path<String>, Query
     let body = move |computed: Arc<app::engine::Computed>| {
         serde_json::to_string(&ModuleBody { from: rfc3339(span.from), to: rfc3339(span.to), module: module.as_str(), result: computed.json() })
     };
-    let body = match engine.cached(module, span) {
+    let fresh = engine.fresh_for(user.id);
+    let body = match engine.cached(module, span, fresh) {
         Some(computed) => body(computed),
-        None => app::service::heavy::run(move |_| body(engine.module(module, span, now))).await?,
+        None => app::service::heavy::run(move |_| body(engine.module(module, span, now, fresh))).await?,
     }
     .map_err(ApiError::internal)?;
     Ok(json_response(body))
@@ -154,6 +163,7 @@ mod tests {
 
     use super::*;
     use crate::routes::testing::TestState;
+    use app::engine::Fresh;
 
     #[test]
     fn a_window_is_a_preset_or_a_range_never_both() {
@@ -189,9 +199,73 @@ mod tests {
             assert_eq!(module["data"]["module"], id, "the data says which module it is");
         }
         // The modules keep the page's order in the body itself.
-        let text = serde_json::to_string(&Modules(t.engine().overview(preset_span(WindowPreset::OneDay, now_ms()), now_ms()))).unwrap();
+        let text = serde_json::to_string(&Modules(t.engine().overview(preset_span(WindowPreset::OneDay, now_ms()), now_ms(), Fresh::Current))).unwrap();
         let positions: Vec<usize> = ModuleId::ALL.iter().map(|m| text.find(&format!("\"{}\":{{", m.as_str())).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    }
+
+    /// Every module's data (without `computed_at`) as `role` reads the overview over `range`.
+    async fn read(t: &TestState, role: Role, range: &str) -> serde_json::Map<String, Value> {
+        let (status, body) = t.send(router(), role, Method::GET, &format!("/api/v1/overview?{range}"), None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        body["modules"].as_object().unwrap().iter().map(|(id, m)| (id.clone(), m["data"].clone())).collect()
+    }
+
+    #[tokio::test]
+    async fn others_see_a_change_within_the_staleness_limit_and_its_author_at_once() {
+        use std::time::Duration;
+        let t = TestState::new(300).await;
+        // A fixed range, so every read below asks for the same window whatever the clock says.
+        let now = now_ms();
+        let range = format!("from={}&to={}", rfc3339(now - 30 * DAY_MS), rfc3339(now));
+        let engine = t.engine();
+        engine.set_staleness(app::engine::Staleness { limit: Duration::from_secs(3_600), refresh_after: Duration::from_secs(3_600) });
+        let before = read(&t, Role::Viewer, &range).await;
+
+        // The analyst puts the newest signal under review.
+        let (id, version) = {
+            let data = engine.snapshot();
+            let i = data.signals.len() - 1;
+            (data.signals.id[i], data.signals.version[i])
+        };
+        let change = serde_json::json!({ "version": version, "change": "state", "to": "under_review" });
+        let (status, answer) = t.send(crate::routes::triage::router(), Role::Analyst, Method::POST, &format!("/api/v1/signals/{id}/triage"), Some(change)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+
+        // Its author sees it at once; a viewer, within the limit, may still get the answer from before.
+        let after = read(&t, Role::Analyst, &range).await;
+        assert_ne!(after, before, "putting a signal under review changes the overview");
+        assert_eq!(read(&t, Role::Viewer, &range).await, before);
+        assert_eq!(read(&t, Role::Admin, &range).await, before);
+
+        // Once the change is older than the limit, nobody gets the answer from before it.
+        engine.set_staleness(app::engine::Staleness { limit: Duration::ZERO, refresh_after: Duration::ZERO });
+        assert_eq!(read(&t, Role::Viewer, &range).await, after);
+
+        // Within the limit and past the refresh delay, a stale read queues a recomputation in the
+        // background, and the readers get the new answer once it is done.
+        let data = engine.snapshot();
+        let i = data.signals.len() - 1;
+        let (id, version) = (data.signals.id[i], data.signals.version[i]);
+        drop(data);
+        let change = serde_json::json!({ "version": version, "change": "state", "to": "archived", "reason": "false_positive" });
+        engine.set_staleness(app::engine::Staleness { limit: Duration::from_secs(3_600), refresh_after: Duration::ZERO });
+        let (status, answer) = t.send(crate::routes::triage::router(), Role::Analyst, Method::POST, &format!("/api/v1/signals/{id}/triage"), Some(change)).await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        let archived = read(&t, Role::Analyst, &range).await;
+        assert_ne!(archived, after, "archiving it changes the overview");
+        let mut seen = read(&t, Role::Viewer, &range).await;
+        for _ in 0..200 {
+            if seen == archived {
+                break;
+            }
+            for (id, data) in &seen {
+                assert!(*data == after[id] || *data == archived[id], "{id}: a module is from before the change or after it");
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            seen = read(&t, Role::Viewer, &range).await;
+        }
+        assert_eq!(seen, archived, "the background recomputation reaches the other readers");
     }
 
     #[tokio::test]

@@ -126,10 +126,12 @@ fn export(engine: Arc<Engine>, ids: Vec<i64>, csv: bool) -> Response {
             return;
         }
         for batch in ids.chunks(EXPORT_CHUNK) {
-            let chunk = {
+            // Rendered on the blocking pool: the async workers only pass the chunks on.
+            let (engine, batch) = (engine.clone(), batch.to_vec());
+            let chunk = tokio::task::spawn_blocking(move || {
                 let data = engine.snapshot();
                 let mut chunk = String::new();
-                for &id in batch {
+                for id in batch {
                     // A signal is never removed; should one be missing, it is skipped.
                     let Some(i) = data.signal_by_id(id) else { continue };
                     if csv {
@@ -140,6 +142,11 @@ fn export(engine: Arc<Engine>, ids: Vec<i64>, csv: bool) -> Response {
                     chunk.push('\n');
                 }
                 chunk
+            })
+            .await;
+            let Ok(chunk) = chunk else {
+                let _ = tx.send(Err(std::io::Error::other("the export failed on the server"))).await;
+                return;
             };
             if tx.send(Ok(chunk)).await.is_err() {
                 return;

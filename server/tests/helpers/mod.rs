@@ -82,6 +82,7 @@ impl TestApp {
             demo_when_empty: None,
             first_admin: None,
             trust_proxy: false,
+            snapshot: signalboard::SnapshotPlace::default(),
             print_demo_passwords: false,
             webhook: signalboard::webhook::Policy { allow_private: options.allow_private_webhooks, ca_file: options.webhook_ca_file.clone() },
         };

@@ -51,16 +51,13 @@ struct Instance {
 }
 
 fn start(url: &str, site: &std::path::Path) -> Instance {
-    let mut process = ServerProcess::start(&[
-        "serve",
-        "--addr",
-        "127.0.0.1:0",
-        "--database-url",
-        url,
-        "--no-demo",
-        "--site-root",
-        site.to_str().unwrap(),
-    ]);
+    start_with(url, site, &[])
+}
+
+fn start_with(url: &str, site: &std::path::Path, more: &[&str]) -> Instance {
+    let mut args = vec!["serve", "--addr", "127.0.0.1:0", "--database-url", url, "--no-demo", "--site-root", site.to_str().unwrap()];
+    args.extend_from_slice(more);
+    let mut process = ServerProcess::start(&args);
     let addr = process.wait_for_address();
     Instance { process, addr }
 }
@@ -142,7 +139,11 @@ async fn open_signals(client: &Client, at: SocketAddr, n: usize) -> Vec<(i64, i6
 }
 
 async fn setup() -> (TestDatabase, Client, tempfile::TempDir) {
-    let database = TestDatabase::create(Backend::Postgres).await;
+    setup_on(Backend::Postgres).await
+}
+
+async fn setup_on(backend: Backend) -> (TestDatabase, Client, tempfile::TempDir) {
+    let database = TestDatabase::create(backend).await;
     signalboard::startup::seed_demo(&database.db, signalboard::DemoSize { signals: 3_000, days: 30, seed: 11 }).await.unwrap();
     let (sessions, _) = create_accounts(&database.db).await;
     let token = &sessions.iter().find(|(r, _)| *r == Role::Analyst).unwrap().1;
@@ -266,5 +267,62 @@ async fn killing_an_instance_mid_burst_loses_nothing_acknowledged() {
     let c = start(&database.url, site.path());
     same_overview(&client.overview(b.addr).await, &client.overview(c.addr).await, "B and a fresh load");
     drop((b, c));
+    database.drop().await;
+}
+
+/// A restart reads the dataset's snapshot instead of every row, and has every change: those the
+/// snapshot holds (written when the server stopped) and those committed after it (before a crash).
+#[tokio::test]
+async fn a_restart_reads_the_snapshot_and_applies_what_came_after_it() {
+    let (database, client, site) = setup_on(Backend::Sqlite).await;
+    let snapshot = {
+        let mut name = database.db.sqlite_path().unwrap().into_os_string();
+        name.push(".snapshot");
+        std::path::PathBuf::from(name)
+    };
+    // The first start loads every row, and writes the snapshot beside the database.
+    let mut a = start(&database.url, site.path());
+    assert!(a.process.log().contains("dataset loaded"), "{}", a.process.log());
+    let started = Instant::now();
+    while !a.process.log().contains("dataset snapshot written") {
+        assert!(started.elapsed() < Duration::from_secs(60), "no snapshot written:\n{}", a.process.log());
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(snapshot.is_file());
+    let picked = open_signals(&client, a.addr, 2).await;
+    let (status, answer) = client.triage(a.addr, picked[0].0, picked[0].1, "under_review").await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+
+    // Stopped cleanly, it writes the snapshot again with the change; the next start reads it.
+    assert!(a.process.terminate().success(), "{}", a.process.log());
+    let mut b = start(&database.url, site.path());
+    let log = b.process.log();
+    assert!(log.contains("dataset read from its snapshot") && log.contains("applied=0"), "{log}");
+    assert_eq!(client.signal(b.addr, picked[0].0).await["triage"]["state"], "under_review");
+
+    // Killed after a change, it leaves the snapshot behind the database: the next start reads it
+    // and applies the change committed after it.
+    let (status, answer) = client.triage(b.addr, picked[1].0, picked[1].1, "under_review").await.unwrap();
+    assert_eq!(status, 200, "{answer}");
+    b.process.kill();
+    let c = start(&database.url, site.path());
+    let log = c.process.log();
+    assert!(log.contains("dataset read from its snapshot") && !log.contains("applied=0"), "{log}");
+    assert_eq!(client.signal(c.addr, picked[1].0).await["triage"]["state"], "under_review");
+
+    // What it holds computes the same overview as every row read again.
+    let d = start_with(&database.url, site.path(), &["--no-snapshot"]);
+    assert!(d.process.log().contains("dataset loaded"), "{}", d.process.log());
+    same_overview(&client.overview(c.addr).await, &client.overview(d.addr).await, "the snapshot and a full load");
+    drop((c, d));
+
+    // A snapshot of another database is not used, even at the same path.
+    let other = TestDatabase::create(Backend::Sqlite).await;
+    signalboard::startup::seed_demo(&other.db, signalboard::DemoSize { signals: 3_000, days: 30, seed: 11 }).await.unwrap();
+    let e = start_with(&other.url, site.path(), &["--snapshot", snapshot.to_str().unwrap()]);
+    let log = e.process.log();
+    assert!(log.contains("it is of another database") && log.contains("dataset loaded"), "{log}");
+    drop(e);
+    other.drop().await;
     database.drop().await;
 }
