@@ -279,7 +279,7 @@ impl<K: std::fmt::Debug, V: std::fmt::Debug> std::fmt::Debug for IdMap<K, V> {
 /// A column is written as the plain sequence of its values and read back into fresh chunks.
 impl<T: serde::Serialize> serde::Serialize for Column<T> {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.collect_seq(self.chunks.iter().flat_map(|chunk| chunk.iter()))
+        serializer.collect_seq(self.iter())
     }
 }
 

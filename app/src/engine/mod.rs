@@ -311,6 +311,11 @@ impl Engine {
         }
     }
 
+    /// How many module recomputations are queued or running in the background.
+    pub fn refreshes_queued(&self) -> usize {
+        self.refreshing.lock().expect("refreshing lock").len()
+    }
+
     /// Queues `key`'s recomputation into `slot` (for `version`) on the refresher thread, unless it
     /// is queued already. When the data has moved on by the time it is done, the answer still
     /// becomes the newest one computed, so readers get ever newer answers under continuous writes.
