@@ -291,9 +291,27 @@ async fn api_keys_act_as_their_account_until_revoked() {
 }
 
 async fn module(app: &TestApp, id: &str) -> Value {
-    let (status, body) = app.send_json(Some(Role::Viewer), Method::GET, &format!("/api/v1/modules/{id}?window=7d"), Value::Null).await;
+    module_as(app, Role::Viewer, id).await
+}
+
+async fn module_as(app: &TestApp, role: Role, id: &str) -> Value {
+    let (status, body) = app.send_json(Some(role), Method::GET, &format!("/api/v1/modules/{id}?window=7d"), Value::Null).await;
     assert_eq!(status, 200);
     body["result"]["data"].clone()
+}
+
+/// Waits until `role` reads module `id` as `expected` says; everyone sees another user's change
+/// within the engine's staleness limit (1 s, docs/product.md §6). The margin is for a loaded CI.
+async fn until_module(app: &TestApp, role: Role, id: &str, expected: impl Fn(&Value) -> bool) {
+    let started = std::time::Instant::now();
+    loop {
+        let data = module_as(app, role, id).await;
+        if expected(&data) {
+            return;
+        }
+        assert!(started.elapsed() < std::time::Duration::from_secs(10), "{id} as {role:?} is still {data}");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
 }
 
 fn false_positives(rule_performance: &Value) -> u64 {
@@ -305,9 +323,9 @@ fn false_positives(rule_performance: &Value) -> u64 {
         .map_or(0, |pair| pair[1].as_u64().unwrap())
 }
 
-/// An analyst reviews a signal and archives it as a false positive: the overview, the signal's
-/// history and the audit trail show it at once; a second analyst working from the old version
-/// gets a conflict and changes nothing.
+/// An analyst reviews a signal and archives it as a false positive: the overview shows it to them
+/// at once and to everyone within the staleness limit, the signal's history and the audit trail
+/// at once; a second analyst working from the old version gets a conflict and changes nothing.
 #[tokio::test]
 async fn triage_reaches_the_overview_history_and_audit_at_once() {
     let app = TestApp::spawn_with_demo(3_000).await;
@@ -321,7 +339,9 @@ async fn triage_reaches_the_overview_history_and_audit_at_once() {
     assert_eq!(status, 200, "{reviewed}");
     assert_eq!(reviewed["state"], "under_review");
     assert_eq!(reviewed["version"], version + 1);
-    assert_eq!(module(&app, "important-signals").await["open_signals"]["value"].as_f64().unwrap(), open_before - 1.0);
+    let open_signals = |data: &Value| data["open_signals"]["value"].as_f64().unwrap();
+    assert_eq!(open_signals(&module_as(&app, Role::Analyst, "important-signals").await), open_before - 1.0);
+    until_module(&app, Role::Viewer, "important-signals", |data| open_signals(data) == open_before - 1.0).await;
 
     // A second analyst still holding the first version: a clear conflict, nothing written.
     let (status, conflict) = app
@@ -352,7 +372,8 @@ async fn triage_reaches_the_overview_history_and_audit_at_once() {
         )
         .await;
     assert_eq!(status, 200, "{archived}");
-    assert_eq!(false_positives(&module(&app, "rule-performance").await), fp_before + 1);
+    assert_eq!(false_positives(&module_as(&app, Role::Analyst, "rule-performance").await), fp_before + 1);
+    until_module(&app, Role::Viewer, "rule-performance", |data| false_positives(data) == fp_before + 1).await;
 
     let (_, signal) = app.send_json(Some(Role::Viewer), Method::GET, &format!("/api/v1/signals/{id}"), Value::Null).await;
     let history = signal["history"].as_array().unwrap();
