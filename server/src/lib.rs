@@ -9,6 +9,7 @@ pub mod cli;
 mod error;
 pub mod fuzzing;
 mod health;
+pub mod memory;
 mod openapi;
 mod pages;
 mod routes;

@@ -2,7 +2,12 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[tokio::main]
-async fn main() -> ExitCode {
-    signalboard::cli::run(signalboard::cli::Cli::parse()).await
+fn main() -> ExitCode {
+    // Before any thread starts: the allocator's settings apply to every arena.
+    signalboard::memory::tune_allocator();
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .expect("the async runtime starts")
+        .block_on(signalboard::cli::run(signalboard::cli::Cli::parse()))
 }

@@ -17,7 +17,7 @@ mod table;
 pub use crate::time::{Millis, DAY_MS, HOUR_MS};
 pub use column::{Column, IdMap};
 pub use held::EventRef;
-use held::HeldEvent;
+use held::{HeldEvent, Numbers};
 pub use records::*;
 pub use table::*;
 use table::NO_TIME;
@@ -41,6 +41,8 @@ pub struct Dataset {
     history: Column<HeldEvent>,
     /// The history's strings (actions, values, reasons, comments, non-numeric asset ids).
     history_strings: Interner,
+    /// The history's actor and API key ids.
+    history_numbers: Numbers,
     /// Positions in `history` of events about anything but signals (rules, cases, users): few,
     /// and looked for without scanning every signal event.
     other_history: Column<u32>,
@@ -106,7 +108,7 @@ impl Dataset {
 
     /// The whole history, in the order it was applied.
     pub fn history(&self) -> impl DoubleEndedIterator<Item = EventRef<'_>> + ExactSizeIterator {
-        self.history.iter().map(|held| EventRef { held, strings: &self.history_strings })
+        self.history.iter().map(|held| EventRef { held, strings: &self.history_strings, numbers: &self.history_numbers })
     }
 
     /// The whole history as plain values (for comparing and exporting; reads use [`Dataset::history`]).
@@ -116,7 +118,7 @@ impl Dataset {
 
     /// History event `k` (a position in [`Dataset::history`]).
     fn event(&self, k: usize) -> EventRef<'_> {
-        EventRef { held: &self.history[k], strings: &self.history_strings }
+        EventRef { held: &self.history[k], strings: &self.history_strings, numbers: &self.history_numbers }
     }
 
     /// The positions of signal `i`'s events, oldest first (by time, then id).
@@ -265,6 +267,7 @@ impl Dataset {
         history.sort_by_key(|h| (h.at_ms, h.id));
         self.history = Column::new();
         self.history_strings = Interner::default();
+        self.history_numbers = Numbers::default();
         self.other_history = Column::new();
         self.history_prev = Column::new();
         let n = self.signals.len();
@@ -274,7 +277,7 @@ impl Dataset {
         t.archived_at_ms.fill(NO_TIME);
         for event in history {
             if let Some(i) = self.link(&event) {
-                let event = EventRef { held: &self.history[self.history.len() - 1], strings: &self.history_strings };
+                let event = EventRef { held: &self.history[self.history.len() - 1], strings: &self.history_strings, numbers: &self.history_numbers };
                 Self::derive_step(&mut self.signals, i, event);
             }
         }
@@ -312,7 +315,7 @@ impl Dataset {
     fn link(&mut self, event: &HistoryEvent) -> Option<usize> {
         let k = self.history.len() as u32;
         let owner = self.owner(event);
-        let held = HeldEvent::hold(event, &mut self.history_strings);
+        let held = HeldEvent::hold(event, &mut self.history_strings, &mut self.history_numbers);
         self.history.push(held);
         match owner {
             Some(i) => {
@@ -348,7 +351,7 @@ impl Dataset {
         t.first_response_ms.set(i, NO_TIME);
         t.archived_at_ms.set(i, NO_TIME);
         for k in positions {
-            let event = EventRef { held: &self.history[k], strings: &self.history_strings };
+            let event = EventRef { held: &self.history[k], strings: &self.history_strings, numbers: &self.history_numbers };
             Self::derive_step(&mut self.signals, i, event);
         }
     }

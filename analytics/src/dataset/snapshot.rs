@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::Dataset;
 
 /// The file's first bytes, with the format's version in the last two.
-const MAGIC: &[u8; 8] = b"SBSNAP02";
+const MAGIC: &[u8; 8] = b"SBSNAP03";
 
 /// What a snapshot was taken of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -140,6 +140,10 @@ impl Dataset {
             || t.entity_start.iter().any(|&s| s as usize > t.entities.len())
         {
             return Err("a signal refers to an entity the snapshot does not hold".to_owned());
+        }
+        let (strings, numbers) = (self.history_strings.len(), self.history_numbers.len());
+        if self.history.iter().any(|event| !event.refers_within(strings, numbers)) {
+            return Err("a history event refers to a string or number the snapshot does not hold".to_owned());
         }
         let events = self.history.len() as u32;
         if self.history_last.iter().chain(self.history_prev.iter()).chain(self.other_history.iter()).any(|&p| p != super::NONE && p >= events) {

@@ -27,6 +27,9 @@ use storage::Database;
 
 use crate::rows::ModuleResult;
 
+/// A minute, the step preset windows move by.
+const MINUTE_MS: Millis = 60_000;
+
 /// How many computed modules to keep; old entries are dropped wholesale when full.
 const CACHE_CAPACITY: usize = 512;
 
@@ -297,9 +300,27 @@ impl Engine {
         }
         let slot = entry.slot.clone();
         let Fresh::Since(floor) = fresh else { return Lookup::Compute(slot) };
-        let Some((shows, last)) = entry.last.clone().filter(|(shows, _)| *shows >= floor) else { return Lookup::Compute(slot) };
-        drop(cache);
         let staleness = self.staleness();
+        let last = entry.last.clone();
+        // A preset window moves on every minute. For the first moments of a minute, the answer for
+        // the window a minute earlier stands in (it lacks at most that minute's signals) while the
+        // new window is computed in the background, so the readers do not all wait for it at once.
+        let (id, from, to) = key;
+        let moved = (now - (to - MINUTE_MS)) as u128;
+        let earlier = match (&last, cache.get(&(id, from - MINUTE_MS, to - MINUTE_MS))) {
+            (None, Some(before)) if (0..staleness.limit.as_millis()).contains(&moved) => {
+                before.slot.get().map(|done| (before.version, done.clone())).or_else(|| before.last.clone())
+            }
+            _ => None,
+        };
+        drop(cache);
+        if let Some((shows, done)) = earlier.filter(|(shows, _)| *shows >= floor) {
+            if shows == version || self.unshown_for(shows).is_some_and(|age| age < staleness.limit) {
+                self.refresh(key, version, slot, now);
+                return Lookup::Ready(done);
+            }
+        }
+        let Some((shows, last)) = last.filter(|(shows, _)| *shows >= floor) else { return Lookup::Compute(slot) };
         match self.unshown_for(shows) {
             Some(age) if age < staleness.limit => {
                 if age >= staleness.refresh_after {

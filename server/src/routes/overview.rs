@@ -288,6 +288,38 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn in_the_first_moment_of_a_minute_the_window_a_minute_earlier_stands_in() {
+        use std::sync::Arc;
+        let t = TestState::new(300).await;
+        let engine = t.engine();
+        let minute = 60_000;
+        // A window ending at a whole minute, and the same window a minute later.
+        let boundary = now_ms() / minute * minute;
+        let window = |to: i64| Span { from: to - 30 * DAY_MS, to };
+        let id = ModuleId::ALL[0];
+        let fresh = Fresh::Since(0);
+        let earlier = engine.module(id, window(boundary), boundary - 30_000, fresh);
+
+        // 200 ms into the next minute: the earlier answer, while the new one is computed.
+        let stand_in = engine.module(id, window(boundary + minute), boundary + 200, fresh);
+        assert!(Arc::ptr_eq(&stand_in, &earlier));
+        for _ in 0..200 {
+            if engine.refreshes_queued() == 0 {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+        }
+        let computed = engine.module(id, window(boundary + minute), boundary + 300, fresh);
+        assert!(!Arc::ptr_eq(&computed, &earlier), "the new window is computed in the background");
+
+        // Seconds into a minute, or for a reader who needs the data as it is, nothing stands in.
+        let later = engine.module(id, window(boundary + 2 * minute), boundary + minute + 5_000, fresh);
+        assert!(!Arc::ptr_eq(&later, &computed));
+        let current = engine.module(id, window(boundary + 3 * minute), boundary + 2 * minute + 100, Fresh::Current);
+        assert!(!Arc::ptr_eq(&current, &later));
+    }
+
+    #[tokio::test]
     async fn one_module_answers_with_its_id_and_an_unknown_one_is_a_404() {
         let t = TestState::new(0).await;
         let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/modules/threat-map?window=1h", None).await;
