@@ -35,15 +35,11 @@ pub(crate) async fn render_off_workers(request: Request, next: Next) -> Response
         })
     })
     .await;
-    match rendered {
-        Ok(Ok((parts, bytes))) => Response::from_parts(parts, Body::from(bytes)),
-        Ok(Err(error)) => {
-            tracing::error!(%error, "a page could not be rendered");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
-        }
-        Err(error) => {
-            tracing::error!(%error, "a page render failed");
-            (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
-        }
-    }
+    let error = match rendered {
+        Ok(Ok((parts, bytes))) => return Response::from_parts(parts, Body::from(bytes)),
+        Ok(Err(error)) => error.to_string(),
+        Err(error) => error.to_string(),
+    };
+    tracing::error!(%error, "a page could not be rendered");
+    (StatusCode::INTERNAL_SERVER_ERROR, "the page could not be rendered").into_response()
 }

@@ -57,7 +57,7 @@ pub enum SnapshotPlace {
 impl SnapshotPlace {
     pub fn path(&self, db: &Database) -> Option<PathBuf> {
         match self {
-            SnapshotPlace::BesideDatabase => db.sqlite_path().map(|file| {
+            SnapshotPlace::BesideDatabase => db.sqlite_file().map(|file| {
                 let mut name = file.into_os_string();
                 name.push(".snapshot");
                 PathBuf::from(name)

@@ -134,11 +134,7 @@ impl Database {
 
     /// The file behind a SQLite database (not an in-memory one).
     /// The SQLite database's file (none in memory or on PostgreSQL).
-    pub fn sqlite_path(&self) -> Option<std::path::PathBuf> {
-        self.sqlite_file()
-    }
-
-    pub(crate) fn sqlite_file(&self) -> Option<std::path::PathBuf> {
+    pub fn sqlite_file(&self) -> Option<std::path::PathBuf> {
         match self {
             Database::Sqlite(pool) => {
                 let options = pool.connect_options();

@@ -96,23 +96,24 @@ impl Database {
         Ok(on_pool!(self, pool => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) FROM history").fetch_one(pool).await?))
     }
 
+    /// The database's installation stamp: when it was first migrated (a dataset snapshot names
+    /// the database it was taken of by it).
+    pub async fn installation(&self) -> Result<String, StorageError> {
+        const SQLITE: &str = "SELECT created_at FROM installation";
+        const POSTGRES: &str = "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM installation";
+        Ok(match self {
+            Database::Sqlite(pool) => sqlx::query_scalar(SQLITE).fetch_one(pool).await?,
+            Database::Postgres(pool) => sqlx::query_scalar(POSTGRES).fetch_one(pool).await?,
+        })
+    }
+
     /// What the database holds now, in the terms of a dataset snapshot's stamp (docs/product.md
     /// §6): its installation stamp, newest history id, and how many signals up to which id.
     pub async fn snapshot_stamp(&self) -> Result<analytics::dataset::snapshot::Stamp, StorageError> {
-        const INSTALLATION_SQLITE: &str = "SELECT created_at FROM installation";
-        const INSTALLATION_POSTGRES: &str = "SELECT to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS.US\"Z\"') FROM installation";
         const SIGNALS: &str = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM signals";
         let history_position = self.newest_history_id().await?;
-        let (installation, (signals, newest_signal_id)) = match self {
-            Database::Sqlite(pool) => (
-                sqlx::query_scalar::<_, String>(INSTALLATION_SQLITE).fetch_one(pool).await?,
-                sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?,
-            ),
-            Database::Postgres(pool) => (
-                sqlx::query_scalar::<_, String>(INSTALLATION_POSTGRES).fetch_one(pool).await?,
-                sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?,
-            ),
-        };
+        let installation = self.installation().await?;
+        let (signals, newest_signal_id) = on_pool!(self, pool => sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?);
         Ok(analytics::dataset::snapshot::Stamp { installation, history_position, signals, newest_signal_id })
     }
 

@@ -13,8 +13,6 @@ mod feed;
 mod reads;
 mod snapshot;
 
-pub use snapshot::Origin;
-
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::sync::atomic::{AtomicI64, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{mpsc, Arc, Mutex, OnceLock, RwLock};
@@ -151,8 +149,6 @@ pub struct Engine {
     costs: Arc<[AtomicU64; ModuleId::COUNT]>,
     /// The history id up to which other instances' changes are applied (see [`feed`]).
     feed_position: AtomicI64,
-    /// Where the data came from at start-up (see [`snapshot`]).
-    origin: Mutex<Origin>,
 }
 
 impl Engine {
@@ -189,7 +185,6 @@ impl Engine {
             writes: tokio::sync::Mutex::new(()),
             costs: Arc::new(std::array::from_fn(|_| AtomicU64::new(0))),
             feed_position: AtomicI64::new(position),
-            origin: Mutex::new(Origin::Database),
         }
     }
 

@@ -15,15 +15,6 @@ use super::Engine;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
-/// Where the data the engine holds came from at start-up.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Origin {
-    /// Every row read from the database.
-    Database,
-    /// The snapshot, then this many history events committed after it.
-    Snapshot { applied: usize },
-}
-
 /// Why a snapshot does not match the database, if it does not.
 fn mismatch(snapshot: &Stamp, database: &Stamp) -> Option<&'static str> {
     if snapshot.installation != database.installation {
@@ -99,7 +90,6 @@ impl Engine {
                 Ok(Some((stamp, data))) => {
                     let engine = Engine::holding(db, data, stamp.history_position);
                     let applied = engine.catch_up().await?;
-                    *engine.origin.lock().expect("origin lock") = Origin::Snapshot { applied };
                     tracing::info!(
                         path = %path.display(),
                         signals = stamp.signals,
@@ -115,7 +105,7 @@ impl Engine {
         }
         let engine = Engine::load(db).await?;
         if let Some(path) = snapshot {
-            let installation = engine.database().snapshot_stamp().await?.installation;
+            let installation = engine.database().installation().await?;
             let data = engine.snapshot();
             let stamp = stamp_of(&data, installation, engine.feed_position.load(Ordering::SeqCst));
             tokio::task::spawn_blocking(move || {
@@ -127,16 +117,11 @@ impl Engine {
         Ok(engine)
     }
 
-    /// Where the data came from at start-up.
-    pub fn origin(&self) -> Origin {
-        *self.origin.lock().expect("origin lock")
-    }
-
     /// Applies everything committed so far, then writes the snapshot (when the server stops).
     pub async fn save_snapshot(&self, path: &Path) -> Result<(), Error> {
         self.catch_up().await?;
         let _writing = self.write_lock().await;
-        let installation = self.database().snapshot_stamp().await?.installation;
+        let installation = self.database().installation().await?;
         let data = self.snapshot();
         let stamp = stamp_of(&data, installation, self.feed_position());
         let path = path.to_owned();

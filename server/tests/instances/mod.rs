@@ -276,7 +276,7 @@ async fn killing_an_instance_mid_burst_loses_nothing_acknowledged() {
 async fn a_restart_reads_the_snapshot_and_applies_what_came_after_it() {
     let (database, client, site) = setup_on(Backend::Sqlite).await;
     let snapshot = {
-        let mut name = database.db.sqlite_path().unwrap().into_os_string();
+        let mut name = database.db.sqlite_file().unwrap().into_os_string();
         name.push(".snapshot");
         std::path::PathBuf::from(name)
     };
