@@ -71,7 +71,10 @@ impl Dataset {
     /// Reads a snapshot's stamp only.
     pub fn read_snapshot_stamp(input: &mut impl Read) -> Result<Stamp, SnapshotError> {
         let mut magic = [0u8; 8];
-        input.read_exact(&mut magic)?;
+        match input.read_exact(&mut magic) {
+            Err(error) if error.kind() == std::io::ErrorKind::UnexpectedEof => return Err(SnapshotError::Format),
+            other => other?,
+        }
         if &magic != MAGIC {
             return Err(SnapshotError::Format);
         }
@@ -206,6 +209,7 @@ mod tests {
 
         let foreign = b"SQLite format 3\0 and more".to_vec();
         assert!(matches!(Dataset::read_snapshot_stamp(&mut foreign.as_slice()), Err(SnapshotError::Format)));
+        assert!(matches!(Dataset::read_snapshot_stamp(&mut &b"garbage"[..]), Err(SnapshotError::Format)), "shorter than the magic");
 
         let cut = &bytes[..bytes.len() / 2];
         let mut input = cut;
