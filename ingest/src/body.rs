@@ -1,0 +1,280 @@
+//! Reading a shipper's request body into events, with limits: gzip undone within the size
+//! limit (a gzip bomb stops at the limit), then NDJSON, a JSON array, one JSON object (pretty
+//! printed or not), or CloudTrail's `{"Records": [...]}`; or a Splunk HEC body of envelopes. A
+//! malformed line refuses the whole body, naming the line.
+
+use std::io::Read;
+
+use serde_json::value::RawValue;
+use serde_json::Value;
+
+/// The limits every body is held to (flags of `serve`; docs/product.md §7).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    /// The largest body, compressed and again decompressed.
+    pub max_body: usize,
+    /// The largest single event.
+    pub max_event: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Limits {
+        Limits { max_body: 16 * 1024 * 1024, max_event: 1024 * 1024 }
+    }
+}
+
+/// Why a body was refused (nothing of it is written).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum BodyError {
+    #[error("the body is over the limit of {limit} bytes{}", if *.decompressed { " once decompressed" } else { "" })]
+    TooLarge { limit: usize, decompressed: bool },
+    #[error("the body is not valid gzip: {0}")]
+    Gzip(String),
+    #[error("line {line}: {reason}")]
+    Malformed { line: usize, reason: String },
+    #[error("line {line}: the event is {size} bytes, over the limit of {limit} bytes per event")]
+    EventTooLarge { line: usize, size: usize, limit: usize },
+    #[error("the body holds no events")]
+    Empty,
+}
+
+/// The body as sent, decompressed when `gzip` (never past `limits.max_body`).
+pub fn decompress(body: &[u8], gzip: bool, limits: Limits) -> Result<std::borrow::Cow<'_, [u8]>, BodyError> {
+    if body.len() > limits.max_body {
+        return Err(BodyError::TooLarge { limit: limits.max_body, decompressed: false });
+    }
+    if !gzip {
+        return Ok(body.into());
+    }
+    let mut out = Vec::with_capacity(body.len().saturating_mul(4).min(limits.max_body));
+    let mut decoder = flate2::read::MultiGzDecoder::new(body).take(limits.max_body as u64 + 1);
+    decoder.read_to_end(&mut out).map_err(|e| BodyError::Gzip(e.to_string()))?;
+    if out.len() > limits.max_body {
+        return Err(BodyError::TooLarge { limit: limits.max_body, decompressed: true });
+    }
+    Ok(out.into())
+}
+
+/// One event of a body and the line it starts on.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Event {
+    pub line: usize,
+    pub value: Value,
+}
+
+/// The JSON values of a body, each with the line it starts on: NDJSON, concatenated or pretty
+/// printed objects, or one array of them.
+fn values(body: &[u8], max_event: usize) -> Result<Vec<(usize, &RawValue)>, BodyError> {
+    let lines = LineCounter::new(body);
+    let start = body.iter().position(|b| !b.is_ascii_whitespace()).ok_or(BodyError::Empty)?;
+    let raws: Vec<&RawValue> = if body[start] == b'[' {
+        serde_json::from_slice::<Vec<&RawValue>>(body).map_err(|e| malformed(&e))?
+    } else {
+        serde_json::Deserializer::from_slice(body)
+            .into_iter::<&RawValue>()
+            .collect::<Result<_, _>>()
+            .map_err(|e| malformed(&e))?
+    };
+    let mut out = Vec::with_capacity(raws.len());
+    for raw in raws {
+        let offset = raw.get().as_ptr() as usize - body.as_ptr() as usize;
+        let line = lines.line_of(offset);
+        if raw.get().len() > max_event {
+            return Err(BodyError::EventTooLarge { line, size: raw.get().len(), limit: max_event });
+        }
+        out.push((line, raw));
+    }
+    if out.is_empty() {
+        return Err(BodyError::Empty);
+    }
+    Ok(out)
+}
+
+fn malformed(error: &serde_json::Error) -> BodyError {
+    let reason = error.to_string();
+    // serde_json ends its message with " at line L column C": the line is reported on its own.
+    let reason = reason.split(" at line ").next().unwrap_or(&reason).to_owned();
+    BodyError::Malformed { line: error.line().max(1), reason: format!("not valid JSON: {reason}") }
+}
+
+/// Line numbers of byte offsets, for offsets asked in increasing order.
+struct LineCounter<'a> {
+    body: &'a [u8],
+    at: std::cell::Cell<(usize, usize)>,
+}
+
+impl<'a> LineCounter<'a> {
+    fn new(body: &'a [u8]) -> Self {
+        LineCounter { body, at: std::cell::Cell::new((0, 1)) }
+    }
+
+    fn line_of(&self, offset: usize) -> usize {
+        let (from, mut line) = self.at.get();
+        let (from, line) = if offset >= from {
+            line += self.body[from..offset].iter().filter(|&&b| b == b'\n').count();
+            (offset, line)
+        } else {
+            (offset, 1 + self.body[..offset].iter().filter(|&&b| b == b'\n').count())
+        };
+        self.at.set((from, line));
+        line
+    }
+}
+
+/// The events of a `/api/v1/logs` body. An object holding `records_key` (CloudTrail's
+/// `Records`) stands for its records.
+pub fn events(body: &[u8], records_key: Option<&str>, limits: Limits) -> Result<Vec<Event>, BodyError> {
+    let mut events = Vec::new();
+    for (line, raw) in values(body, limits.max_event)? {
+        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+        match value {
+            Value::Object(mut map) => match records_key.and_then(|k| map.remove(k)) {
+                Some(Value::Array(records)) => {
+                    for record in records {
+                        events.push(object(line, record)?);
+                    }
+                }
+                Some(other) => {
+                    return Err(BodyError::Malformed {
+                        line,
+                        reason: format!("'{}' must be an array of events, not {}", records_key.unwrap_or_default(), kind(&other)),
+                    })
+                }
+                None => events.push(Event { line, value: Value::Object(map) }),
+            },
+            other => return Err(BodyError::Malformed { line, reason: format!("an event must be a JSON object, not {}", kind(&other)) }),
+        }
+    }
+    Ok(events)
+}
+
+fn object(line: usize, value: Value) -> Result<Event, BodyError> {
+    match value {
+        Value::Object(_) => Ok(Event { line, value }),
+        other => Err(BodyError::Malformed { line, reason: format!("an event must be a JSON object, not {}", kind(&other)) }),
+    }
+}
+
+fn kind(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// One Splunk HEC envelope: the event and what the envelope says about it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Envelope {
+    pub line: usize,
+    pub sourcetype: Option<String>,
+    /// The envelope's `time` (epoch seconds) in ms.
+    pub time_ms: Option<i64>,
+    pub host: Option<String>,
+    pub event: Value,
+}
+
+/// The envelopes of a HEC body (`{"event": …, "sourcetype": …}` one after another). An event
+/// that is a string holding a JSON object is that object (Fluent Bit and Vector may send the
+/// record encoded); any other string becomes `{"message": …}`.
+pub fn envelopes(body: &[u8], limits: Limits) -> Result<Vec<Envelope>, BodyError> {
+    let mut out = Vec::new();
+    for (line, raw) in values(body, limits.max_event)? {
+        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+        let Value::Object(mut map) = value else {
+            return Err(BodyError::Malformed { line, reason: format!("a HEC envelope must be a JSON object, not {}", kind(&value)) });
+        };
+        let event = match map.remove("event") {
+            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
+                Ok(Value::Object(object)) => Value::Object(object),
+                _ => serde_json::json!({ "message": text }),
+            },
+            Some(Value::Object(object)) => Value::Object(object),
+            Some(other) => return Err(BodyError::Malformed { line, reason: format!("'event' must be an object or a string, not {}", kind(&other)) }),
+            None => return Err(BodyError::Malformed { line, reason: "the envelope has no 'event' (HEC code 12: event field is required)".to_owned() }),
+        };
+        let time_ms = match map.get("time") {
+            Some(Value::Number(n)) => n.as_f64().map(|s| (s * 1000.0) as i64),
+            Some(Value::String(s)) => s.parse::<f64>().ok().map(|s| (s * 1000.0) as i64),
+            _ => None,
+        };
+        out.push(Envelope {
+            line,
+            sourcetype: map.get("sourcetype").and_then(Value::as_str).map(str::to_owned),
+            time_ms,
+            host: map.get("host").and_then(Value::as_str).map(str::to_owned),
+            event,
+        });
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::io::Write;
+
+    fn limits() -> Limits {
+        Limits::default()
+    }
+
+    #[test]
+    fn ndjson_an_array_one_object_and_records_all_give_their_events() {
+        let ndjson = b"{\"a\":1}\n{\"a\":2}\n\n{\"a\":3}\n";
+        let found = events(ndjson, None, limits()).unwrap();
+        assert_eq!(found.iter().map(|e| e.line).collect::<Vec<_>>(), [1, 2, 4]);
+        assert_eq!(events(b"[{\"a\":1},\n{\"a\":2}]", None, limits()).unwrap().len(), 2);
+        assert_eq!(events(b"{\n  \"a\": 1\n}\n", None, limits()).unwrap().len(), 1);
+        let trail = br#"{"Records":[{"eventID":"1"},{"eventID":"2"}]}"#;
+        assert_eq!(events(trail, Some("Records"), limits()).unwrap().len(), 2);
+    }
+
+    #[test]
+    fn a_malformed_line_is_named() {
+        let body = b"{\"a\":1}\n{\"a\":2}\n{\"a\":\n";
+        assert!(matches!(events(body, None, limits()), Err(BodyError::Malformed { line: 4, .. }) | Err(BodyError::Malformed { line: 3, .. })));
+        let body = b"{\"a\":1}\n{\"a\" 2}\n{\"a\":3}\n";
+        let error = events(body, None, limits()).unwrap_err();
+        assert_eq!(error, BodyError::Malformed { line: 2, reason: "not valid JSON: expected `:`".into() });
+        assert_eq!(error.to_string(), "line 2: not valid JSON: expected `:`");
+        let error = events(b"{\"a\":1}\n42\n", None, limits()).unwrap_err();
+        assert_eq!(error.to_string(), "line 2: an event must be a JSON object, not a number");
+        assert_eq!(events(b"  \n", None, limits()).unwrap_err(), BodyError::Empty);
+    }
+
+    #[test]
+    fn an_event_over_the_limit_is_refused_by_line() {
+        let small = Limits { max_body: 1 << 20, max_event: 20 };
+        let body = b"{\"a\":1}\n{\"a\":\"0123456789012345678901234\"}\n";
+        assert_eq!(events(body, None, small).unwrap_err(), BodyError::EventTooLarge { line: 2, size: 33, limit: 20 });
+    }
+
+    #[test]
+    fn gzip_is_undone_within_the_limit_and_a_bomb_stops_at_it() {
+        let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(&vec![b' '; 4 << 20]).unwrap();
+        let bomb = encoder.finish().unwrap();
+        assert!(bomb.len() < 20_000);
+        let small = Limits { max_body: 1 << 20, max_event: 1 << 20 };
+        assert_eq!(decompress(&bomb, true, small).unwrap_err(), BodyError::TooLarge { limit: 1 << 20, decompressed: true });
+        assert_eq!(decompress(&[0; 100], false, Limits { max_body: 10, max_event: 10 }).unwrap_err(), BodyError::TooLarge { limit: 10, decompressed: false });
+        assert!(matches!(decompress(b"not gzip", true, small), Err(BodyError::Gzip(_))));
+    }
+
+    #[test]
+    fn hec_envelopes_carry_their_sourcetype_and_events() {
+        let body = br#"{"time":1767323045.5,"host":"web-1","sourcetype":"aws:cloudtrail","event":{"eventID":"1"}}{"event":"{\"eventID\":\"2\"}","sourcetype":"cloudtrail"}
+{"event":"plain text"}"#;
+        let found = envelopes(body, limits()).unwrap();
+        assert_eq!(found.len(), 3);
+        assert_eq!((found[0].sourcetype.as_deref(), found[0].time_ms, found[0].host.as_deref()), (Some("aws:cloudtrail"), Some(1_767_323_045_500), Some("web-1")));
+        assert_eq!(found[1].event["eventID"], "2");
+        assert_eq!(found[2].event["message"], "plain text");
+        assert_eq!(found[2].line, 2);
+        let error = envelopes(br#"{"sourcetype":"x"}"#, limits()).unwrap_err();
+        assert_eq!(error.to_string(), "line 1: the envelope has no 'event' (HEC code 12: event field is required)");
+    }
+}
