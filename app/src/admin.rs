@@ -6,7 +6,9 @@ use leptos_meta::Title;
 use analytics::Role;
 
 use crate::client;
-use crate::contract::{ApiKeyRequest, InviteRequest, UserChange, WebhookRequest};
+use analytics::model::{ThreatCategory, ThreatIntention, ThreatSubcategory};
+
+use crate::contract::{ApiKeyRequest, IntelListRequest, InviteRequest, KeyScope, UserChange, WebhookRequest};
 use crate::service::admin_overview;
 
 #[component]
@@ -28,16 +30,22 @@ pub fn AdminPage() -> impl IntoView {
     let service = RwSignal::new(false);
     let key_name = RwSignal::new(String::new());
     let key_owner = RwSignal::new(String::new());
+    let key_scopes = RwSignal::new("read,write".to_owned());
+    let intel_name = RwSignal::new(String::new());
+    let intel_category = RwSignal::new(ThreatCategory::Anonymizer);
+    let intel_subcategory = RwSignal::new(None::<ThreatSubcategory>);
+    let intel_intention = RwSignal::new(ThreatIntention::Unknown);
+    let intel_entries = RwSignal::new(String::new());
     let webhook = RwSignal::new(String::new());
     view! {
         <Title text="Admin"/>
         <div class="page-header"><div class="page-heading"><h1>"Admin"</h1>
-            <p class="page-subtitle">"Users, roles, API keys and the workflow webhook."</p></div></div>
+            <p class="page-subtitle">"Users, roles, API keys, threat intelligence and the workflow webhook."</p></div></div>
         <client::Notice message/>
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string()}</p> }.into_any(),
-                Ok((accounts, keys, current_webhook)) => {
+                Ok(crate::rows::AdminData { accounts, keys, webhook: current_webhook, intel }) => {
                     webhook.set(current_webhook.unwrap_or_default());
                     let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();
                     view! {
@@ -101,9 +109,10 @@ pub fn AdminPage() -> impl IntoView {
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
                                 let owner = key_owner.get_untracked().parse::<i64>().ok();
-                                let request = ApiKeyRequest { name: key_name.get_untracked(), user_id: owner };
+                                let scopes = KeyScope::parse_list(&key_scopes.get_untracked());
+                                let request = ApiKeyRequest { name: key_name.get_untracked(), user_id: owner, scopes };
                                 client::run(refresh, message, async move { client::create_api_key(&request).await }, |created| {
-                                    format!("Key created (shown only now): {}", created.key)
+                                    format!("Key created ({}; shown only now): {}", KeyScope::join(&created.scopes), created.key)
                                 });
                             }>
                                 <input placeholder="key name" aria-label="API key name" required on:input=move |ev| key_name.set(event_target_value(&ev))/>
@@ -111,13 +120,19 @@ pub fn AdminPage() -> impl IntoView {
                                     <option value="" selected>"acts as me"</option>
                                     {service_accounts.into_iter().map(|(id, name)| view! { <option value=id.to_string()>{format!("acts as {name} (service)")}</option> }).collect_view()}
                                 </select>
+                                <select aria-label="What the key may do" data-testid="key-scopes" on:change=move |ev| key_scopes.set(event_target_value(&ev))>
+                                    <option value="read,write" selected>"read and write (scripts)"</option>
+                                    <option value="read">"read only"</option>
+                                    <option value="ingest">"ingest only (log shippers)"</option>
+                                </select>
                                 <button class="button" type="submit">"Create key"</button>
                             </form>
+                            <p class="admin-hint">"Shippers send logs to "<code>"POST /api/v1/logs?source=cloudtrail"</code>" (Authorization: Bearer) or the Splunk HEC endpoint "<code>"/services/collector/event"</code>" (Authorization: Splunk) with an ingest key."</p>
                             <ul>
                                 {keys.into_iter().map(|k| {
                                     let id = k.id;
                                     view! {
-                                        <li>{format!("{} (user {}){}", k.name, k.user_id, if k.revoked { ", revoked" } else { "" })}
+                                        <li data-testid="api-key">{format!("{} (user {}; {}){}", k.name, k.user_id, k.scopes.replace(',', ", "), if k.revoked { ", revoked" } else { "" })}
                                             {(!k.revoked).then(|| view! {
                                                 " " <button class="button ghost" on:click=move |_| client::run(refresh, message, async move { client::revoke_api_key(id).await }, |_| "Key revoked".to_owned())>"Revoke"</button>
                                             })}
@@ -125,6 +140,62 @@ pub fn AdminPage() -> impl IntoView {
                                     }
                                 }).collect_view()}
                             </ul>
+                        </section>
+                        <section class="admin-section" data-testid="intel-lists">
+                            <h2>"Threat intelligence"</h2>
+                            <p class="admin-hint">"Activity from an address on a list raises a signal with the list's category and intention (the "<code>"@threat_intel.*"</code>" attributes)."</p>
+                            <form class="intel-form" on:submit=move |ev| {
+                                ev.prevent_default();
+                                let request = IntelListRequest {
+                                    name: intel_name.get_untracked(),
+                                    category: intel_category.get_untracked(),
+                                    subcategory: intel_subcategory.get_untracked(),
+                                    intention: intel_intention.get_untracked(),
+                                    entries: intel_entries.get_untracked(),
+                                };
+                                if let Err(refusal) = request.check() {
+                                    message.set(Some(Err(refusal)));
+                                    return;
+                                }
+                                client::run(refresh, message, async move { client::import_intel_list(&request).await }, |list| {
+                                    format!("Imported '{}': {} addresses and networks", list.name, list.entries)
+                                });
+                            }>
+                                <div class="inline-form">
+                                    <input placeholder="list name" aria-label="List name" required on:input=move |ev| intel_name.set(event_target_value(&ev))/>
+                                    <select aria-label="Category" on:change=move |ev| if let Ok(c) = ThreatCategory::parse(&event_target_value(&ev)) { intel_category.set(c) }>
+                                        {ThreatCategory::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
+                                    </select>
+                                    <select aria-label="Subcategory" on:change=move |ev| intel_subcategory.set(ThreatSubcategory::parse(&event_target_value(&ev)).ok())>
+                                        <option value="" selected>"no subcategory"</option>
+                                        {ThreatSubcategory::ALL.iter().map(|c| view! { <option value=c.as_str()>{c.as_str()}</option> }).collect_view()}
+                                    </select>
+                                    <select aria-label="Intention" on:change=move |ev| if let Ok(i) = ThreatIntention::parse(&event_target_value(&ev)) { intel_intention.set(i) }>
+                                        <option value="unknown" selected>"unknown"</option>
+                                        <option value="malicious">"malicious"</option>
+                                    </select>
+                                    <button class="button" type="submit">"Import list"</button>
+                                </div>
+                                <textarea rows="3" aria-label="Addresses and networks, one per line" placeholder="185.220.101.1
+198.51.100.0/24" on:input=move |ev| intel_entries.set(event_target_value(&ev))></textarea>
+                            </form>
+                            {if intel.is_empty() {
+                                view! { <p class="empty-state">"No list imported yet: "<code>"signalboard intel import FILE --category anonymizer --subcategory tor"</code>" or the form above."</p> }.into_any()
+                            } else {
+                                view! {
+                                    <ul>
+                                        {intel.into_iter().map(|l| {
+                                            let id = l.id;
+                                            let kind = match l.subcategory { Some(s) => format!("{}/{}", l.category.as_str(), s.as_str()), None => l.category.as_str().to_owned() };
+                                            view! {
+                                                <li data-testid="intel-list">{format!("{}: {} entries, {kind}, {}", l.name, l.entries, l.intention.as_str())}
+                                                    " " <button class="button ghost" on:click=move |_| client::run(refresh, message, async move { client::remove_intel_list(id).await }, |_| "List removed".to_owned())>"Remove"</button>
+                                                </li>
+                                            }
+                                        }).collect_view()}
+                                    </ul>
+                                }.into_any()
+                            }}
                         </section>
                         <section class="admin-section">
                             <h2>"Workflow webhook"</h2>

@@ -16,6 +16,9 @@ pub struct SessionUser {
     /// The API key the request came with (recorded with every change it makes).
     #[serde(default)]
     pub api_key_id: Option<i64>,
+    /// What that key may do (`None` for a session: whatever the role allows).
+    #[serde(default)]
+    pub key_scopes: Option<Vec<crate::contract::KeyScope>>,
 }
 
 impl SessionUser {

@@ -119,6 +119,16 @@ pub async fn revoke_api_key(id: i64) -> Result<(), String> {
     call(Method::Delete, &format!("/api/v1/api-keys/{id}"), &Empty {}).await
 }
 
+/// `POST /api/v1/intel-lists`.
+pub async fn import_intel_list(request: &IntelListRequest) -> Result<IntelListView, String> {
+    call(Method::Post, "/api/v1/intel-lists", request).await
+}
+
+/// `DELETE /api/v1/intel-lists/{id}` (answers 204, no body).
+pub async fn remove_intel_list(id: i64) -> Result<(), String> {
+    call(Method::Delete, &format!("/api/v1/intel-lists/{id}"), &Empty {}).await
+}
+
 /// What the last change said: `Ok` for a confirmation, `Err` for the server's refusal.
 pub type Outcome = leptos::prelude::RwSignal<Option<Result<String, String>>>;
 

@@ -158,4 +158,15 @@ pub struct ApiKeyRow {
     pub name: String,
     pub user_id: i64,
     pub revoked: bool,
+    /// `read,write`, `ingest`, …
+    pub scopes: String,
+}
+
+/// What the admin page shows.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct AdminData {
+    pub accounts: Vec<AccountRow>,
+    pub keys: Vec<ApiKeyRow>,
+    pub webhook: Option<String>,
+    pub intel: Vec<crate::contract::IntelListView>,
 }

@@ -5,4 +5,5 @@
 
 pub mod body;
 pub mod enrich;
+pub mod health;
 pub mod sources;

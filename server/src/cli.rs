@@ -36,6 +36,127 @@ pub enum Command {
     /// Manage accounts (the first admin is created here).
     #[command(subcommand)]
     Users(UsersCommand),
+    /// Manage API keys (a shipper's ingest key is created here or on the Admin page).
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Replay log files (plain or gzipped; JSON, NDJSON or CloudTrail's {"Records": [...]}) into
+    /// the database, as if a shipper had sent them. Run it with the server stopped (SQLite), or
+    /// send to the running server's /api/v1/logs instead.
+    Ingest(IngestArgs),
+    /// Threat-intelligence lists: addresses and networks whose activity raises a signal.
+    #[command(subcommand)]
+    Intel(IntelCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum KeysCommand {
+    /// Create an API key; it is printed once and never again.
+    Create(CreateKeyArgs),
+    /// List the API keys (never the keys themselves).
+    List(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct CreateKeyArgs {
+    /// A name saying where the key is used (`vector`, `fluent-bit`, `ci`).
+    #[arg(long)]
+    pub name: String,
+    /// What the key may do: read, write, ingest; repeat or comma-separate for several.
+    #[arg(long = "scope", value_delimiter = ',', required = true, value_parser = parse_scope)]
+    pub scopes: Vec<app::contract::KeyScope>,
+    /// The account the key acts as [default for an ingest-only key: the service account
+    /// `shipper`, created when missing]. A read or write key needs one.
+    #[arg(long)]
+    pub user: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+fn parse_scope(value: &str) -> Result<app::contract::KeyScope, String> {
+    app::contract::KeyScope::parse(value)
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IngestArgs {
+    /// The files to read.
+    #[arg(required = true)]
+    pub files: Vec<PathBuf>,
+    /// The log source they are from (cloudtrail, okta, github-audit, gcp-audit, azure-activity,
+    /// kubernetes-audit, json).
+    #[arg(long)]
+    pub source: String,
+    #[command(flatten)]
+    pub intake: IntakeArgs,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+/// The intake's enrichment databases and limits (shared by `serve` and `ingest`).
+#[derive(Debug, Clone, Args)]
+pub struct IntakeArgs {
+    /// A MaxMind-format City or Country database (GeoLite2-City, DB-IP City Lite, …) for the
+    /// country, region and city of source IPs.
+    #[arg(long, env = "SIGNALBOARD_GEOIP_CITY")]
+    pub geoip_city: Option<PathBuf>,
+    /// A MaxMind-format ASN or ISP database (GeoLite2-ASN, DB-IP ASN Lite, …) for the network
+    /// owner of source IPs.
+    #[arg(long, env = "SIGNALBOARD_GEOIP_ASN")]
+    pub geoip_asn: Option<PathBuf>,
+    /// The largest body a shipper may send, compressed and again decompressed (bytes).
+    #[arg(long, env = "SIGNALBOARD_MAX_BODY_BYTES", default_value_t = 16 * 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// The largest single event (bytes); a larger one refuses its batch, naming its line.
+    #[arg(long, env = "SIGNALBOARD_MAX_EVENT_BYTES", default_value_t = 1024 * 1024)]
+    pub max_event_bytes: usize,
+}
+
+impl IntakeArgs {
+    pub fn settings(&self) -> crate::intake::IntakeSettings {
+        crate::intake::IntakeSettings {
+            geoip_city: self.geoip_city.clone(),
+            geoip_asn: self.geoip_asn.clone(),
+            limits: ingest::body::Limits { max_body: self.max_body_bytes, max_event: self.max_event_bytes },
+        }
+    }
+}
+
+#[derive(Debug, Subcommand)]
+pub enum IntelCommand {
+    /// Import a list (plain text or CSV of IPs and CIDR networks; a list of the same name is
+    /// replaced).
+    Import(IntelImportArgs),
+    /// List the imported lists.
+    List(DatabaseArgs),
+    /// Remove a list.
+    Remove(IntelRemoveArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IntelImportArgs {
+    pub file: PathBuf,
+    /// anonymizer, scanner, malware or botnet.
+    #[arg(long, value_parser = |v: &str| analytics::model::ThreatCategory::parse(v).map_err(|e| e.to_string()))]
+    pub category: analytics::model::ThreatCategory,
+    /// proxy, tor or vpn (for anonymizers).
+    #[arg(long, value_parser = |v: &str| analytics::model::ThreatSubcategory::parse(v).map_err(|e| e.to_string()))]
+    pub subcategory: Option<analytics::model::ThreatSubcategory>,
+    /// malicious or unknown.
+    #[arg(long, default_value = "unknown", value_parser = |v: &str| analytics::model::ThreatIntention::parse(v).map_err(|e| e.to_string()))]
+    pub intention: analytics::model::ThreatIntention,
+    /// The list's name [default: the file's name without its extension].
+    #[arg(long)]
+    pub name: Option<String>,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct IntelRemoveArgs {
+    /// The list's name.
+    #[arg(long)]
+    pub name: String,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -151,6 +272,9 @@ pub struct ServeArgs {
     /// Keep no snapshot: always load the dataset from the database.
     #[arg(long, env = "SIGNALBOARD_NO_SNAPSHOT")]
     pub no_snapshot: bool,
+
+    #[command(flatten)]
+    pub intake: IntakeArgs,
 }
 
 #[derive(Debug, Clone, Args)]
@@ -174,6 +298,9 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Migrate(args)) => migrate(args).await,
         Some(Command::Seed(args)) => seed(args).await,
         Some(Command::Users(command)) => users(command).await,
+        Some(Command::Keys(command)) => crate::commands::keys(command).await,
+        Some(Command::Ingest(args)) => crate::commands::ingest(args).await,
+        Some(Command::Intel(command)) => crate::commands::intel(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -277,6 +404,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         demo_when_empty: (!args.no_demo).then_some(DemoSize::SERVE_DEFAULT),
         print_demo_passwords: args.print_demo_passwords,
         webhook: crate::webhook::Policy { allow_private: args.allow_private_webhooks, ca_file: args.webhook_ca_file },
+        intake: args.intake.settings(),
     };
     let app = Application::build(settings).await?;
     app.run_until_stopped().await?;

@@ -6,9 +6,11 @@
 
 pub mod auth;
 pub mod cli;
+mod commands;
 mod error;
 pub mod fuzzing;
 mod health;
+pub mod intake;
 pub mod memory;
 mod openapi;
 mod pages;

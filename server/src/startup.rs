@@ -40,6 +40,8 @@ pub struct Settings {
     pub trust_proxy: bool,
     /// Where the dataset's snapshot is kept (docs/product.md §6).
     pub snapshot: SnapshotPlace,
+    /// The intake's IP databases and limits (docs/product.md §7).
+    pub intake: crate::intake::IntakeSettings,
 }
 
 /// Where the dataset's snapshot is kept: read at start-up when it matches the database, written
@@ -182,6 +184,7 @@ pub struct Application {
     router: Router,
     db: Database,
     engine: Arc<Engine>,
+    intake: Arc<crate::intake::Intake>,
     snapshot: Option<PathBuf>,
 }
 
@@ -244,6 +247,7 @@ impl Application {
         }
         let snapshot = settings.snapshot.path(&db);
         let engine = Arc::new(Engine::open(db.clone(), snapshot.clone()).await.context("cannot load the data")?);
+        let intake = Arc::new(crate::intake::Intake::open(db.clone(), Some(engine.clone()), &settings.intake).await?);
         let listener = TcpListener::bind(settings.addr)
             .await
             .with_context(|| format!("cannot listen on {}", settings.addr))?;
@@ -258,6 +262,7 @@ impl Application {
             leptos_options,
             db: db.clone(),
             engine,
+            intake: intake.clone(),
             trust_proxy: settings.trust_proxy,
             webhook: settings.webhook.clone(),
         };
@@ -272,6 +277,7 @@ impl Application {
             router: router(state),
             db,
             engine,
+            intake,
             snapshot,
         })
     }
@@ -312,11 +318,14 @@ impl Application {
         });
         // On PostgreSQL, other instances' changes are applied here as they commit.
         let follower = tokio::spawn(self.engine.clone().follow());
+        // Pack health follows the sources' freshness; imported intel lists reach the intake.
+        let watcher = tokio::spawn(self.intake.clone().watch(INTAKE_WATCH));
         let served = axum::serve(self.listener, self.router.into_make_service_with_connect_info::<SocketAddr>())
             .with_graceful_shutdown(shutdown)
             .await;
         pruner.abort();
         follower.abort();
+        watcher.abort();
         served?;
         if let Some(path) = &self.snapshot {
             if let Err(error) = self.engine.save_snapshot(path).await {
@@ -395,6 +404,9 @@ pub fn router(state: AppState) -> Router {
         .layer(tower_http::compression::CompressionLayer::new())
         .layer(axum::middleware::from_fn(telemetry::log_request))
 }
+
+/// How often pack health is judged and the intel lists read again.
+const INTAKE_WATCH: std::time::Duration = std::time::Duration::from_secs(30);
 
 /// Requests worked on at once (see [`router`]).
 pub const MAX_CONCURRENT_REQUESTS: usize = 256;

@@ -14,6 +14,7 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub db: Database,
     pub engine: Arc<Engine>,
+    pub intake: Arc<crate::intake::Intake>,
     #[from_ref(skip)]
     pub trust_proxy: bool,
     #[from_ref(skip)]

@@ -6,6 +6,7 @@ mod api;
 mod hardening;
 mod helpers;
 mod instances;
+mod intake;
 #[path = "../../storage/tests/support/mod.rs"]
 mod support;
 

@@ -50,6 +50,9 @@ pub struct ApiKey {
     pub created_by: Option<i64>,
     pub created_at_ms: i64,
     pub revoked_at_ms: Option<i64>,
+    /// What the key may do, comma separated: `read`, `write` (as its account's role allows),
+    /// `ingest` (send logs).
+    pub scopes: String,
 }
 
 const ACCOUNT_COLUMNS: &str =
@@ -309,10 +312,11 @@ impl Database {
         key_hash: &str,
         user_id: i64,
         created_by: i64,
+        scopes: &str,
         now_ms: i64,
         entries: Vec<HistoryEntry>,
     ) -> Result<(i64, Vec<HistoryEvent>), StorageError> {
-        const SQL: &str = "INSERT INTO api_keys (name, key_hash, user_id, created_by, created_at_ms) VALUES ($1, $2, $3, $4, $5) RETURNING id";
+        const SQL: &str = "INSERT INTO api_keys (name, key_hash, user_id, created_by, created_at_ms, scopes) VALUES ($1, $2, $3, $4, $5, $6) RETURNING id";
         on_pool!(self, pool => {
             let mut tx = pool.begin_write().await?;
             let id: i64 = sqlx::query_scalar(SQL)
@@ -321,6 +325,7 @@ impl Database {
                 .bind(user_id)
                 .bind(created_by)
                 .bind(now_ms)
+                .bind(scopes)
                 .fetch_one(&mut *tx)
                 .await?;
             let stored = insert_history!(tx, entries);
@@ -329,35 +334,35 @@ impl Database {
         })
     }
 
-    /// The active account an unrevoked key acts as.
-    /// The key's id and the active account it acts as, for an unrevoked key.
-    pub async fn api_key_account(&self, key_hash: &str) -> Result<Option<(i64, Account)>, StorageError> {
+    /// The key's id, its scopes and the active account it acts as, for an unrevoked key.
+    pub async fn api_key_account(&self, key_hash: &str) -> Result<Option<(i64, String, Account)>, StorageError> {
         let sql = format!(
-            "SELECT k.id, {} FROM api_keys k JOIN users u ON u.id = k.user_id \
+            "SELECT k.id, k.scopes, {} FROM api_keys k JOIN users u ON u.id = k.user_id \
              WHERE k.key_hash = $1 AND k.revoked_at_ms IS NULL AND u.active",
             ACCOUNT_COLUMNS.split(", ").map(|c| format!("u.{c}")).collect::<Vec<_>>().join(", ")
         );
-        type Row = (i64, i64, String, String, Option<String>, String, bool, Option<String>, i64, bool, bool);
+        type Row = (i64, String, i64, String, String, Option<String>, String, bool, Option<String>, i64, bool, bool);
         let row: Option<Row> = on_pool!(self, pool => sqlx::query_as(&sql).bind(key_hash).fetch_optional(pool).await?);
-        let Some((key, id, username, display_name, email, role, active, hash, created, must_change, service)) = row else {
+        let Some((key, scopes, id, username, display_name, email, role, active, hash, created, must_change, service)) = row else {
             return Ok(None);
         };
-        Ok(Some((key, account((id, username, display_name, email, role, active, hash, created, must_change, service))?)))
+        Ok(Some((key, scopes, account((id, username, display_name, email, role, active, hash, created, must_change, service))?)))
     }
 
     pub async fn api_keys(&self) -> Result<Vec<ApiKey>, StorageError> {
-        const SQL: &str = "SELECT id, name, user_id, created_by, created_at_ms, revoked_at_ms FROM api_keys ORDER BY id";
-        let rows: Vec<(i64, String, i64, Option<i64>, i64, Option<i64>)> =
+        const SQL: &str = "SELECT id, name, user_id, created_by, created_at_ms, revoked_at_ms, scopes FROM api_keys ORDER BY id";
+        let rows: Vec<(i64, String, i64, Option<i64>, i64, Option<i64>, String)> =
             on_pool!(self, pool => sqlx::query_as(SQL).fetch_all(pool).await?);
         Ok(rows
             .into_iter()
-            .map(|(id, name, user_id, created_by, created_at_ms, revoked_at_ms)| ApiKey {
+            .map(|(id, name, user_id, created_by, created_at_ms, revoked_at_ms, scopes)| ApiKey {
                 id,
                 name,
                 user_id,
                 created_by,
                 created_at_ms,
                 revoked_at_ms,
+                scopes,
             })
             .collect())
     }

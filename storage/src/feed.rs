@@ -113,8 +113,19 @@ impl Database {
         const SIGNALS: &str = "SELECT COUNT(*), COALESCE(MAX(id), 0) FROM signals";
         let history_position = self.newest_history_id().await?;
         let installation = self.installation().await?;
+        const INTAKE: &str = "SELECT (SELECT COUNT(*) FROM log_sources), (SELECT COUNT(*) FROM detection_rules), (SELECT COUNT(*) FROM entities), \
+                              (SELECT COUNT(*) FROM log_volume), (SELECT CAST(COALESCE(SUM(events), 0) AS BIGINT) FROM log_volume)";
+        const HEALTH: &str = "SELECT id, health, health_since_ms, health_detail FROM content_packs ORDER BY id";
         let (signals, newest_signal_id) = on_pool!(self, pool => sqlx::query_as::<_, (i64, i64)>(SIGNALS).fetch_one(pool).await?);
-        Ok(analytics::dataset::snapshot::Stamp { installation, history_position, signals, newest_signal_id })
+        let (sources, rules, entities, volume_rows, volume_events) =
+            on_pool!(self, pool => sqlx::query_as::<_, (i64, i64, i64, i64, i64)>(INTAKE).fetch_one(pool).await?);
+        let health: Vec<(String, String, Option<i64>, Option<String>)> = on_pool!(self, pool => sqlx::query_as(HEALTH).fetch_all(pool).await?);
+        let health: Vec<String> = health
+            .into_iter()
+            .map(|(id, state, since, detail)| format!("{id}:{state}:{}:{}", since.unwrap_or(-1), detail.unwrap_or_default()))
+            .collect();
+        let intake = analytics::dataset::snapshot::intake_fingerprint(sources, rules, entities, volume_rows, volume_events, &health);
+        Ok(analytics::dataset::snapshot::Stamp { installation, history_position, signals, newest_signal_id, intake })
     }
 
     /// Up to `limit` history events after id `after`, in id (commit) order.

@@ -6,6 +6,7 @@
 
 mod accounts;
 mod bulk;
+pub mod ingest;
 pub mod data;
 mod decode;
 pub mod feed;

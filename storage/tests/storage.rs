@@ -270,9 +270,9 @@ async fn accounts_sessions_keys_and_failures() {
             comment: None,
             api_key_id: None,
         };
-        let (key, stored) = db.create_api_key("ci", "key-hash", ana.id, ana.id, 20, vec![record("api_key_created")]).await.unwrap();
+        let (key, stored) = db.create_api_key("ci", "key-hash", ana.id, ana.id, "read,write", 20, vec![record("api_key_created")]).await.unwrap();
         assert_eq!(stored.len(), 1);
-        assert_eq!(db.api_key_account("key-hash").await.unwrap().map(|(id, a)| (id, a.id)), Some((key, ana.id)));
+        assert_eq!(db.api_key_account("key-hash").await.unwrap().map(|(id, scopes, a)| (id, scopes, a.id)), Some((key, "read,write".to_owned(), ana.id)));
 
         // Deactivating ends sessions and keys at once, and writes its history in the same step.
         let (before, after, stored) = db.update_account(ana.id, Role::Viewer, false, 30, |b| vec![record(b.role.as_str())]).await.unwrap();

@@ -152,6 +152,58 @@ impl Dataset {
             .filter(|h| h.asset_type() == AssetType::Rule)
     }
 
+    /// Adds a content pack (a log source's, registered when it first sends) and returns its index.
+    pub fn add_pack(&mut self, pack: ContentPack) -> usize {
+        self.packs.push(pack);
+        self.packs.len() - 1
+    }
+
+    /// Adds a log source and returns its index.
+    pub fn add_source(&mut self, source: LogSource) -> usize {
+        self.source_index.insert(source.id.clone(), self.sources.len());
+        self.sources.push(source);
+        self.sources.len() - 1
+    }
+
+    /// Adds a detection rule and returns its index.
+    pub fn add_rule(&mut self, rule: Rule) -> usize {
+        self.rule_index.insert(rule.id.clone(), self.rules.len());
+        self.rules.push(rule);
+        self.rules.len() - 1
+    }
+
+    /// Counts `events` more for source `source` (an index) in the hour starting at `hour_ms`.
+    pub fn add_volume(&mut self, source: usize, hour_ms: Millis, events: i64) {
+        let mut i = self.volume.len();
+        while i > 0 && self.volume[i - 1].hour_ms >= hour_ms {
+            i -= 1;
+            if self.volume[i].hour_ms == hour_ms && self.volume[i].source == source {
+                self.volume.get_mut(i).events += events;
+                return;
+            }
+        }
+        self.volume.push(VolumePoint { source, hour_ms, events });
+    }
+
+    /// Sets the count of source `source` (an index) for the hour starting at `hour_ms` (another
+    /// instance counted it).
+    pub fn set_volume(&mut self, source: usize, hour_ms: Millis, events: i64) {
+        let mut i = self.volume.len();
+        while i > 0 && self.volume[i - 1].hour_ms >= hour_ms {
+            i -= 1;
+            if self.volume[i].hour_ms == hour_ms && self.volume[i].source == source {
+                self.volume.get_mut(i).events = events;
+                return;
+            }
+        }
+        self.volume.push(VolumePoint { source, hour_ms, events });
+    }
+
+    /// The pack with this id.
+    pub fn pack_by_id(&self, id: &str) -> Option<usize> {
+        self.packs.iter().position(|p| p.id == id)
+    }
+
     /// Adds an entity and returns its index.
     pub fn add_entity(&mut self, entity: Entity) -> usize {
         let index = self.entities.len();

@@ -10,10 +10,10 @@ use std::io::{Read, Write};
 
 use serde::{Deserialize, Serialize};
 
-use super::Dataset;
+use super::{ContentPack, Dataset};
 
 /// The file's first bytes, with the format's version in the last two.
-const MAGIC: &[u8; 8] = b"SBSNAP03";
+const MAGIC: &[u8; 8] = b"SBSNAP04";
 
 /// What a snapshot was taken of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -26,6 +26,35 @@ pub struct Stamp {
     /// How many signals it holds, and the newest signal id.
     pub signals: i64,
     pub newest_signal_id: i64,
+    /// What the intake changes outside the history: see [`Dataset::intake_fingerprint`].
+    pub intake: String,
+}
+
+impl Dataset {
+    /// The catalog's sizes, the entities, the logs counted and every pack's health, written out:
+    /// what the intake changes without a history event, so a snapshot taken before a batch was
+    /// ingested is told apart. `storage` computes the same text from the tables.
+    pub fn intake_fingerprint(&self) -> String {
+        let mut packs: Vec<&ContentPack> = self.packs.iter().collect();
+        packs.sort_by(|a, b| a.id.cmp(&b.id));
+        let health: Vec<String> = packs
+            .iter()
+            .map(|p| format!("{}:{}:{}:{}", p.id, p.health.as_str(), p.health_since_ms.unwrap_or(-1), p.health_detail.as_deref().unwrap_or("")))
+            .collect();
+        intake_fingerprint(
+            self.sources.len() as i64,
+            self.rules.len() as i64,
+            self.entities.len() as i64,
+            self.volume.len() as i64,
+            self.volume.iter().map(|v| v.events).sum(),
+            &health,
+        )
+    }
+}
+
+/// The text of [`Dataset::intake_fingerprint`] from its parts.
+pub fn intake_fingerprint(sources: i64, rules: i64, entities: i64, volume_rows: i64, volume_events: i64, pack_health: &[String]) -> String {
+    format!("{sources}/{rules}/{entities}/{volume_rows}/{volume_events}/{}", pack_health.join("|"))
 }
 
 /// A snapshot that cannot be written or read.
@@ -167,6 +196,7 @@ mod tests {
             history_position: data.history().map(|e| e.id()).max().unwrap_or(0),
             signals: data.signals.len() as i64,
             newest_signal_id: data.signals.id.iter().copied().max().unwrap_or(0),
+            intake: data.intake_fingerprint(),
         }
     }
 

@@ -125,10 +125,59 @@ pub fn check_text(field: &str, value: &str, max: usize) -> Result<(), String> {
 
 // --- API keys: POST /api-keys, DELETE /api-keys/{id} (no body; answers 204) --------------------
 
+/// What an API key may do (docs/product.md §2). `read` and `write` as the key's account's role
+/// allows; `ingest` sends logs and nothing else unless given the others too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum KeyScope {
+    Read,
+    Write,
+    Ingest,
+}
+
+impl KeyScope {
+    pub const ALL: [KeyScope; 3] = [KeyScope::Read, KeyScope::Write, KeyScope::Ingest];
+
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyScope::Read => "read",
+            KeyScope::Write => "write",
+            KeyScope::Ingest => "ingest",
+        }
+    }
+
+    pub fn parse(value: &str) -> Result<KeyScope, String> {
+        KeyScope::ALL
+            .into_iter()
+            .find(|s| s.as_str() == value.trim())
+            .ok_or_else(|| format!("unknown API key scope '{}': expected read, write or ingest", value.trim()))
+    }
+
+    /// `read,write` as stored; an unknown name in it is skipped (a later version's scope).
+    pub fn parse_list(stored: &str) -> Vec<KeyScope> {
+        let mut scopes: Vec<KeyScope> = stored.split(',').filter_map(|s| KeyScope::parse(s).ok()).collect();
+        scopes.sort();
+        scopes.dedup();
+        scopes
+    }
+
+    pub fn join(scopes: &[KeyScope]) -> String {
+        scopes.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(",")
+    }
+}
+
+fn default_scopes() -> Vec<KeyScope> {
+    vec![KeyScope::Read, KeyScope::Write]
+}
+
 /// An API key to create.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ApiKeyRequest {
     pub name: String,
+    /// What the key may do: `read` and `write` by default; an ingest key for a shipper is
+    /// `["ingest"]` alone.
+    #[serde(default = "default_scopes")]
+    pub scopes: Vec<KeyScope>,
     /// The account the key acts as (its role applies): the admin's own by default, or a
     /// service account. A key never acts as another person, so the audit trail's actor is
     /// always who made the change.
@@ -143,6 +192,9 @@ impl ApiKeyRequest {
         if name.is_empty() || name.chars().count() > MAX_KEY_NAME || name.chars().any(char::is_control) {
             return Err(format!("name: give the key a name of 1 to {MAX_KEY_NAME} printable characters"));
         }
+        if self.scopes.is_empty() {
+            return Err("scopes: give the key at least one scope (read, write, ingest)".to_owned());
+        }
         Ok(name)
     }
 }
@@ -155,11 +207,12 @@ pub struct ApiKeyView {
     pub user_id: i64,
     pub created_at: String,
     pub revoked_at: Option<String>,
+    pub scopes: Vec<KeyScope>,
 }
 
 impl ApiKeyView {
-    pub fn new(id: i64, name: String, user_id: i64, created_at_ms: Millis, revoked_at_ms: Option<Millis>) -> Self {
-        ApiKeyView { id, name, user_id, created_at: rfc3339(created_at_ms), revoked_at: revoked_at_ms.map(rfc3339) }
+    pub fn new(id: i64, name: String, user_id: i64, created_at_ms: Millis, revoked_at_ms: Option<Millis>, scopes: Vec<KeyScope>) -> Self {
+        ApiKeyView { id, name, user_id, created_at: rfc3339(created_at_ms), revoked_at: revoked_at_ms.map(rfc3339), scopes }
     }
 }
 
@@ -176,5 +229,59 @@ pub struct ApiKeyCreated {
     pub name: String,
     pub user_id: i64,
     pub key: String,
+    pub scopes: Vec<KeyScope>,
 }
 
+
+// --- threat intelligence: GET/POST /intel-lists, DELETE /intel-lists/{id} --------------------
+
+/// A threat-intelligence list to import (a list of the same name is replaced).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelListRequest {
+    pub name: String,
+    pub category: analytics::model::ThreatCategory,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subcategory: Option<analytics::model::ThreatSubcategory>,
+    pub intention: analytics::model::ThreatIntention,
+    /// The addresses and CIDR networks, one per line (or CSV with the address first).
+    pub entries: String,
+}
+
+/// The longest list file accepted through the API (bytes).
+pub const MAX_INTEL_ENTRIES_BYTES: usize = 8 * 1024 * 1024;
+
+impl IntelListRequest {
+    /// The name as kept (trimmed): 1 to 100 printable characters; and some entries.
+    pub fn check(&self) -> Result<&str, String> {
+        let name = self.name.trim();
+        if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
+            return Err("name: give the list a name of 1 to 100 printable characters".to_owned());
+        }
+        if self.entries.trim().is_empty() {
+            return Err("entries: list at least one IP address or CIDR network".to_owned());
+        }
+        if self.entries.len() > MAX_INTEL_ENTRIES_BYTES {
+            return Err(format!("entries: at most {MAX_INTEL_ENTRIES_BYTES} bytes"));
+        }
+        Ok(name)
+    }
+}
+
+/// A list as stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelListView {
+    pub id: i64,
+    pub name: String,
+    pub category: analytics::model::ThreatCategory,
+    pub subcategory: Option<analytics::model::ThreatSubcategory>,
+    pub intention: analytics::model::ThreatIntention,
+    /// How many addresses and networks it holds.
+    pub entries: i64,
+    pub imported_at: String,
+}
+
+/// `GET /intel-lists`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IntelLists {
+    pub lists: Vec<IntelListView>,
+}

@@ -46,7 +46,7 @@ fn checks_name_the_field_and_the_limit() {
     assert!(check_username("t-analyst").is_ok());
     assert_eq!(check_username("a b").unwrap_err(), "username: 'a b' must be 2 to 64 letters, digits, '.', '_', '-' or '@'");
     assert_eq!(check_text("email", "a\u{7}b", 254).unwrap_err(), "email: control characters are not allowed");
-    let key = ApiKeyRequest { name: " ".into(), user_id: None };
+    let key = ApiKeyRequest { name: " ".into(), user_id: None, scopes: vec![KeyScope::Read] };
     assert_eq!(key.check().unwrap_err(), "name: give the key a name of 1 to 100 printable characters");
     let incident = IncidentRequest { title: "x".into(), severity: IncidentSeverity::Sev1, commander_id: None, case_id: None, signal_id: None };
     assert_eq!(incident.check().unwrap_err(), "declare an incident from a case (case_id) or a signal (signal_id)");

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use analytics::dataset::{AssetType, HistoryEvent};
-use analytics::time::now_ms;
+use analytics::time::{now_ms, HOUR_MS};
 
 use super::Engine;
 
@@ -43,6 +43,9 @@ impl Engine {
             if let Err(error) = self.catch_up().await {
                 tracing::warn!(%error, "catching up with other instances' changes failed; retrying");
             }
+            if let Err(error) = self.follow_intake().await {
+                tracing::warn!(%error, "reading other instances' ingested logs failed; retrying");
+            }
             listener.wait(POLL).await;
         }
     }
@@ -71,6 +74,91 @@ impl Engine {
             metrics::gauge!("engine_feed_position").set(last as f64);
         }
         Ok(applied)
+    }
+
+    /// Applies what other instances' intake committed (it leaves no history event): new
+    /// signals and entities, the recent hours' volume, new sources and their packs and rules, and
+    /// the packs' health.
+    pub async fn follow_intake(&self) -> Result<(), storage::StorageError> {
+        let _writing = self.write_lock().await;
+        let data = self.snapshot();
+        let newest_signal = data.signals.id.iter().copied().max().unwrap_or(0);
+        let newest_entity = data.entities.iter().map(|e| e.id).max().unwrap_or(0);
+        let from = now_ms() - now_ms().rem_euclid(HOUR_MS) - HOUR_MS;
+        let rows = self.database().intake_rows(newest_signal, newest_entity, from).await?;
+        let index = |id: &str| data.source_by_id(id);
+        let volume_differs = rows.volume.iter().any(|(source, hour, events)| {
+            index(source).is_none_or(|s| !data.volume.iter().rev().take(256).any(|v| v.source == s && v.hour_ms == *hour && v.events == *events))
+        });
+        let packs_differ = rows.packs.len() != data.packs.len()
+            || rows.packs.iter().any(|p| data.pack_by_id(&p.id).is_none_or(|i| data.packs[i] != *p));
+        let changed = volume_differs
+            || packs_differ
+            || rows.sources.len() != data.sources.len()
+            || rows.rules.iter().any(|r| data.rule_by_id(&r.0).is_none())
+            || !rows.entities.is_empty()
+            || !rows.signals.is_empty();
+        drop(data);
+        if !changed {
+            return Ok(());
+        }
+        self.update(|data| {
+            for pack in &rows.packs {
+                match data.pack_by_id(&pack.id) {
+                    Some(i) => data.packs[i] = pack.clone(),
+                    None => {
+                        data.add_pack(pack.clone());
+                    }
+                }
+            }
+            for (id, name, pack) in &rows.sources {
+                if data.source_by_id(id).is_none() {
+                    if let Some(pack) = data.pack_by_id(pack) {
+                        data.add_source(analytics::dataset::LogSource { id: id.clone(), name: name.clone(), pack });
+                    }
+                }
+            }
+            for (id, name, severity, source, pack, created_at_ms) in &rows.rules {
+                let (Some(source), Some(pack), Ok(severity)) = (data.source_by_id(source), data.pack_by_id(pack), analytics::model::Severity::parse(severity)) else { continue };
+                if data.rule_by_id(id).is_none() {
+                    data.add_rule(analytics::dataset::Rule {
+                        id: id.clone(),
+                        name: name.clone(),
+                        default_severity: severity,
+                        enabled: true,
+                        custom: false,
+                        source,
+                        pack,
+                        created_at_ms: *created_at_ms,
+                        tactics: Vec::new(),
+                        techniques: Vec::new(),
+                    });
+                }
+            }
+            for entity in &rows.entities {
+                if data.entity_by_id(entity.id).is_none() {
+                    data.add_entity(entity.clone());
+                }
+            }
+            for (source, hour, events) in &rows.volume {
+                if let Some(source) = data.source_by_id(source) {
+                    data.set_volume(source, *hour, *events);
+                }
+            }
+            for signal in &rows.signals {
+                if data.signal_by_id(signal.id).is_none() {
+                    // Signals are held in detection order: one detected a moment before the
+                    // newest held here (by another instance's clock) is placed with it.
+                    let newest = data.signals.detected_at_ms.last().copied().unwrap_or(i64::MIN);
+                    let mut signal = signal.clone();
+                    signal.detected_at_ms = signal.detected_at_ms.max(newest);
+                    if let Err(error) = data.push_signal(&signal) {
+                        tracing::error!(%error, signal = signal.id, "another instance's signal does not fit the dataset");
+                    }
+                }
+            }
+        });
+        Ok(())
     }
 
     /// Re-reads what `events` are about and applies it with them, in one update.

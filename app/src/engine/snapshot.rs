@@ -21,6 +21,8 @@ fn mismatch(snapshot: &Stamp, database: &Stamp) -> Option<&'static str> {
         Some("it is of another database")
     } else if (snapshot.signals, snapshot.newest_signal_id) != (database.signals, database.newest_signal_id) {
         Some("signals were added or removed since it was written")
+    } else if snapshot.intake != database.intake {
+        Some("logs were ingested since it was written")
     } else if snapshot.history_position > database.history_position {
         Some("the database's history is behind it (was the database restored from a backup?)")
     } else {
@@ -76,6 +78,7 @@ fn stamp_of(data: &Dataset, installation: String, history_position: i64) -> Stam
         history_position,
         signals: data.signals.len() as i64,
         newest_signal_id: data.signals.id.iter().copied().max().unwrap_or(0),
+        intake: data.intake_fingerprint(),
     }
 }
 

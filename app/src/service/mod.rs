@@ -132,7 +132,7 @@ pub async fn reset_layout() -> Result<Layout, AppError> {
 
 /// What the admin page shows: accounts, API keys and the workflow webhook. Admins only.
 #[server(endpoint = "admin/overview")]
-pub async fn admin_overview() -> Result<(Vec<AccountRow>, Vec<ApiKeyRow>, Option<String>), AppError> {
+pub async fn admin_overview() -> Result<AdminData, AppError> {
     let user = crate::auth::require_user()?;
     if !user.is_admin() {
         return Err(AppError::Forbidden("the admin page needs the admin role".to_owned()).respond());
@@ -156,8 +156,22 @@ pub async fn admin_overview() -> Result<(Vec<AccountRow>, Vec<ApiKeyRow>, Option
         .api_keys()
         .await?
         .into_iter()
-        .map(|k| ApiKeyRow { id: k.id, name: k.name, user_id: k.user_id, revoked: k.revoked_at_ms.is_some() })
+        .map(|k| ApiKeyRow { id: k.id, name: k.name, user_id: k.user_id, revoked: k.revoked_at_ms.is_some(), scopes: k.scopes })
         .collect();
     let webhook = db.setting(storage::WEBHOOK_SETTING).await?;
-    Ok((accounts, keys, webhook))
+    let intel = db
+        .intel_lists()
+        .await?
+        .into_iter()
+        .map(|l| crate::contract::IntelListView {
+            id: l.id,
+            name: l.name,
+            category: l.category,
+            subcategory: l.subcategory,
+            intention: l.intention,
+            entries: l.networks,
+            imported_at: analytics::time::rfc3339(l.created_at_ms),
+        })
+        .collect();
+    Ok(AdminData { accounts, keys, webhook, intel })
 }

@@ -24,6 +24,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use app::auth::SessionUser;
+use app::contract::KeyScope;
 use axum::extract::{ConnectInfo, Request, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::middleware::Next;
@@ -76,6 +77,7 @@ pub(crate) fn session_user(account: &Account) -> SessionUser {
         display_name: account.display_name.clone(),
         role: account.role,
         api_key_id: None,
+        key_scopes: None,
     }
 }
 
@@ -104,11 +106,11 @@ pub(crate) fn session_token(headers: &HeaderMap) -> Option<&str> {
 }
 
 /// How a request proved who it is.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Credential {
     Session,
-    /// An API key, with its id.
-    ApiKey(i64),
+    /// An API key, with its id and what it may do.
+    ApiKey(i64, Vec<KeyScope>),
 }
 
 /// The account a request acts as (its session cookie, else its API key), and which credential
@@ -120,12 +122,16 @@ pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Res
             return Ok(Some((account, Credential::Session)));
         }
     }
+    // `Splunk <key>` is how HEC clients (Vector, Fluent Bit, the OpenTelemetry Collector) send it.
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+        .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("Splunk ")));
     if let Some(key) = bearer {
-        return Ok(db.api_key_account(&secret_hash(key.trim())).await?.map(|(key, a)| (a, Credential::ApiKey(key))));
+        return Ok(db
+            .api_key_account(&secret_hash(key.trim()))
+            .await?
+            .map(|(key, scopes, a)| (a, Credential::ApiKey(key, KeyScope::parse_list(&scopes)))));
     }
     Ok(None)
 }
@@ -134,11 +140,42 @@ pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Res
 /// Paths read by programs rather than people (the API, the metrics): refused with a status and a
 /// JSON reason, never redirected to the sign-in page.
 fn for_machines(path: &str) -> bool {
-    path.starts_with("/api/") || path == "/metrics"
+    path.starts_with("/api/") || path == "/metrics" || ingest_path(path)
+}
+
+/// Where shippers send logs: only API keys with the `ingest` scope may.
+pub(crate) fn ingest_path(path: &str) -> bool {
+    path == "/api/v1/logs" || path.starts_with("/services/collector")
+}
+
+/// What a request with this credential may not do here: the scope it lacks, as a refusal.
+fn scope_refusal(credential: &Credential, path: &str, method: &axum::http::Method) -> Option<String> {
+    let needed = if ingest_path(path) {
+        KeyScope::Ingest
+    } else if method == axum::http::Method::GET || method == axum::http::Method::HEAD {
+        KeyScope::Read
+    } else {
+        KeyScope::Write
+    };
+    match credential {
+        Credential::ApiKey(_, scopes) if !scopes.contains(&needed) => Some(format!(
+            "this API key's scopes are {}: {} needs the '{}' scope",
+            if scopes.is_empty() { "none".to_owned() } else { KeyScope::join(scopes) },
+            if needed == KeyScope::Ingest { "sending logs" } else if needed == KeyScope::Read { "reading" } else { "changing anything" },
+            needed.as_str()
+        )),
+        Credential::Session if needed == KeyScope::Ingest => {
+            Some("sending logs needs an API key with the 'ingest' scope (Authorization: Bearer sb_… or Splunk sb_…), not a session".to_owned())
+        }
+        _ => None,
+    }
 }
 
 fn public(path: &str) -> bool {
-    matches!(path, "/login" | "/logout" | "/healthz" | "/favicon.svg" | "/world.svg" | "/api/whoami")
+    matches!(
+        path,
+        "/login" | "/logout" | "/healthz" | "/favicon.svg" | "/world.svg" | "/api/whoami" | "/services/collector/health" | "/services/collector/health/1.0"
+    )
         || path.starts_with("/pkg/")
 }
 
@@ -177,9 +214,13 @@ pub(crate) async fn require_session(State(guard): State<Guard>, mut request: Req
             }
         }
         Some((account, credential)) => {
+            if let Some(refusal) = scope_refusal(&credential, &path, request.method()) {
+                return (StatusCode::FORBIDDEN, Json(json!({ "error": refusal }))).into_response();
+            }
             let mut user = session_user(&account);
-            if let Credential::ApiKey(key) = credential {
+            if let Credential::ApiKey(key, scopes) = credential {
                 user.api_key_id = Some(key);
+                user.key_scopes = Some(scopes);
             }
             request.extensions_mut().insert(user);
             next.run(request).await

@@ -8,6 +8,7 @@ use analytics::time::{now_ms, rfc3339};
 use analytics::Role;
 use app::auth::SessionUser;
 use app::contract::{
+    IntelListRequest, IntelListView, IntelLists, KeyScope,
     ApiKeyCreated, ApiKeyList, ApiKeyRequest, ApiKeyView, InviteRequest, Invited, UserAnswer, UserChange, UserList, UserView, WebhookRequest,
     WebhookSetting,
 };
@@ -36,6 +37,75 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/api-keys", get(api_keys).post(create_api_key))
         .route("/api/v1/api-keys/{id}", delete(revoke_api_key))
         .route("/api/v1/settings/webhook", put(set_webhook).get(webhook))
+        .route("/api/v1/intel-lists", get(intel_lists).post(import_intel_list))
+        .route("/api/v1/intel-lists/{id}", delete(remove_intel_list))
+}
+
+// --- threat intelligence ------------------------------------------------------------------------
+
+async fn intel_lists(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> ApiResult<Json<IntelLists>> {
+    require_admin(&user)?;
+    let lists = engine.database().intel_lists().await?;
+    Ok(Json(IntelLists {
+        lists: lists
+            .into_iter()
+            .map(|l| IntelListView {
+                id: l.id,
+                name: l.name,
+                category: l.category,
+                subcategory: l.subcategory,
+                intention: l.intention,
+                entries: l.networks,
+                imported_at: rfc3339(l.created_at_ms),
+            })
+            .collect(),
+    }))
+}
+
+/// Imports a list; a bad line refuses the whole list, naming the line.
+async fn import_intel_list(
+    State(engine): State<Arc<Engine>>,
+    State(intake): State<Arc<crate::intake::Intake>>,
+    Extension(user): Extension<SessionUser>,
+    JsonBody(request): JsonBody<IntelListRequest>,
+) -> ApiResult<(StatusCode, Json<IntelListView>)> {
+    require_admin(&user)?;
+    let name = request.check().map_err(ApiError::BadRequest)?.to_owned();
+    let networks = ingest::enrich::parse_list(&request.entries).map_err(|e| ApiError::bad(format!("entries: {e}")))?;
+    let texts: Vec<String> = networks.iter().map(ingest::enrich::Network::to_text).collect();
+    let now = now_ms();
+    let db = engine.database();
+    let id = db.import_intel_list(&name, request.category, request.subcategory, request.intention, &texts, now).await?;
+    intake.reload_intel().await?;
+    tracing::info!(admin = %user.username, list = %name, entries = texts.len(), "threat-intelligence list imported");
+    let entries = db.intel_lists().await?.into_iter().find(|l| l.id == id).map_or(0, |l| l.networks);
+    Ok((
+        StatusCode::CREATED,
+        Json(IntelListView {
+            id,
+            name,
+            category: request.category,
+            subcategory: request.subcategory,
+            intention: request.intention,
+            entries,
+            imported_at: rfc3339(now),
+        }),
+    ))
+}
+
+async fn remove_intel_list(
+    State(engine): State<Arc<Engine>>,
+    State(intake): State<Arc<crate::intake::Intake>>,
+    Extension(user): Extension<SessionUser>,
+    Path(id): Path<i64>,
+) -> ApiResult<StatusCode> {
+    require_admin(&user)?;
+    if !engine.database().delete_intel_list(id).await? {
+        return Err(ApiError::not_found(format!("threat-intelligence list {id} does not exist")));
+    }
+    intake.reload_intel().await?;
+    tracing::info!(admin = %user.username, list = id, "threat-intelligence list removed");
+    Ok(StatusCode::NO_CONTENT)
 }
 
 // --- users ------------------------------------------------------------------------------------
@@ -188,7 +258,7 @@ async fn change_user(
 async fn api_keys(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> ApiResult<Json<ApiKeyList>> {
     require_admin(&user)?;
     let keys = engine.database().api_keys().await?;
-    let api_keys = keys.into_iter().map(|k| ApiKeyView::new(k.id, k.name, k.user_id, k.created_at_ms, k.revoked_at_ms)).collect();
+    let api_keys = keys.into_iter().map(|k| ApiKeyView::new(k.id, k.name, k.user_id, k.created_at_ms, k.revoked_at_ms, KeyScope::parse_list(&k.scopes))).collect();
     Ok(Json(ApiKeyList { api_keys }))
 }
 
@@ -216,9 +286,12 @@ async fn create_api_key(
     let now = now_ms();
     let _writing = engine.write_lock().await;
     let entries = vec![user_event(&user, owner, now, "api_key_created", None, Some(name.to_owned()))];
-    let (id, stored) = db.create_api_key(name, &auth::secret_hash(&key), owner, user.id, now, entries).await?;
+    let mut scopes = request.scopes.clone();
+    scopes.sort();
+    scopes.dedup();
+    let (id, stored) = db.create_api_key(name, &auth::secret_hash(&key), owner, user.id, &KeyScope::join(&scopes), now, entries).await?;
     engine.update(|data| data.append_history(stored));
-    Ok(secret_response(StatusCode::CREATED, ApiKeyCreated { id, name: name.to_owned(), user_id: owner, key }))
+    Ok(secret_response(StatusCode::CREATED, ApiKeyCreated { id, name: name.to_owned(), user_id: owner, key, scopes }))
 }
 
 async fn revoke_api_key(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>, Path(id): Path<i64>) -> ApiResult<StatusCode> {

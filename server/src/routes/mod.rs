@@ -21,6 +21,7 @@ mod admin;
 mod audit;
 mod cases;
 mod incidents;
+mod intake;
 mod overview;
 mod signals;
 mod triage;
@@ -35,6 +36,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(audit::router())
         .merge(admin::router())
+        .merge(intake::router())
 }
 
 /// The routes that post to the webhook take the policy of where it may post from the state.
@@ -148,7 +150,8 @@ pub(crate) mod testing {
             }
             let engine = Arc::new(Engine::load(db.clone()).await.unwrap());
             let leptos_options = LeptosOptions::builder().output_name(app::BUNDLE_NAME).build();
-            let state = AppState { leptos_options, db, engine, trust_proxy: false, webhook: crate::webhook::Policy::default() };
+            let intake = Arc::new(crate::intake::Intake::open(db.clone(), Some(engine.clone()), &Default::default()).await.unwrap());
+            let state = AppState { leptos_options, db, engine, intake, trust_proxy: false, webhook: crate::webhook::Policy::default() };
             TestState { state, users, _dir: dir }
         }
 

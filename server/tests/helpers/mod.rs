@@ -36,11 +36,13 @@ pub struct Options {
     pub webhook_ca_file: Option<PathBuf>,
     /// How many days the demo data spans, ending now.
     pub demo_days: u32,
+    /// The intake's IP databases and limits.
+    pub intake: signalboard::intake::IntakeSettings,
 }
 
 impl Default for Options {
     fn default() -> Self {
-        Options { allow_private_webhooks: true, webhook_ca_file: None, demo_days: 30 }
+        Options { allow_private_webhooks: true, webhook_ca_file: None, demo_days: 30, intake: Default::default() }
     }
 }
 
@@ -59,6 +61,11 @@ impl TestApp {
     /// With demo signals and settings of its own.
     pub async fn spawn_with_options(signals: usize, options: Options) -> Self {
         Self::spawn_with(Some(signalboard::DemoSize { signals, days: options.demo_days, seed: 7 }), options).await
+    }
+
+    /// Without demo data, with settings of its own.
+    pub async fn spawn_without_demo(options: Options) -> Self {
+        Self::spawn_with(None, options).await
     }
 
     async fn spawn_with(demo: Option<signalboard::DemoSize>, options: Options) -> Self {
@@ -83,6 +90,7 @@ impl TestApp {
             first_admin: None,
             trust_proxy: false,
             snapshot: signalboard::SnapshotPlace::default(),
+            intake: options.intake.clone(),
             print_demo_passwords: false,
             webhook: signalboard::webhook::Policy { allow_private: options.allow_private_webhooks, ca_file: options.webhook_ca_file.clone() },
         };
