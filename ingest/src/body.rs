@@ -64,7 +64,7 @@ pub struct Event {
 
 /// The JSON values of a body, each with the line it starts on: NDJSON, concatenated or pretty
 /// printed objects, or one array of them.
-fn values(body: &[u8], max_event: usize) -> Result<Vec<(usize, &RawValue)>, BodyError> {
+fn values(body: &[u8], max_event: Option<usize>) -> Result<Vec<(usize, &RawValue)>, BodyError> {
     let lines = LineCounter::new(body);
     let start = body.iter().position(|b| !b.is_ascii_whitespace()).ok_or(BodyError::Empty)?;
     let raws: Vec<&RawValue> = if body[start] == b'[' {
@@ -92,8 +92,8 @@ fn values(body: &[u8], max_event: usize) -> Result<Vec<(usize, &RawValue)>, Body
     for raw in raws {
         let offset = raw.get().as_ptr() as usize - body.as_ptr() as usize;
         let line = lines.line_of(offset);
-        if raw.get().len() > max_event {
-            return Err(BodyError::EventTooLarge { line, size: raw.get().len(), limit: max_event });
+        if max_event.is_some_and(|max| raw.get().len() > max) {
+            return Err(BodyError::EventTooLarge { line, size: raw.get().len(), limit: max_event.unwrap_or_default() });
         }
         out.push((line, raw));
     }
@@ -138,25 +138,31 @@ impl<'a> LineCounter<'a> {
 /// `Records`) stands for its records.
 pub fn events(body: &[u8], records_key: Option<&str>, limits: Limits) -> Result<Vec<Event>, BodyError> {
     let mut events = Vec::new();
-    for (line, raw) in values(body, limits.max_event)? {
-        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
-        match value {
-            Value::Object(mut map) => match records_key.and_then(|k| map.remove(k)) {
-                Some(Value::Array(records)) => {
-                    for record in records {
-                        events.push(object(line, record)?);
+    let too_large = |line: usize, raw: &RawValue| BodyError::EventTooLarge { line, size: raw.get().len(), limit: limits.max_event };
+    // The size limit is per event: a wrapper such as CloudTrail's `{"Records": [...]}` (a log file
+    // of several megabytes) is held to it record by record.
+    for (line, raw) in values(body, None)? {
+        if let Some(key) = records_key.filter(|_| raw.get().starts_with('{')) {
+            let wrapper: std::collections::HashMap<String, &RawValue> =
+                serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+            if let Some(records) = wrapper.get(key) {
+                let records: Vec<&RawValue> = serde_json::from_str(records.get())
+                    .map_err(|_| BodyError::Malformed { line, reason: format!("'{key}' must be an array of events") })?;
+                for record in records {
+                    if record.get().len() > limits.max_event {
+                        return Err(too_large(line, record));
                     }
+                    let value: Value = serde_json::from_str(record.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+                    events.push(object(line, value)?);
                 }
-                Some(other) => {
-                    return Err(BodyError::Malformed {
-                        line,
-                        reason: format!("'{}' must be an array of events, not {}", records_key.unwrap_or_default(), kind(&other)),
-                    })
-                }
-                None => events.push(Event { line, value: Value::Object(map) }),
-            },
-            other => return Err(BodyError::Malformed { line, reason: format!("an event must be a JSON object, not {}", kind(&other)) }),
+                continue;
+            }
         }
+        if raw.get().len() > limits.max_event {
+            return Err(too_large(line, raw));
+        }
+        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+        events.push(object(line, value)?);
     }
     Ok(events)
 }
@@ -195,7 +201,7 @@ pub struct Envelope {
 /// record encoded); any other string becomes `{"message": …}`.
 pub fn envelopes(body: &[u8], limits: Limits) -> Result<Vec<Envelope>, BodyError> {
     let mut out = Vec::new();
-    for (line, raw) in values(body, limits.max_event)? {
+    for (line, raw) in values(body, Some(limits.max_event))? {
         let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
         let Value::Object(mut map) = value else {
             return Err(BodyError::Malformed { line, reason: format!("a HEC envelope must be a JSON object, not {}", kind(&value)) });
@@ -243,6 +249,12 @@ mod tests {
         assert_eq!(events(b"{\n  \"a\": 1\n}\n", None, limits()).unwrap().len(), 1);
         let trail = br#"{"Records":[{"eventID":"1"},{"eventID":"2"}]}"#;
         assert_eq!(events(trail, Some("Records"), limits()).unwrap().len(), 2);
+        // A file of records larger than one event may be: each record is held to the limit.
+        let small = Limits { max_body: 1 << 20, max_event: 20 };
+        assert_eq!(events(trail, Some("Records"), small).unwrap().len(), 2);
+        let big = br#"{"Records":[{"eventID":"1"},{"eventID":"0123456789012345678"}]}"#;
+        assert_eq!(events(big, Some("Records"), small).unwrap_err(), BodyError::EventTooLarge { line: 1, size: 31, limit: 20 });
+        assert_eq!(events(br#"{"Records":5}"#, Some("Records"), limits()).unwrap_err().to_string(), "line 1: 'Records' must be an array of events");
     }
 
     #[test]

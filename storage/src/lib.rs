@@ -111,7 +111,9 @@ impl Database {
                     .map_err(|e| invalid(url, e))?
                     .create_if_missing(true)
                     .journal_mode(SqliteJournalMode::Wal)
-                    .synchronous(SqliteSynchronous::Normal)
+                    // Every commit reaches the disk before it is acknowledged (an ingest's 202,
+                    // a triage's answer), power loss included; about 0.2 ms a commit here.
+                    .synchronous(SqliteSynchronous::Full)
                     .foreign_keys(true)
                     .busy_timeout(Duration::from_secs(5));
                 if let Some(parent) = options.get_filename().parent() {

@@ -312,3 +312,81 @@ async fn the_requests_stock_shippers_send_are_taken() {
     assert!(answer["text"].as_str().unwrap().starts_with("line 1: sourcetype: unknown log source 'syslog'"), "{answer}");
     assert_eq!(counted(&app, "json").await, 1);
 }
+
+/// Runs the `signalboard` binary to completion: (success, stdout, stderr).
+fn run(args: &[&str]) -> (bool, String, String) {
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_signalboard"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env_remove("DATABASE_URL")
+        .output()
+        .expect("run the signalboard binary");
+    (output.status.success(), String::from_utf8_lossy(&output.stdout).into_owned(), String::from_utf8_lossy(&output.stderr).into_owned())
+}
+
+#[test]
+fn the_command_line_creates_an_ingest_key_imports_intel_and_replays_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let (ok, out, err) = run(&["keys", "create", "--name", "vector", "--scope", "ingest", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(out.contains("(scopes: ingest), acting as shipper"), "{out}");
+    assert!(out.lines().any(|l| l.starts_with("key (shown once): sb_")), "{out}");
+    let (ok, _, err) = run(&["keys", "create", "--name", "ci", "--scope", "read", "--database-url", &url]);
+    assert!(!ok && err.contains("--user: a key that can read or write acts as an account"), "{err}");
+
+    let list = dir.path().join("tor.txt");
+    std::fs::write(&list, "# exits\n18.236.253.47\n").unwrap();
+    let (ok, out, err) = run(&["intel", "import", list.to_str().unwrap(), "--category", "anonymizer", "--subcategory", "tor", "--database-url", &url]);
+    assert!(ok, "{err}");
+    assert!(out.starts_with("imported 'tor' (list "), "{out}");
+    let (ok, _, err) = run(&["intel", "import", list.to_str().unwrap(), "--category", "spyware", "--database-url", &url]);
+    assert!(!ok && err.contains("unknown threat intel category 'spyware'"), "{err}");
+
+    // Two detonations (one gzipped), one of them twice, and a file that is not JSON.
+    let files = stratus_files();
+    let gz = dir.path().join("stop.json.gz");
+    std::fs::write(&gz, gzip(&std::fs::read(&files[7]).unwrap())).unwrap();
+    let broken = dir.path().join("broken.json");
+    std::fs::write(&broken, "{\"eventID\": \"x\"}\nnot json\n").unwrap();
+    let count = |file: &PathBuf| serde_json::from_slice::<Vec<Value>>(&std::fs::read(file).unwrap()).unwrap().len();
+    let (first, stop) = (count(&files[0]), count(&files[7]));
+    let (ok, out, err) = run(&[
+        "ingest",
+        "--source",
+        "cloudtrail",
+        files[0].to_str().unwrap(),
+        gz.to_str().unwrap(),
+        files[7].to_str().unwrap(),
+        broken.to_str().unwrap(),
+        "--database-url",
+        &url,
+    ]);
+    assert!(!ok, "a refused file fails the run");
+    assert!(err.contains("broken.json: refused: line 2: not valid JSON"), "{err}");
+    assert!(err.contains("1 of 4 files refused"), "{err}");
+    let expected = format!("{} events new, {stop} duplicates, 2 refused, ", first + stop);
+    assert!(out.starts_with(&expected), "{out} (expected {expected})");
+
+    // A second replay changes nothing.
+    let (ok, out, _) = run(&["ingest", "--source", "cloudtrail", files[0].to_str().unwrap(), "--database-url", &url]);
+    assert!(ok);
+    assert!(out.starts_with(&format!("0 events new, {first} duplicates, 0 refused, 0 signals created")), "{out}");
+}
+
+#[test]
+fn a_damaged_ip_database_stops_the_start_with_a_clear_error() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("geo.db").display());
+    for broken in ["MaxMind-DB-test-broken-pointers-24.mmdb", "MaxMind-DB-test-broken-search-tree-24.mmdb"] {
+        let path = shared(&format!("maxmind-test-data/{broken}"));
+        let (ok, out, err) = run(&["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", &url, "--geoip-city", path.to_str().unwrap()]);
+        assert!(!ok, "{out}");
+        assert!(err.contains(&format!("the IP database '{}' is damaged", path.display())), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+    let asn = shared("maxmind-test-data/GeoLite2-ASN-Test.mmdb");
+    let (ok, _, err) = run(&["serve", "--addr", "127.0.0.1:0", "--no-demo", "--database-url", &url, "--geoip-city", asn.to_str().unwrap()]);
+    assert!(!ok);
+    assert!(err.contains("is a 'GeoLite2-ASN' database; --geoip-city takes a City or Country database"), "{err}");
+}
