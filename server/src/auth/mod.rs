@@ -116,13 +116,10 @@ pub(crate) enum Credential {
 /// The account a request acts as (its session cookie, else its API key), and which credential
 /// it was.
 pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Option<(Account, Credential)>, storage::StorageError> {
-    if let Some(token) = session_token(headers) {
-        let now = now_ms();
-        if let Some(account) = db.session_account(&secret_hash(token), now, now - SESSION_IDLE_MS).await? {
-            return Ok(Some((account, Credential::Session)));
-        }
-    }
-    // `Splunk <key>` is how HEC clients (Vector, Fluent Bit, the OpenTelemetry Collector) send it.
+    // An API key in `Authorization` is what the request means to act as, even when the client
+    // also holds a session cookie (a script run from a signed-in browser profile). `Splunk <key>`
+    // is how HEC clients (Vector, Fluent Bit, the OpenTelemetry Collector) send it. A page
+    // cannot set this header cross-site without a CORS preflight, which is never granted.
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -132,6 +129,12 @@ pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Res
             .api_key_account(&secret_hash(key.trim()))
             .await?
             .map(|(key, scopes, a)| (a, Credential::ApiKey(key, KeyScope::parse_list(&scopes)))));
+    }
+    if let Some(token) = session_token(headers) {
+        let now = now_ms();
+        if let Some(account) = db.session_account(&secret_hash(token), now, now - SESSION_IDLE_MS).await? {
+            return Ok(Some((account, Credential::Session)));
+        }
     }
     Ok(None)
 }
