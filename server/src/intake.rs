@@ -52,7 +52,13 @@ pub struct Intake {
     pub limits: Limits,
     /// Sources whose catalog rows are known to exist.
     registered: Mutex<HashSet<&'static str>>,
+    /// Entity ids already in the database, so a batch does not look its usual actors and
+    /// addresses up again (forgotten wholesale past [`ENTITY_CACHE`]).
+    entity_ids: Mutex<HashMap<(EntityKind, String), i64>>,
 }
+
+/// How many entity ids the intake remembers.
+const ENTITY_CACHE: usize = 200_000;
 
 /// The rule a source's threat-intelligence matches are signals of.
 pub fn intel_rule_id(source: &SourceSpec) -> String {
@@ -84,6 +90,7 @@ impl Intake {
             intel: RwLock::new(Arc::new(Intel::default())),
             limits: settings.limits,
             registered: Mutex::new(HashSet::new()),
+            entity_ids: Mutex::new(HashMap::new()),
         };
         intake.reload_intel().await?;
         Ok(intake)
@@ -159,6 +166,16 @@ impl Intake {
         let mut batch = tokio::task::spawn_blocking(move || prepare(source, events, &geo, &intel))
             .await
             .map_err(|e| storage::StorageError::Corrupt(format!("the batch could not be prepared: {e}")))?;
+        {
+            let known = self.entity_ids.lock().expect("entity cache lock");
+            for event in &batch.events {
+                for entity in &event.entities {
+                    if let Some(&id) = known.get(entity) {
+                        batch.known_entities.insert(entity.clone(), id);
+                    }
+                }
+            }
+        }
         let outcome = match &self.engine {
             Some(engine) => {
                 let _writing = engine.write_lock().await;
@@ -174,6 +191,13 @@ impl Intake {
                 self.db.ingest_batch(&batch).await?
             }
         };
+        {
+            let mut known = self.entity_ids.lock().expect("entity cache lock");
+            if known.len() + outcome.entity_ids.len() > ENTITY_CACHE {
+                known.clear();
+            }
+            known.extend(outcome.entity_ids.iter().cloned());
+        }
         metrics::counter!("ingest_events_total", "source" => source.id).increment(outcome.accepted as u64);
         metrics::counter!("ingest_duplicates_total", "source" => source.id).increment(outcome.duplicates as u64);
         let receipt = Receipt { source: source.id.to_owned(), accepted: outcome.accepted, duplicates: outcome.duplicates, signals: outcome.signals.len() };
@@ -270,7 +294,13 @@ impl Intake {
 /// Reads each event with its source's parser, enriches its source IP, and raises a signal for
 /// an address on a threat-intelligence list (one per address and batch).
 fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: &Intel) -> IngestBatch {
-    let mut batch = IngestBatch { source_id: source.id.to_owned(), received_ms: 0, events: Vec::with_capacity(events.len()), signals: Vec::new() };
+    let mut batch = IngestBatch {
+        source_id: source.id.to_owned(),
+        received_ms: 0,
+        events: Vec::with_capacity(events.len()),
+        signals: Vec::new(),
+        known_entities: HashMap::new(),
+    };
     let mut flagged = HashSet::new();
     for (i, event) in events.iter().enumerate() {
         let found = source.extract(&event.value);
@@ -332,7 +362,7 @@ fn apply(engine: &Engine, source: &SourceSpec, outcome: &IngestOutcome) {
     if outcome.accepted == 0 && outcome.signals.is_empty() && outcome.new_entities.is_empty() {
         return;
     }
-    engine.update(|data| {
+    let change = |data: &mut analytics::dataset::Dataset| {
         for entity in &outcome.new_entities {
             if data.entity_by_id(entity.id).is_none() {
                 data.add_entity(Entity { id: entity.id, kind: entity.kind, name: entity.name.clone() });
@@ -346,5 +376,9 @@ fn apply(engine: &Engine, source: &SourceSpec, outcome: &IngestOutcome) {
                 tracing::error!(%error, signal = signal.id, "an ingested signal does not fit the dataset");
             }
         }
-    });
+    };
+    match outcome.signals.is_empty() {
+        true => engine.update_intake(change),
+        false => engine.update(change),
+    }
 }

@@ -95,6 +95,9 @@ pub struct IngestBatch {
     pub received_ms: i64,
     pub events: Vec<BatchEvent>,
     pub signals: Vec<BatchSignal>,
+    /// Entity ids the caller already knows (entities are never deleted, so a known id stays
+    /// right): those are not looked up again.
+    pub known_entities: HashMap<(EntityKind, String), i64>,
 }
 
 /// What a committed batch changed.
@@ -110,6 +113,8 @@ pub struct IngestOutcome {
     pub new_entities: Vec<Entity>,
     /// The signals written, with their ids and entities.
     pub signals: Vec<SignalRecord>,
+    /// The id of every entity the new events named.
+    pub entity_ids: Vec<((EntityKind, String), i64)>,
 }
 
 /// A source's intake state.
@@ -212,8 +217,11 @@ impl Database {
             let mut entity_ids: HashMap<(EntityKind, String), i64> = HashMap::with_capacity(wanted.len());
             let mut next_entity: Option<i64> = None;
             for (kind, name) in wanted {
-                let found: Option<i64> = sqlx::query_scalar("SELECT id FROM entities WHERE kind = $1 AND name = $2")
-                    .bind(kind.as_str()).bind(name).fetch_optional(&mut *tx).await?;
+                let found: Option<i64> = match batch.known_entities.get(&(*kind, name.clone())) {
+                    Some(&id) => Some(id),
+                    None => sqlx::query_scalar("SELECT id FROM entities WHERE kind = $1 AND name = $2")
+                        .bind(kind.as_str()).bind(name).fetch_optional(&mut *tx).await?,
+                };
                 let id = match found {
                     Some(id) => id,
                     None => {
@@ -267,6 +275,7 @@ impl Database {
             .bind(&batch.source_id).bind(batch.received_ms)
             .execute(&mut *tx).await?;
             tx.commit().await?;
+            outcome.entity_ids = entity_ids.into_iter().collect();
         });
         Ok(outcome)
     }

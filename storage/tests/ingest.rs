@@ -75,6 +75,7 @@ async fn a_batch_commits_its_events_once_with_entities_signals_and_volume() {
             received_ms: at,
             events: vec![event(1, "ana@example.com"), event(2, "bo@example.com"), event(1, "ana@example.com")],
             signals: vec![signal(1, at)],
+            known_entities: Default::default(),
         };
         let outcome = db.ingest_batch(&batch).await.unwrap();
         assert_eq!((outcome.accepted, outcome.duplicates, outcome.hour_ms), (2, 1, at - at % HOUR_MS));

@@ -53,6 +53,12 @@ spelled_enum! {
 }
 
 impl ModuleId {
+    /// Whether the module reads what an ingested batch changes without raising a signal: the
+    /// log volume and the entities. The others keep their answers across such a batch.
+    pub const fn reads_intake(self) -> bool {
+        matches!(self, ModuleId::SecurityCoverage | ModuleId::GettingStarted | ModuleId::RiskInsights)
+    }
+
     /// The panel's heading.
     pub const fn title(self) -> &'static str {
         match self {

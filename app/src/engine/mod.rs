@@ -228,6 +228,24 @@ impl Engine {
         self.changed(authors.into_iter());
     }
 
+    /// Applies a change that only adds log volume and entities (an ingested batch that raised no
+    /// signal): modules that read neither ([`ModuleId::reads_intake`]) keep their answers, so a
+    /// steady stream of logs does not make every module be computed again.
+    pub fn update_intake(&self, change: impl FnOnce(&mut Dataset)) {
+        let before = self.version.load(Ordering::SeqCst);
+        self.update(change);
+        let after = self.version.load(Ordering::SeqCst);
+        if after != before + 1 {
+            return;
+        }
+        let mut cache = self.cache.lock().expect("cache lock");
+        for ((id, _, _), entry) in cache.iter_mut() {
+            if !id.reads_intake() && entry.version == before && entry.slot.get().is_some() {
+                entry.version = after;
+            }
+        }
+    }
+
     /// A new data version, made by `authors`.
     fn changed(&self, authors: impl Iterator<Item = i64>) {
         let mut changes = self.changes.lock().expect("changes lock");

@@ -18,7 +18,7 @@ use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use ingest::body::{self, BodyError, Event};
+use ingest::body::{self, BodyError, Event, Limits};
 use ingest::sources::{self, SourceSpec};
 use serde::Deserialize;
 use serde_json::json;
@@ -44,15 +44,23 @@ struct LogsQuery {
     source: Option<String>,
 }
 
-/// Reads the body within the limit and undoes gzip.
-async fn read_body(intake: &Intake, headers: &HeaderMap, body: Body) -> Result<Vec<u8>, BodyError> {
-    let limit = intake.limits.max_body;
-    let bytes = axum::body::to_bytes(body, limit).await.map_err(|_| BodyError::TooLarge { limit, decompressed: false })?;
+/// Reads the body within the limit, then undoes gzip and reads it with `read` off the async
+/// workers (a large body is milliseconds of CPU).
+async fn read_body<T: Send + 'static>(
+    intake: &Intake,
+    headers: &HeaderMap,
+    body: Body,
+    read: impl FnOnce(&[u8], Limits) -> Result<T, BodyError> + Send + 'static,
+) -> Result<T, BodyError> {
+    let limits = intake.limits;
+    let bytes = axum::body::to_bytes(body, limits.max_body).await.map_err(|_| BodyError::TooLarge { limit: limits.max_body, decompressed: false })?;
     let gzip = headers
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| matches!(e.trim().to_ascii_lowercase().as_str(), "gzip" | "x-gzip")));
-    Ok(body::decompress(&bytes, gzip, intake.limits)?.into_owned())
+    tokio::task::spawn_blocking(move || read(&body::decompress(&bytes, gzip, limits)?, limits))
+        .await
+        .map_err(|e| BodyError::Malformed { line: 0, reason: format!("the body could not be read: {e}") })?
 }
 
 fn refusal(error: &BodyError) -> ApiError {
@@ -71,7 +79,7 @@ fn source_named(name: Option<&str>) -> Result<&'static SourceSpec, ApiError> {
 
 async fn logs(State(intake): State<Arc<Intake>>, Query(query): Query<LogsQuery>, headers: HeaderMap, body: Body) -> Result<Response, ApiError> {
     let source = source_named(query.source.as_deref())?;
-    let events = match read_body(&intake, &headers, body).await.and_then(|bytes| body::events(&bytes, source.records_key, intake.limits)) {
+    let events = match read_body(&intake, &headers, body, |bytes, limits| body::events(bytes, source.records_key, limits)).await {
         Ok(events) => events,
         Err(error) => {
             intake.refused(source, 1, &error.to_string()).await?;
@@ -95,7 +103,7 @@ fn hec_answer(status: StatusCode, text: &str, code: u32) -> Response {
 }
 
 async fn hec(State(intake): State<Arc<Intake>>, Query(query): Query<HecQuery>, headers: HeaderMap, body: Body) -> Response {
-    let envelopes = match read_body(&intake, &headers, body).await.and_then(|bytes| body::envelopes(&bytes, intake.limits)) {
+    let envelopes = match read_body(&intake, &headers, body, body::envelopes).await {
         Ok(envelopes) => envelopes,
         Err(error @ BodyError::TooLarge { .. }) => return hec_answer(StatusCode::PAYLOAD_TOO_LARGE, &error.to_string(), 27),
         Err(BodyError::Empty) => return hec_answer(StatusCode::BAD_REQUEST, "No data", 5),

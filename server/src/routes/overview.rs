@@ -288,6 +288,33 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn ingested_logs_recompute_only_the_modules_that_read_them() {
+        use analytics::overview::ModuleData;
+        use analytics::time::HOUR_MS;
+        let t = TestState::new(300).await;
+        let engine = t.engine();
+        let now = now_ms();
+        let span = Span { from: now - 30 * DAY_MS, to: now };
+        let before: Vec<_> = ModuleId::ALL.iter().map(|&id| engine.module(id, span, now, Fresh::Current)).collect();
+        // An hour of logs with no signal: the volume changes, nothing else does.
+        engine.update_intake(|data| data.add_volume(0, now - now % HOUR_MS, 1_000));
+        for (id, earlier) in ModuleId::ALL.iter().zip(&before) {
+            let after = engine.module(*id, span, now, Fresh::Current);
+            assert_eq!(Arc::ptr_eq(&after, earlier), !id.reads_intake(), "{id:?}");
+        }
+        let coverage = engine.module(ModuleId::SecurityCoverage, span, now, Fresh::Current);
+        let ModuleData::SecurityCoverage(after) = &coverage.data else { panic!("security coverage") };
+        let at = ModuleId::ALL.iter().position(|&m| m == ModuleId::SecurityCoverage).unwrap();
+        let ModuleData::SecurityCoverage(earlier) = &before[at].data else { panic!("security coverage") };
+        assert_eq!(after.logs.total.value, earlier.logs.total.value + 1_000.0);
+        // A change that is not only logs recomputes every module.
+        engine.update(|_| {});
+        let id = ModuleId::ALL.iter().copied().find(|id| !id.reads_intake()).unwrap();
+        let index = ModuleId::ALL.iter().position(|&m| m == id).unwrap();
+        assert!(!Arc::ptr_eq(&engine.module(id, span, now, Fresh::Current), &before[index]));
+    }
+
+    #[tokio::test]
     async fn in_the_first_moment_of_a_minute_the_window_a_minute_earlier_stands_in() {
         use std::sync::Arc;
         let t = TestState::new(300).await;
