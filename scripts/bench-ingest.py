@@ -81,18 +81,28 @@ def wrk(port, cookie, path, connections, seconds):
             "errors": int(non2xx.group(1)) if non2xx else 0, "rps": rps}
 
 
-def _reader_process(port, cookie, path, connections, seconds, out):
+def _reader_process(port, cookie, path, connections, seconds, out, interval=0.0):
     """Readers in their own process (off this one's GIL): `connections` threads, each with a
-    keep-alive connection, reading `path` for `seconds`."""
+    keep-alive connection, reading `path` for `seconds`: back to back, or one read every
+    `interval` seconds on a fixed schedule (a late read goes at once and is timed from when it
+    was due, so a slow server cannot lower the load it is measured under)."""
     latencies, errors = [], [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
 
-    def reader():
+    def reader(k):
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
         mine, bad = [], 0
+        due = time.perf_counter() + (interval * k / connections if interval else 0)
         while time.monotonic() < deadline:
-            t = time.perf_counter()
+            if interval:
+                wait = due - time.perf_counter()
+                if wait > 0:
+                    time.sleep(wait)
+                t = due
+                due += interval
+            else:
+                t = time.perf_counter()
             try:
                 conn.request("GET", path, headers={"Cookie": cookie})
                 response = conn.getresponse()
@@ -110,7 +120,7 @@ def _reader_process(port, cookie, path, connections, seconds, out):
             latencies.extend(mine)
             errors[0] += bad
 
-    threads = [threading.Thread(target=reader) for _ in range(connections)]
+    threads = [threading.Thread(target=reader, args=(k,)) for k in range(connections)]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -120,11 +130,11 @@ def _reader_process(port, cookie, path, connections, seconds, out):
     out.close()
 
 
-def python_readers(port, cookie, path, connections, seconds):
+def python_readers(port, cookie, path, connections, seconds, interval=0.0):
     # Spawned, not forked: the sender threads may be running.
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_reader_process, args=(port, cookie, path, connections, seconds, send))
+    process = context.Process(target=_reader_process, args=(port, cookie, path, connections, seconds, send, interval))
     process.start()
     send.close()
     result = receive.recv()
@@ -245,6 +255,8 @@ def main():
     parser.add_argument("--batch", type=int, default=1000, help="events per POST")
     parser.add_argument("--gzip", action="store_true", help="send the batches gzipped")
     parser.add_argument("--readers", type=int, default=50, help="concurrent overview readers")
+    parser.add_argument("--read-interval", type=float, default=0.0,
+                        help="each reader reads once every this many seconds on a fixed schedule (0: back to back, with wrk)")
     parser.add_argument("--path", default="/api/v1/overview?window=30d",
                         help="what the readers read (bench-live.py's overview; or e.g. /api/v1/modules/security-coverage?window=1d)")
     parser.add_argument("--port", type=int, default=3299)
@@ -256,6 +268,8 @@ def main():
         sys.exit(f"no server binary at {binary}: build it or pass --bin")
     templates = load_templates(args.stratus)
     reader_tool = "wrk" if shutil.which("wrk") else "python"
+    if args.read_interval > 0:
+        reader_tool = f"python, each every {args.read_interval:g} s"
     work = tempfile.mkdtemp(prefix="bench-ingest-")
     url = args.database_url
     seeded = None
@@ -323,6 +337,8 @@ def main():
         warm.close()
 
         def read(seconds):
+            if args.read_interval > 0:
+                return python_readers(args.port, cookie, args.path, args.readers, seconds, args.read_interval)
             if reader_tool == "wrk":
                 return wrk(args.port, cookie, args.path, args.readers, seconds)
             return python_readers(args.port, cookie, args.path, args.readers, seconds)

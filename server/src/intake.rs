@@ -163,7 +163,7 @@ impl Intake {
         let geo = self.geo.clone();
         let intel = self.intel.read().expect("intel lock").clone();
         // Parsing and enrichment are CPU work on untrusted input: off the async workers.
-        let mut batch = tokio::task::spawn_blocking(move || prepare(source, events, &geo, &intel))
+        let mut batch = crate::background::run(move || prepare(source, events, &geo, &intel))
             .await
             .map_err(|e| storage::StorageError::Corrupt(format!("the batch could not be prepared: {e}")))?;
         {

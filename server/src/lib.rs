@@ -5,6 +5,7 @@
 //! so tests can start the real application on port 0.
 
 pub mod auth;
+mod background;
 pub mod cli;
 mod commands;
 mod error;

@@ -54,9 +54,10 @@ spelled_enum! {
 
 impl ModuleId {
     /// Whether the module reads what an ingested batch changes without raising a signal: the
-    /// log volume and the entities. The others keep their answers across such a batch.
+    /// log volume (entities without a signal have no risk, so risk insights does not count
+    /// them). The others keep their answers across such a batch.
     pub const fn reads_intake(self) -> bool {
-        matches!(self, ModuleId::SecurityCoverage | ModuleId::GettingStarted | ModuleId::RiskInsights)
+        matches!(self, ModuleId::SecurityCoverage | ModuleId::GettingStarted)
     }
 
     /// The panel's heading.

@@ -58,7 +58,7 @@ async fn read_body<T: Send + 'static>(
         .get(header::CONTENT_ENCODING)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|e| matches!(e.trim().to_ascii_lowercase().as_str(), "gzip" | "x-gzip")));
-    tokio::task::spawn_blocking(move || read(&body::decompress(&bytes, gzip, limits)?, limits))
+    crate::background::run(move || read(&body::decompress(&bytes, gzip, limits)?, limits))
         .await
         .map_err(|e| BodyError::Malformed { line: 0, reason: format!("the body could not be read: {e}") })?
 }
