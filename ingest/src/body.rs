@@ -253,7 +253,7 @@ mod tests {
         let small = Limits { max_body: 1 << 20, max_event: 20 };
         assert_eq!(events(trail, Some("Records"), small).unwrap().len(), 2);
         let big = br#"{"Records":[{"eventID":"1"},{"eventID":"0123456789012345678"}]}"#;
-        assert_eq!(events(big, Some("Records"), small).unwrap_err(), BodyError::EventTooLarge { line: 1, size: 31, limit: 20 });
+        assert_eq!(events(big, Some("Records"), small).unwrap_err(), BodyError::EventTooLarge { line: 1, size: 33, limit: 20 });
         assert_eq!(events(br#"{"Records":5}"#, Some("Records"), limits()).unwrap_err().to_string(), "line 1: 'Records' must be an array of events");
     }
 

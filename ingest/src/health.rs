@@ -3,7 +3,7 @@
 //! with what is wrong and since when.
 
 use analytics::model::PackHealth;
-use analytics::time::{rfc3339, HOUR_MS};
+use analytics::time::HOUR_MS;
 
 /// What a source's intake says about it.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -68,17 +68,22 @@ pub fn assess(now_ms: i64, intake: &Intake) -> Assessment {
     if let (Some(last), Some(since)) = (intake.last_refusal_ms, intake.refusing_since_ms) {
         if now_ms - last < REFUSALS_COUNT_FOR_MS {
             let reason = intake.last_refusal.as_deref().unwrap_or("refused");
+            let events = match intake.refused_events {
+                1 => "1 event".to_owned(),
+                n => format!("{n} events"),
+            };
             let accepted_since = intake.last_received_ms.is_some_and(|r| r >= since);
+            // The page shows since when beside the detail.
             judged = if accepted_since {
                 Assessment {
                     health: PackHealth::Warning,
-                    detail: Some(format!("{} events refused since {}; the last: {reason}", intake.refused_events, rfc3339(since))),
+                    detail: Some(format!("{events} refused, others accepted; the last refused: {reason}")),
                     since_ms: Some(since),
                 }
             } else {
                 Assessment {
                     health: PackHealth::Broken,
-                    detail: Some(format!("every batch since {} was refused ({} events); the last: {reason}", rfc3339(since), intake.refused_events)),
+                    detail: Some(format!("every batch was refused ({events}); the last: {reason}")),
                     since_ms: Some(since),
                 }
             };
@@ -88,7 +93,7 @@ pub fn assess(now_ms: i64, intake: &Intake) -> Assessment {
         let gap = usual_gap_hours(intake.active_hours_last_week);
         let silent = now_ms - last;
         let usually = if gap == 1 { "usually every hour".to_owned() } else { format!("usually at least every {gap} hours") };
-        let detail = format!("no logs since {} ({usually})", rfc3339(last));
+        let detail = format!("no logs for {} ({usually})", duration(silent));
         let silence = if silent > (6 * gap + 6) * HOUR_MS {
             Assessment { health: PackHealth::Broken, detail: Some(detail), since_ms: Some(last) }
         } else if silent > (2 * gap + 1) * HOUR_MS {
@@ -99,6 +104,17 @@ pub fn assess(now_ms: i64, intake: &Intake) -> Assessment {
         judged = judged.worst(silence);
     }
     judged
+}
+
+/// `3 h`, `2 d 4 h`, `45 min`.
+fn duration(ms: i64) -> String {
+    let minutes = ms / 60_000;
+    match (minutes / (24 * 60), (minutes / 60) % 24, minutes % 60) {
+        (0, 0, m) => format!("{m} min"),
+        (0, h, _) => format!("{h} h"),
+        (d, 0, _) => format!("{d} d"),
+        (d, h, _) => format!("{d} d {h} h"),
+    }
 }
 
 #[cfg(test)]
@@ -116,7 +132,7 @@ mod tests {
         assert_eq!(assess(NOW, &hourly(NOW - 3 * HOUR_MS)).health, PackHealth::Active);
         let warned = assess(NOW, &hourly(NOW - 3 * HOUR_MS - 1));
         assert_eq!(warned.health, PackHealth::Warning);
-        assert_eq!(warned.detail.as_deref(), Some("no logs since 2026-01-02T00:04:04.999Z (usually every hour)"));
+        assert_eq!(warned.detail.as_deref(), Some("no logs for 3 h (usually every hour)"));
         assert_eq!(warned.since_ms, Some(NOW - 3 * HOUR_MS - 1));
         assert_eq!(assess(NOW, &hourly(NOW - 12 * HOUR_MS)).health, PackHealth::Warning);
         assert_eq!(assess(NOW, &hourly(NOW - 12 * HOUR_MS - 1)).health, PackHealth::Broken);
@@ -150,11 +166,14 @@ mod tests {
         assert_eq!(judged.health, PackHealth::Broken);
         assert_eq!(
             judged.detail.as_deref(),
-            Some("every batch since 2026-01-02T02:54:05.000Z was refused (42 events); the last: line 3: not valid JSON")
+            Some("every batch was refused (42 events); the last: line 3: not valid JSON")
         );
         assert_eq!(judged.since_ms, Some(since));
         let mixed = Intake { last_received_ms: Some(NOW - 30_000), ..refusing.clone() };
         assert_eq!(assess(NOW, &mixed).health, PackHealth::Warning);
+        assert_eq!(assess(NOW, &mixed).detail.as_deref(), Some("42 events refused, others accepted; the last refused: line 3: not valid JSON"));
+        assert_eq!(duration(50 * HOUR_MS + 59 * 60_000), "2 d 2 h");
+        assert_eq!(duration(45 * 60_000), "45 min");
         let over = Intake { last_refusal_ms: Some(NOW - HOUR_MS), last_received_ms: Some(NOW - 30_000), ..refusing };
         assert_eq!(assess(NOW, &over), Assessment::active(), "refusals an hour old no longer count");
     }
