@@ -341,7 +341,7 @@ fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: 
                 });
             }
         }
-        batch.events.push(BatchEvent { key: found.key, entities });
+        batch.events.push(BatchEvent { key: found.key, time_ms: found.time_ms.unwrap_or(0), entities });
     }
     batch
 }

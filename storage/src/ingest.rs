@@ -77,6 +77,8 @@ pub struct Registered {
 #[derive(Debug, Clone)]
 pub struct BatchEvent {
     pub key: [u8; 16],
+    /// The event's own time (0 when it has none): part of what makes it the same event.
+    pub time_ms: i64,
     pub entities: Vec<(EntityKind, String)>,
 }
 
@@ -179,7 +181,7 @@ impl Database {
         let mut unique: Vec<usize> = Vec::with_capacity(batch.events.len());
         let mut seen = HashSet::with_capacity(batch.events.len());
         for (i, event) in batch.events.iter().enumerate() {
-            if seen.insert(event.key) {
+            if seen.insert((event.time_ms, event.key)) {
                 unique.push(i);
             }
         }
@@ -187,18 +189,19 @@ impl Database {
             let mut tx = pool.begin_write().await?;
             // Signals and entities get their ids here, in commit order with the history's.
             (*tx).before_append().await?;
-            let mut new_keys: HashSet<Vec<u8>> = HashSet::with_capacity(unique.len());
+            let mut new_keys: HashSet<(i64, Vec<u8>)> = HashSet::with_capacity(unique.len());
             for chunk in unique.chunks(KEYS_PER_INSERT) {
-                let mut insert = QueryBuilder::new("INSERT INTO ingested_events (log_source_id, event_key, received_at_ms) ");
+                let mut insert = QueryBuilder::new("INSERT INTO ingested_events (log_source_id, event_time_ms, event_key, received_at_ms) ");
                 insert.push_values(chunk, |mut row, &i| {
-                    row.push_bind(&batch.source_id).push_bind(&batch.events[i].key[..]).push_bind(batch.received_ms);
+                    let event = &batch.events[i];
+                    row.push_bind(&batch.source_id).push_bind(event.time_ms).push_bind(&event.key[..]).push_bind(batch.received_ms);
                 });
-                insert.push(" ON CONFLICT DO NOTHING RETURNING event_key");
+                insert.push(" ON CONFLICT DO NOTHING RETURNING event_time_ms, event_key");
                 for row in insert.build().fetch_all(&mut *tx).await? {
-                    new_keys.insert(row.try_get::<Vec<u8>, _>(0)?);
+                    new_keys.insert((row.try_get::<i64, _>(0)?, row.try_get::<Vec<u8>, _>(1)?));
                 }
             }
-            let is_new = |i: usize| new_keys.contains(&batch.events[i].key[..]);
+            let is_new = |i: usize| new_keys.contains(&(batch.events[i].time_ms, batch.events[i].key.to_vec()));
             let accepted: Vec<usize> = unique.iter().copied().filter(|&i| is_new(i)).collect();
             let accepted_set: HashSet<usize> = accepted.iter().copied().collect();
             outcome.accepted = accepted.len();

@@ -24,7 +24,7 @@ fn catalog() -> SourceCatalog {
 }
 
 fn event(n: u8, actor: &str) -> BatchEvent {
-    BatchEvent { key: [n; 16], entities: vec![(EntityKind::User, actor.to_owned()), (EntityKind::Ip, "81.2.69.142".to_owned())] }
+    BatchEvent { key: [n; 16], time_ms: 1_767_323_000_000, entities: vec![(EntityKind::User, actor.to_owned()), (EntityKind::Ip, "81.2.69.142".to_owned())] }
 }
 
 fn signal(event: usize, at: i64) -> BatchSignal {

@@ -6,12 +6,15 @@
 -- Existing keys keep what they could do: read and write, as their account's role allows.
 ALTER TABLE api_keys ADD COLUMN scopes TEXT NOT NULL DEFAULT 'read,write';
 
--- A 16-byte hash of the event's own id (or of the event, when it has none).
+-- A 16-byte hash of the event's own id (or of the event, when it has none), under the event's
+-- own time (0 when it has none): a retry repeats both, and logs arrive roughly in time order, so
+-- a batch's keys land together in the index instead of on a page each.
 CREATE TABLE ingested_events (
     log_source_id   TEXT    NOT NULL,
+    event_time_ms   BIGINT  NOT NULL,
     event_key       BYTEA   NOT NULL,
     received_at_ms  BIGINT  NOT NULL,
-    PRIMARY KEY (log_source_id, event_key)
+    PRIMARY KEY (log_source_id, event_time_ms, event_key)
 );
 
 CREATE TABLE log_source_status (
