@@ -55,11 +55,24 @@ pub fn decompress(body: &[u8], gzip: bool, limits: Limits) -> Result<std::borrow
     Ok(out.into())
 }
 
-/// One event of a body and the line it starts on.
-#[derive(Debug, Clone, PartialEq)]
+/// One event of a body and the line it starts on, kept as its JSON text: the parsers read the
+/// few fields they need from it without building the whole tree.
+#[derive(Debug, Clone)]
 pub struct Event {
     pub line: usize,
-    pub value: Value,
+    pub raw: Box<RawValue>,
+}
+
+impl Event {
+    /// The event as a JSON value (for a change, or a hash of its content).
+    pub fn value(&self) -> Value {
+        serde_json::from_str(self.raw.get()).unwrap_or(Value::Null)
+    }
+
+    /// An event from a JSON value.
+    pub fn from_value(line: usize, value: &Value) -> Event {
+        Event { line, raw: serde_json::value::to_raw_value(value).expect("a JSON value serializes") }
+    }
 }
 
 /// The JSON values of a body, each with the line it starts on: NDJSON, concatenated or pretty
@@ -152,8 +165,7 @@ pub fn events(body: &[u8], records_key: Option<&str>, limits: Limits) -> Result<
                     if record.get().len() > limits.max_event {
                         return Err(too_large(line, record));
                     }
-                    let value: Value = serde_json::from_str(record.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
-                    events.push(object(line, value)?);
+                    events.push(object(line, record)?);
                 }
                 continue;
             }
@@ -161,17 +173,18 @@ pub fn events(body: &[u8], records_key: Option<&str>, limits: Limits) -> Result<
         if raw.get().len() > limits.max_event {
             return Err(too_large(line, raw));
         }
-        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
-        events.push(object(line, value)?);
+        events.push(object(line, raw)?);
     }
     Ok(events)
 }
 
-fn object(line: usize, value: Value) -> Result<Event, BodyError> {
-    match value {
-        Value::Object(_) => Ok(Event { line, value }),
-        other => Err(BodyError::Malformed { line, reason: format!("an event must be a JSON object, not {}", kind(&other)) }),
+/// An event, which must be a JSON object (the text was checked as JSON when it was split off).
+fn object(line: usize, raw: &RawValue) -> Result<Event, BodyError> {
+    if raw.get().starts_with('{') {
+        return Ok(Event { line, raw: raw.to_owned() });
     }
+    let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
+    Err(BodyError::Malformed { line, reason: format!("an event must be a JSON object, not {}", kind(&value)) })
 }
 
 fn kind(value: &Value) -> &'static str {
@@ -186,14 +199,24 @@ fn kind(value: &Value) -> &'static str {
 }
 
 /// One Splunk HEC envelope: the event and what the envelope says about it.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 pub struct Envelope {
     pub line: usize,
     pub sourcetype: Option<String>,
     /// The envelope's `time` (epoch seconds) in ms.
     pub time_ms: Option<i64>,
     pub host: Option<String>,
-    pub event: Value,
+    pub event: Box<RawValue>,
+}
+
+/// An envelope as sent: the event is kept as its text.
+#[derive(serde::Deserialize)]
+struct RawEnvelope<'a> {
+    #[serde(borrow)]
+    event: Option<&'a RawValue>,
+    sourcetype: Option<String>,
+    time: Option<Value>,
+    host: Option<String>,
 }
 
 /// The envelopes of a HEC body (`{"event": …, "sourcetype": …}` one after another). An event
@@ -202,31 +225,32 @@ pub struct Envelope {
 pub fn envelopes(body: &[u8], limits: Limits) -> Result<Vec<Envelope>, BodyError> {
     let mut out = Vec::new();
     for (line, raw) in values(body, Some(limits.max_event))? {
-        let value: Value = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
-        let Value::Object(mut map) = value else {
+        if !raw.get().starts_with('{') {
+            let value: Value = serde_json::from_str(raw.get()).unwrap_or(Value::Null);
             return Err(BodyError::Malformed { line, reason: format!("a HEC envelope must be a JSON object, not {}", kind(&value)) });
-        };
-        let event = match map.remove("event") {
-            Some(Value::String(text)) => match serde_json::from_str::<Value>(&text) {
-                Ok(Value::Object(object)) => Value::Object(object),
-                _ => serde_json::json!({ "message": text }),
-            },
-            Some(Value::Object(object)) => Value::Object(object),
-            Some(other) => return Err(BodyError::Malformed { line, reason: format!("'event' must be an object or a string, not {}", kind(&other)) }),
+        }
+        let envelope: RawEnvelope = serde_json::from_str(raw.get()).map_err(|e| BodyError::Malformed { line, reason: format!("not a HEC envelope: {e}") })?;
+        let event = match envelope.event {
+            Some(event) if event.get().starts_with('{') => event.to_owned(),
+            Some(event) if event.get().starts_with('"') => {
+                let text: String = serde_json::from_str(event.get()).map_err(|e| BodyError::Malformed { line, reason: e.to_string() })?;
+                match serde_json::from_str::<&RawValue>(text.trim()) {
+                    Ok(object) if object.get().starts_with('{') => object.to_owned(),
+                    _ => serde_json::value::to_raw_value(&serde_json::json!({ "message": text })).expect("a message serializes"),
+                }
+            }
+            Some(other) => {
+                let value: Value = serde_json::from_str(other.get()).unwrap_or(Value::Null);
+                return Err(BodyError::Malformed { line, reason: format!("'event' must be an object or a string, not {}", kind(&value)) });
+            }
             None => return Err(BodyError::Malformed { line, reason: "the envelope has no 'event' (HEC code 12: event field is required)".to_owned() }),
         };
-        let time_ms = match map.get("time") {
+        let time_ms = match &envelope.time {
             Some(Value::Number(n)) => n.as_f64().map(|s| (s * 1000.0) as i64),
             Some(Value::String(s)) => s.parse::<f64>().ok().map(|s| (s * 1000.0) as i64),
             _ => None,
         };
-        out.push(Envelope {
-            line,
-            sourcetype: map.get("sourcetype").and_then(Value::as_str).map(str::to_owned),
-            time_ms,
-            host: map.get("host").and_then(Value::as_str).map(str::to_owned),
-            event,
-        });
+        out.push(Envelope { line, sourcetype: envelope.sourcetype, time_ms, host: envelope.host, event });
     }
     Ok(out)
 }
@@ -296,8 +320,9 @@ mod tests {
         let found = envelopes(body, limits()).unwrap();
         assert_eq!(found.len(), 3);
         assert_eq!((found[0].sourcetype.as_deref(), found[0].time_ms, found[0].host.as_deref()), (Some("aws:cloudtrail"), Some(1_767_323_045_500), Some("web-1")));
-        assert_eq!(found[1].event["eventID"], "2");
-        assert_eq!(found[2].event["message"], "plain text");
+        let event = |i: usize| serde_json::from_str::<Value>(found[i].event.get()).unwrap();
+        assert_eq!(event(1)["eventID"], "2");
+        assert_eq!(event(2)["message"], "plain text");
         assert_eq!(found[2].line, 2);
         let error = envelopes(br#"{"sourcetype":"x"}"#, limits()).unwrap_err();
         assert_eq!(error.to_string(), "line 1: the envelope has no 'event' (HEC code 12: event field is required)");

@@ -3,7 +3,11 @@
 //! of its integration it belongs to. The ids are the demo's, so ingested logs and demo data
 //! count under the same source.
 
+use std::borrow::Cow;
+use std::collections::HashMap;
+
 use analytics::model::{EntityKind, PackCategory};
+use serde_json::value::RawValue;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -203,33 +207,38 @@ impl Extracted {
 const MAX_NAME: usize = 512;
 
 impl SourceSpec {
-    /// Reads the declared fields of one event.
-    pub fn extract(&self, event: &Value) -> Extracted {
+    /// Reads the declared fields of one event (a JSON object's text). Only the fields named are
+    /// decoded: the rest of the event is skipped over, never built.
+    pub fn extract(&self, event: &RawValue) -> Extracted {
+        let doc = Doc::new(event);
         let event_id = match self.id {
             "kubernetes-audit" => {
-                let audit = text_at(event, "auditID");
-                audit.map(|a| format!("{a}/{}", text_at(event, "stage").unwrap_or_default()))
+                let audit = doc.text("auditID");
+                audit.map(|a| format!("{a}/{}", doc.text("stage").unwrap_or_default()))
             }
-            _ => first_text(event, self.id_paths),
+            _ => doc.first_text(self.id_paths),
         };
         let key = match &event_id {
             Some(id) => digest(&[b"id\0", id.as_bytes()]),
             // serde_json's maps are ordered by key: the same event hashes alike however a
             // shipper ordered its fields.
-            None => digest(&[b"event\0", serde_json::to_string(event).unwrap_or_default().as_bytes()]),
+            None => {
+                let value: Value = serde_json::from_str(event.get()).unwrap_or(Value::Null);
+                digest(&[b"event\0", value.to_string().as_bytes()])
+            }
         };
-        let actor = first_text(event, self.actor).map(|name| (actor_kind(self.id, &name), name));
+        let actor = doc.first_text(self.actor).map(|name| (actor_kind(self.id, &name), name));
         let resource = match self.id {
-            "kubernetes-audit" => kubernetes_object(event),
-            _ => first_text(event, self.resource),
+            "kubernetes-audit" => kubernetes_object(&doc),
+            _ => doc.first_text(self.resource),
         };
         Extracted {
-            time_ms: self.time.iter().find_map(|p| at(event, p).and_then(time_ms)),
+            time_ms: self.time.iter().find_map(|p| doc.at(p).and_then(time_ms)),
             key,
             event_id,
             actor,
-            host: first_text(event, self.host),
-            ip: self.ip.iter().find_map(|p| text_at(event, p)).and_then(|ip| ip.trim().parse().ok()),
+            host: doc.first_text(self.host),
+            ip: self.ip.iter().find_map(|p| doc.text(p)).and_then(|ip| ip.trim().parse().ok()),
             resource,
         }
     }
@@ -251,9 +260,9 @@ fn actor_kind(source: &str, name: &str) -> EntityKind {
     }
 }
 
-fn kubernetes_object(event: &Value) -> Option<String> {
-    let resource = text_at(event, "objectRef.resource")?;
-    let parts: Vec<String> = ["objectRef.namespace", "objectRef.name"].iter().filter_map(|p| text_at(event, p)).collect();
+fn kubernetes_object(doc: &Doc<'_>) -> Option<String> {
+    let resource = doc.text("objectRef.resource")?;
+    let parts: Vec<String> = ["objectRef.namespace", "objectRef.name"].iter().filter_map(|p| doc.text(p)).collect();
     Some(std::iter::once(resource).chain(parts).collect::<Vec<_>>().join("/"))
 }
 
@@ -268,32 +277,70 @@ fn digest(parts: &[&[u8]]) -> [u8; 16] {
     key
 }
 
-/// The value at a dotted path (`a.b.0.c`; a number indexes an array). A key that itself holds
-/// dots (Azure's claim URIs) is tried whole for the rest of the path.
-pub fn at<'a>(value: &'a Value, path: &str) -> Option<&'a Value> {
-    if let Some(found) = value.as_object().and_then(|o| o.get(path)) {
-        return Some(found);
+/// An object key, borrowed from the text unless it holds escapes.
+#[derive(Debug, PartialEq, Eq, Hash, serde::Deserialize)]
+struct Key<'a>(#[serde(borrow)] Cow<'a, str>);
+
+type Object<'a> = HashMap<Key<'a>, &'a RawValue>;
+
+/// One event's top-level fields, decoded once; deeper fields are decoded as a path reaches them.
+struct Doc<'a> {
+    top: Object<'a>,
+}
+
+impl<'a> Doc<'a> {
+    fn new(event: &'a RawValue) -> Doc<'a> {
+        Doc { top: serde_json::from_str(event.get()).unwrap_or_default() }
     }
-    let (head, rest) = match path.split_once('.') {
-        Some((head, rest)) => (head, Some(rest)),
-        None => (path, None),
-    };
-    let next = match value {
-        Value::Object(map) => map.get(head)?,
-        Value::Array(items) => items.get(head.parse::<usize>().ok()?)?,
-        _ => return None,
-    };
-    match rest {
-        Some(rest) => at(next, rest),
-        None => Some(next),
+
+    /// The value at a dotted path (`a.b.0.c`; a number indexes an array). A key that itself
+    /// holds dots (Azure's claim URIs) is tried whole for the rest of the path.
+    fn at(&self, path: &str) -> Option<&'a RawValue> {
+        step(&self.top, path)
+    }
+
+    fn text(&self, path: &str) -> Option<String> {
+        self.at(path).and_then(text_of)
+    }
+
+    fn first_text(&self, paths: &[&str]) -> Option<String> {
+        paths.iter().find_map(|p| self.text(p))
     }
 }
 
-/// The text at a path: a non-empty string, or a number written out.
-fn text_at(value: &Value, path: &str) -> Option<String> {
-    let text = match at(value, path)? {
-        Value::String(s) => s.trim().to_owned(),
-        Value::Number(n) => n.to_string(),
+fn step<'a>(object: &Object<'a>, path: &str) -> Option<&'a RawValue> {
+    if let Some(found) = object.get(&Key(Cow::Borrowed(path))) {
+        return Some(found);
+    }
+    let (head, rest) = path.split_once('.')?;
+    let next = *object.get(&Key(Cow::Borrowed(head)))?;
+    below(next, rest)
+}
+
+fn below<'a>(value: &'a RawValue, path: &str) -> Option<&'a RawValue> {
+    match value.get().as_bytes().first()? {
+        b'{' => step(&serde_json::from_str::<Object<'a>>(value.get()).ok()?, path),
+        b'[' => {
+            let (head, rest) = match path.split_once('.') {
+                Some((head, rest)) => (head, Some(rest)),
+                None => (path, None),
+            };
+            let items: Vec<&'a RawValue> = serde_json::from_str(value.get()).ok()?;
+            let item = *items.get(head.parse::<usize>().ok()?)?;
+            match rest {
+                Some(rest) => below(item, rest),
+                None => Some(item),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The text of a value: a non-empty string, or a number written out (cut to [`MAX_NAME`]).
+fn text_of(raw: &RawValue) -> Option<String> {
+    let text = match raw.get().as_bytes().first()? {
+        b'"' => serde_json::from_str::<Cow<'_, str>>(raw.get()).ok()?.trim().to_owned(),
+        b'-' | b'0'..=b'9' => raw.get().to_owned(),
         _ => return None,
     };
     if text.is_empty() {
@@ -305,18 +352,17 @@ fn text_at(value: &Value, path: &str) -> Option<String> {
     })
 }
 
-fn first_text(value: &Value, paths: &[&str]) -> Option<String> {
-    paths.iter().find_map(|p| text_at(value, p))
-}
-
 /// An event time: RFC 3339 text, or a number of seconds (or milliseconds, when it is too big to
 /// be seconds) since the epoch.
-fn time_ms(value: &Value) -> Option<i64> {
-    match value {
-        Value::String(s) => chrono::DateTime::parse_from_rfc3339(s.trim()).ok().map(|t| t.timestamp_millis()),
-        Value::Number(n) => {
-            let n = n.as_f64()?;
-            if !n.is_finite() || n < 0.0 {
+fn time_ms(raw: &RawValue) -> Option<i64> {
+    match raw.get().as_bytes().first()? {
+        b'"' => {
+            let text: Cow<'_, str> = serde_json::from_str(raw.get()).ok()?;
+            chrono::DateTime::parse_from_rfc3339(text.trim()).ok().map(|t| t.timestamp_millis())
+        }
+        b'0'..=b'9' => {
+            let n: f64 = raw.get().parse().ok()?;
+            if !n.is_finite() {
                 return None;
             }
             Some(if n >= 1e11 { n as i64 } else { (n * 1000.0) as i64 })
@@ -329,6 +375,10 @@ fn time_ms(value: &Value) -> Option<i64> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    fn raw(value: &Value) -> Box<RawValue> {
+        serde_json::value::to_raw_value(value).unwrap()
+    }
 
     #[test]
     fn an_unknown_source_lists_the_known_ones() {
@@ -347,14 +397,14 @@ mod tests {
             "userIdentity": { "arn": "arn:aws:iam::143434273843:user/christophe", "type": "IAMUser" },
             "requestParameters": { "name": "trail-1" }
         });
-        let found = source("cloudtrail").unwrap().extract(&event);
+        let found = source("cloudtrail").unwrap().extract(&raw(&event));
         assert_eq!(found.time_ms, Some(1_722_431_184_000));
         assert_eq!(found.event_id.as_deref(), Some("10163ed2"));
         assert_eq!(found.actor, Some((EntityKind::User, "arn:aws:iam::143434273843:user/christophe".into())));
         assert_eq!(found.ip, Some("86.245.153.234".parse().unwrap()));
         assert_eq!(found.resource.as_deref(), Some("trail-1"));
         let role = json!({ "userIdentity": { "arn": "arn:aws:sts::1:assumed-role/admin/x" }, "sourceIPAddress": "ec2.amazonaws.com" });
-        let found = source("cloudtrail").unwrap().extract(&role);
+        let found = source("cloudtrail").unwrap().extract(&raw(&role));
         assert_eq!(found.actor.unwrap().0, EntityKind::CloudIdentity);
         assert_eq!(found.ip, None, "a service name is not an address");
     }
@@ -363,38 +413,54 @@ mod tests {
     fn each_source_reads_its_own_shape() {
         let okta = json!({ "uuid": "u-1", "published": "2026-01-02T03:04:05.678Z", "actor": { "alternateId": "ana@example.com" },
             "client": { "ipAddress": "81.2.69.142", "device": "Computer" }, "target": [{ "alternateId": "app-1" }] });
-        let found = source("okta").unwrap().extract(&okta);
+        let found = source("okta").unwrap().extract(&raw(&okta));
         assert_eq!((found.event_id.as_deref(), found.time_ms), (Some("u-1"), Some(1_767_323_045_678)));
         assert_eq!((found.host.as_deref(), found.resource.as_deref()), (Some("Computer"), Some("app-1")));
 
         let github = json!({ "_document_id": "d-1", "@timestamp": 1_767_323_045_678_i64, "actor": "octocat", "actor_ip": "2001:218::1", "repo": "org/repo" });
-        let found = source("github-audit").unwrap().extract(&github);
+        let found = source("github-audit").unwrap().extract(&raw(&github));
         assert_eq!((found.time_ms, found.ip.map(|i| i.to_string())), (Some(1_767_323_045_678), Some("2001:218::1".into())));
 
         let gcp = json!({ "insertId": "i-1", "timestamp": "2026-01-02T03:04:05Z",
             "protoPayload": { "authenticationInfo": { "principalEmail": "deploy@p.iam.gserviceaccount.com" }, "requestMetadata": { "callerIp": "1.128.0.1" }, "resourceName": "projects/p/buckets/b" } });
-        let found = source("gcp-audit").unwrap().extract(&gcp);
+        let found = source("gcp-audit").unwrap().extract(&raw(&gcp));
         assert_eq!(found.actor, Some((EntityKind::CloudIdentity, "deploy@p.iam.gserviceaccount.com".into())));
         assert_eq!(found.resource.as_deref(), Some("projects/p/buckets/b"));
 
         let k8s = |stage: &str| json!({ "auditID": "a-1", "stage": stage, "user": { "username": "system:serviceaccount:kube-system:x" },
             "sourceIPs": ["10.0.0.1"], "objectRef": { "resource": "secrets", "namespace": "prod", "name": "db" } });
-        let (received, complete) = (source("kubernetes-audit").unwrap().extract(&k8s("RequestReceived")), source("kubernetes-audit").unwrap().extract(&k8s("ResponseComplete")));
+        let (received, complete) = (source("kubernetes-audit").unwrap().extract(&raw(&k8s("RequestReceived"))), source("kubernetes-audit").unwrap().extract(&raw(&k8s("ResponseComplete"))));
         assert_ne!(received.key, complete.key, "each stage of a request is its own event");
         assert_eq!(complete.resource.as_deref(), Some("secrets/prod/db"));
 
         let azure = json!({ "time": "2026-01-02T03:04:05Z", "caller": "ana@contoso.com", "callerIpAddress": "89.160.20.112", "resourceId": "/subscriptions/s/rg/x" });
-        let found = source("azure-activity").unwrap().extract(&azure);
+        let found = source("azure-activity").unwrap().extract(&raw(&azure));
         assert_eq!(found.event_id, None);
         assert_eq!(found.actor, Some((EntityKind::User, "ana@contoso.com".into())));
     }
 
     #[test]
+    fn escaped_keys_dotted_keys_and_odd_values_are_read() {
+        let azure: Box<RawValue> = serde_json::from_str(
+            r#"{"identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"ana@contoso.com"}},"call\u0065r":"bo@contoso.com","time":"not a time"}"#,
+        )
+        .unwrap();
+        let found = source("azure-activity").unwrap().extract(&azure);
+        assert_eq!(found.actor, Some((EntityKind::User, "bo@contoso.com".into())), "an escaped key is still the key");
+        assert_eq!(found.time_ms, None);
+        let claim: Box<RawValue> = serde_json::from_str(r#"{"identity":{"claims":{"http://schemas.xmlsoap.org/ws/2005/05/identity/claims/upn":"ana@contoso.com"}}}"#).unwrap();
+        assert_eq!(source("azure-activity").unwrap().extract(&claim).actor, Some((EntityKind::User, "ana@contoso.com".into())));
+        let odd: Box<RawValue> = serde_json::from_str(r#"{"eventID":42,"sourceIPAddress":["1.2.3.4"],"userIdentity":null,"eventTime":1767323045}"#).unwrap();
+        let found = source("cloudtrail").unwrap().extract(&odd);
+        assert_eq!((found.event_id.as_deref(), found.ip, found.actor, found.time_ms), (Some("42"), None, None, Some(1_767_323_045_000)));
+    }
+
+    #[test]
     fn an_event_without_an_id_is_keyed_by_its_content_in_any_field_order() {
         let generic = source("json").unwrap();
-        let a: Value = serde_json::from_str(r#"{"msg":"x","host":"web-1","date":1767323045.5}"#).unwrap();
-        let b: Value = serde_json::from_str(r#"{"date":1767323045.5,"host":"web-1","msg":"x"}"#).unwrap();
-        let c: Value = serde_json::from_str(r#"{"date":1767323045.5,"host":"web-1","msg":"y"}"#).unwrap();
+        let a: Box<RawValue> = serde_json::from_str(r#"{"msg":"x","host":"web-1","date":1767323045.5}"#).unwrap();
+        let b: Box<RawValue> = serde_json::from_str(r#"{"date":1767323045.5,"host":"web-1","msg":"x"}"#).unwrap();
+        let c: Box<RawValue> = serde_json::from_str(r#"{"date":1767323045.5,"host":"web-1","msg":"y"}"#).unwrap();
         assert_eq!(generic.extract(&a).key, generic.extract(&b).key);
         assert_ne!(generic.extract(&a).key, generic.extract(&c).key);
         assert_eq!(generic.extract(&a).time_ms, Some(1_767_323_045_500));

@@ -303,7 +303,7 @@ fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: 
     };
     let mut flagged = HashSet::new();
     for (i, event) in events.iter().enumerate() {
-        let found = source.extract(&event.value);
+        let found = source.extract(&event.raw);
         let entities = found.entities();
         if let Some(ip) = found.ip {
             if let Some(list) = intel.lookup(ip).filter(|_| flagged.insert(ip)) {

@@ -117,10 +117,11 @@ async fn hec(State(intake): State<Arc<Intake>>, Query(query): Query<HecQuery>, h
             Ok(source) => source,
             Err(error) => return hec_answer(StatusCode::BAD_REQUEST, &format!("line {}: sourcetype: {error}", envelope.line), 6),
         };
-        let mut event = envelope.event;
+        let mut event = Event { line: envelope.line, raw: envelope.event };
         // A generic event takes the envelope's time and host when it has none of its own.
-        if source.id == "json" {
-            if let Some(object) = event.as_object_mut() {
+        if source.id == "json" && (envelope.time_ms.is_some() || envelope.host.is_some()) {
+            let mut value = event.value();
+            if let Some(object) = value.as_object_mut() {
                 if let Some(time) = envelope.time_ms {
                     object.entry("@timestamp").or_insert_with(|| json!(time));
                 }
@@ -128,10 +129,11 @@ async fn hec(State(intake): State<Arc<Intake>>, Query(query): Query<HecQuery>, h
                     object.entry("host").or_insert_with(|| json!(host));
                 }
             }
+            event = Event::from_value(event.line, &value);
         }
         match batches.iter_mut().find(|(s, _)| s.id == source.id) {
-            Some((_, events)) => events.push(Event { line: envelope.line, value: event }),
-            None => batches.push((source, vec![Event { line: envelope.line, value: event }])),
+            Some((_, events)) => events.push(event),
+            None => batches.push((source, vec![event])),
         }
     }
     let mut total = Receipt::default();
