@@ -131,7 +131,7 @@ pub(crate) async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
             progress(tty, n + 1, args.files.len(), path, done, count);
         }
         if !tty {
-            eprintln!("{}: {count} events", path.display());
+            eprintln!("{}: {count} event{}", path.display(), if count == 1 { "" } else { "s" });
         }
     }
     if tty {
@@ -139,7 +139,7 @@ pub(crate) async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{} events new, {} duplicates, {} refused, {} signals created ({} files in {:.1} s)",
+        "{} events new, {} duplicates, {} refused, {} signals created ({} files in {:.2} s)",
         total.accepted,
         total.duplicates,
         refused_events,
