@@ -160,11 +160,7 @@ mod tests {
     #[tokio::test]
     async fn a_case_is_created_with_its_signals_then_changed() {
         let t = TestState::new(50).await;
-        let (id, version) = {
-            let data = t.engine().snapshot();
-            let i = data.signals.len() - 1;
-            (data.signals.id[i], data.signals.version[i])
-        };
+        let (id, version) = t.newest_untouched();
         let request = json!({ "title": "  Credential stuffing ", "signals": [{ "id": id, "version": version }, { "id": -1, "version": 1 }] });
         let (status, answer) = t.send(router(), Role::Analyst, Method::POST, "/api/v1/cases", Some(request.clone())).await;
         assert_eq!(status, StatusCode::BAD_REQUEST);

@@ -163,6 +163,19 @@ pub(crate) mod testing {
             &self.state.engine
         }
 
+        /// The newest signal no one has touched (open, unassigned, in no case) and its version.
+        /// The demo data ends now, so whether the very newest one was already triaged depends
+        /// on the time of day.
+        pub(crate) fn newest_untouched(&self) -> (i64, i64) {
+            let data = self.engine().snapshot();
+            let t = &data.signals;
+            let i = (0..t.len())
+                .rev()
+                .find(|&i| t.state[i] == analytics::model::TriageState::Open && t.assignee[i].get().is_none() && t.case_id[i].get().is_none())
+                .expect("an untouched signal");
+            (t.id[i], t.version[i])
+        }
+
         /// Sends a request to `router` as `role` (with `body` as JSON when given) and answers
         /// the status and the JSON reply (`null` when not JSON).
         pub(crate) async fn send(&self, router: Router<AppState>, role: Role, method: Method, path: &str, body: Option<Value>) -> (StatusCode, Value) {

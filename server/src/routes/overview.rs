@@ -211,12 +211,11 @@ mod tests {
         body["modules"].as_object().unwrap().iter().map(|(id, m)| (id.clone(), m["data"].clone())).collect()
     }
 
-    /// Changes the newest signal as the analyst.
-    async fn triage(t: &TestState, mut change: Value) -> (StatusCode, Value) {
-        let (id, version) = {
+    /// Changes signal `id` as the analyst.
+    async fn triage(t: &TestState, id: i64, mut change: Value) -> (StatusCode, Value) {
+        let version = {
             let data = t.engine().snapshot();
-            let i = data.signals.len() - 1;
-            (data.signals.id[i], data.signals.version[i])
+            data.signals.version[data.signal_by_id(id).expect("the signal")]
         };
         change["version"] = version.into();
         t.send(crate::routes::triage::router(), Role::Analyst, Method::POST, &format!("/api/v1/signals/{id}/triage"), Some(change)).await
@@ -233,14 +232,9 @@ mod tests {
         engine.set_staleness(app::engine::Staleness { limit: Duration::from_secs(3_600), refresh_after: Duration::from_secs(3_600) });
         let before = read(&t, Role::Viewer, &range).await;
 
-        // The analyst puts the newest signal under review.
-        let (id, version) = {
-            let data = engine.snapshot();
-            let i = data.signals.len() - 1;
-            (data.signals.id[i], data.signals.version[i])
-        };
-        let change = serde_json::json!({ "version": version, "change": "state", "to": "under_review" });
-        let (status, answer) = t.send(crate::routes::triage::router(), Role::Analyst, Method::POST, &format!("/api/v1/signals/{id}/triage"), Some(change)).await;
+        // The analyst puts the newest open signal under review.
+        let (id, _) = t.newest_untouched();
+        let (status, answer) = triage(&t, id, serde_json::json!({ "change": "state", "to": "under_review" })).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
 
         // Within the limit, and before anyone computes the overview again, others get the answer
@@ -253,7 +247,7 @@ mod tests {
 
         // Past the limit, nobody gets an answer from before a change.
         engine.set_staleness(app::engine::Staleness { limit: Duration::ZERO, refresh_after: Duration::ZERO });
-        let (status, answer) = triage(&t, serde_json::json!({ "change": "state", "to": "archived", "reason": "false_positive" })).await;
+        let (status, answer) = triage(&t, id, serde_json::json!({ "change": "state", "to": "archived", "reason": "false_positive" })).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         let archived = read(&t, Role::Viewer, &range).await;
         assert_ne!(archived, after, "archiving it changes the overview");
@@ -263,7 +257,7 @@ mod tests {
         // background, and the other readers get the new answer once it is done, with no reader
         // computing it.
         engine.set_staleness(app::engine::Staleness { limit: Duration::from_secs(3_600), refresh_after: Duration::ZERO });
-        let (status, answer) = triage(&t, serde_json::json!({ "change": "state", "to": "open" })).await;
+        let (status, answer) = triage(&t, id, serde_json::json!({ "change": "state", "to": "open" })).await;
         assert_eq!(status, StatusCode::OK, "{answer}");
         assert_eq!(read(&t, Role::Viewer, &range).await, archived, "the first read is stale and queues the recomputation");
         let mut seen = read(&t, Role::Viewer, &range).await;

@@ -168,11 +168,10 @@ mod tests {
     use super::*;
     use crate::routes::testing::TestState;
 
-    /// The newest signal (detected within the last 30 days, so it can change) and its version.
+    /// The newest untouched signal (detected within the last 30 days, so it can change) and its
+    /// version.
     fn newest(t: &TestState) -> (i64, i64) {
-        let data = t.engine().snapshot();
-        let i = data.signals.len() - 1;
-        (data.signals.id[i], data.signals.version[i])
+        t.newest_untouched()
     }
 
     #[tokio::test]
@@ -186,7 +185,8 @@ mod tests {
             answer["error"],
             "r-viewer is a viewer: changing signals, cases and incidents needs the permission security_monitoring_signals_write (analyst or admin)"
         );
-        assert_eq!(t.engine().snapshot().signals.version[t.engine().snapshot().signals.len() - 1], version, "nothing changed");
+        let data = t.engine().snapshot();
+        assert_eq!(data.signals.version[data.signal_by_id(id).unwrap()], version, "nothing changed");
     }
 
     #[tokio::test]
