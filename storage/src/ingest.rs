@@ -189,7 +189,7 @@ impl Database {
             let mut tx = pool.begin_write().await?;
             // Signals and entities get their ids here, in commit order with the history's.
             (*tx).before_append().await?;
-            let mut new_keys: HashSet<(i64, Vec<u8>)> = HashSet::with_capacity(unique.len());
+            let mut new_keys: HashSet<(i64, [u8; 16])> = HashSet::with_capacity(unique.len());
             for chunk in unique.chunks(KEYS_PER_INSERT) {
                 let mut insert = QueryBuilder::new("INSERT INTO ingested_events (log_source_id, event_time_ms, event_key, received_at_ms) ");
                 insert.push_values(chunk, |mut row, &i| {
@@ -198,10 +198,12 @@ impl Database {
                 });
                 insert.push(" ON CONFLICT DO NOTHING RETURNING event_time_ms, event_key");
                 for row in insert.build().fetch_all(&mut *tx).await? {
-                    new_keys.insert((row.try_get::<i64, _>(0)?, row.try_get::<Vec<u8>, _>(1)?));
+                    let key: Vec<u8> = row.try_get(1)?;
+                    let key: [u8; 16] = key.try_into().map_err(|_| StorageError::Corrupt("an ingested event key is not 16 bytes".into()))?;
+                    new_keys.insert((row.try_get::<i64, _>(0)?, key));
                 }
             }
-            let is_new = |i: usize| new_keys.contains(&(batch.events[i].time_ms, batch.events[i].key.to_vec()));
+            let is_new = |i: usize| new_keys.contains(&(batch.events[i].time_ms, batch.events[i].key));
             let accepted: Vec<usize> = unique.iter().copied().filter(|&i| is_new(i)).collect();
             let accepted_set: HashSet<usize> = accepted.iter().copied().collect();
             outcome.accepted = accepted.len();

@@ -280,6 +280,21 @@ pub struct IntelListView {
     pub imported_at: String,
 }
 
+#[cfg(feature = "ssr")]
+impl From<storage::ingest::StoredIntelList> for IntelListView {
+    fn from(l: storage::ingest::StoredIntelList) -> Self {
+        IntelListView {
+            id: l.id,
+            name: l.name,
+            category: l.category,
+            subcategory: l.subcategory,
+            intention: l.intention,
+            entries: l.networks,
+            imported_at: rfc3339(l.created_at_ms),
+        }
+    }
+}
+
 /// `GET /intel-lists`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct IntelLists {

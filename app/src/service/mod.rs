@@ -163,15 +163,7 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
         .intel_lists()
         .await?
         .into_iter()
-        .map(|l| crate::contract::IntelListView {
-            id: l.id,
-            name: l.name,
-            category: l.category,
-            subcategory: l.subcategory,
-            intention: l.intention,
-            entries: l.networks,
-            imported_at: analytics::time::rfc3339(l.created_at_ms),
-        })
+        .map(crate::contract::IntelListView::from)
         .collect();
     Ok(AdminData { accounts, keys, webhook, intel })
 }

@@ -46,20 +46,7 @@ pub(crate) fn router() -> Router<AppState> {
 async fn intel_lists(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> ApiResult<Json<IntelLists>> {
     require_admin(&user)?;
     let lists = engine.database().intel_lists().await?;
-    Ok(Json(IntelLists {
-        lists: lists
-            .into_iter()
-            .map(|l| IntelListView {
-                id: l.id,
-                name: l.name,
-                category: l.category,
-                subcategory: l.subcategory,
-                intention: l.intention,
-                entries: l.networks,
-                imported_at: rfc3339(l.created_at_ms),
-            })
-            .collect(),
-    }))
+    Ok(Json(IntelLists { lists: lists.into_iter().map(IntelListView::from).collect() }))
 }
 
 /// Imports a list; a bad line refuses the whole list, naming the line.
@@ -78,19 +65,8 @@ async fn import_intel_list(
     let id = db.import_intel_list(&name, request.category, request.subcategory, request.intention, &texts, now).await?;
     intake.reload_intel().await?;
     tracing::info!(admin = %user.username, list = %name, entries = texts.len(), "threat-intelligence list imported");
-    let entries = db.intel_lists().await?.into_iter().find(|l| l.id == id).map_or(0, |l| l.networks);
-    Ok((
-        StatusCode::CREATED,
-        Json(IntelListView {
-            id,
-            name,
-            category: request.category,
-            subcategory: request.subcategory,
-            intention: request.intention,
-            entries,
-            imported_at: rfc3339(now),
-        }),
-    ))
+    let list = db.intel_lists().await?.into_iter().find(|l| l.id == id).ok_or_else(|| ApiError::internal(format!("list {id} was imported but is not there")))?;
+    Ok((StatusCode::CREATED, Json(IntelListView::from(list))))
 }
 
 async fn remove_intel_list(
