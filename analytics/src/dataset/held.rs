@@ -41,6 +41,8 @@ impl Numbers {
         (id != NONE).then(|| self.values[id as usize])
     }
 
+    /// (Read by the snapshot's checks, which the browser build does not have.)
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn len(&self) -> usize {
         self.values.len()
     }
@@ -101,6 +103,7 @@ impl HeldEvent {
     }
 
     /// Whether every string and number it refers to is held (a snapshot read back is checked).
+    #[cfg(not(target_arch = "wasm32"))]
     pub(super) fn refers_within(&self, strings: usize, numbers: usize) -> bool {
         let string = |id: u32| id == NONE || (id as usize) < strings;
         let number = |id: u32| id == NONE || (id as usize) < numbers;
