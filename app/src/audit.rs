@@ -54,6 +54,7 @@ pub fn AuditPage() -> impl IntoView {
                                 let asset = match h.asset_type.as_str() {
                                     "security_signal" => view! { <a href=format!("/signals?query=&window=30d&signal={}", h.asset_id)>{format!("signal {}", h.asset_id)}</a> }.into_any(),
                                     "case" => view! { <a href=format!("/cases/{}", h.asset_id)>{format!("case {}", h.asset_id)}</a> }.into_any(),
+                                    "rule" => view! { <a href=format!("/rules/{}", crate::format::encode(&h.asset_id))>{format!("rule {}", h.asset_id)}</a> }.into_any(),
                                     other => view! { <span>{format!("{other} {}", h.asset_id)}</span> }.into_any(),
                                 };
                                 let action = h.action.clone();

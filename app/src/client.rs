@@ -129,6 +129,16 @@ pub async fn remove_intel_list(id: i64) -> Result<(), String> {
     call(Method::Delete, &format!("/api/v1/intel-lists/{id}"), &Empty {}).await
 }
 
+/// `PATCH /api/v1/rules/{id}`.
+pub async fn toggle_rule(id: &str, request: &RuleToggle) -> Result<RuleView, String> {
+    call(Method::Patch, &format!("/api/v1/rules/{}", crate::format::encode(id)), request).await
+}
+
+/// `POST /api/v1/rules/import`.
+pub async fn import_rules(request: &RuleUpload) -> Result<RuleImportReport, String> {
+    call(Method::Post, "/api/v1/rules/import", request).await
+}
+
 /// What the last change said: `Ok` for a confirmation, `Err` for the server's refusal.
 pub type Outcome = leptos::prelude::RwSignal<Option<Result<String, String>>>;
 

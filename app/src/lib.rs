@@ -17,6 +17,7 @@ pub mod format;
 pub mod layout;
 pub mod overview;
 pub mod rows;
+pub mod rules;
 // Leptos' `#[component]` gives each component's props builder `pub` setters, even for a
 // component private to its module.
 #[allow(unreachable_pub)]
@@ -83,6 +84,8 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/cases") view=crate::cases::CasesPage/>
                         <Route path=path!("/cases/:id") view=crate::cases::CasePage/>
                         <Route path=path!("/admin") view=crate::admin::AdminPage/>
+                        <Route path=path!("/rules") view=crate::rules::RulesPage/>
+                        <Route path=path!("/rules/:id") view=crate::rules::RulePage/>
                     </Routes>
                 </main>
             </div>
@@ -111,6 +114,7 @@ fn TopBar() -> impl IntoView {
                         <TopNavItem href="/" label="Overview"/>
                         <TopNavItem href="/signals" label="Signals"/>
                         <TopNavItem href="/cases" label="Cases"/>
+                        <TopNavItem href="/rules" label="Rules"/>
                         <TopNavItem href="/audit" label="Audit trail"/>
                         {u.is_admin().then(|| view! { <TopNavItem href="/admin" label="Admin"/> })}
                     </nav>

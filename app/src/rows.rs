@@ -29,6 +29,8 @@ pub struct SignalRow {
     pub case_id: Option<i64>,
     /// What a change must name (optimistic versioning).
     pub version: i64,
+    /// Events grouped into it.
+    pub events: i64,
 }
 
 /// A page of the signal list.
@@ -124,6 +126,10 @@ pub struct SignalDetail {
     pub assignable: Vec<Assignable>,
     /// Open cases it can be added to: (id, title).
     pub open_cases: Vec<(i64, String)>,
+    /// The newest grouped event's time.
+    pub last_seen: String,
+    /// Up to ten of its events, as received (pretty-printed JSON).
+    pub samples: Vec<String>,
 }
 
 /// An incident as a case page lists it.
@@ -169,4 +175,62 @@ pub struct AdminData {
     pub keys: Vec<ApiKeyRow>,
     pub webhook: Option<String>,
     pub intel: Vec<crate::contract::IntelListView>,
+}
+
+/// One rule in the detection rule explorer (`/rules`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleRow {
+    pub id: String,
+    pub name: String,
+    pub severity: analytics::Severity,
+    pub enabled: bool,
+    pub custom: bool,
+    pub source_id: String,
+    pub source: String,
+    /// (id, name)
+    pub tactics: Vec<(String, String)>,
+    pub techniques: Vec<(String, String)>,
+    pub evaluable: bool,
+    /// Why it cannot run, if it cannot.
+    pub problem: Option<String>,
+    /// `stable`, `test` or `experimental` for a Sigma rule.
+    pub status: Option<String>,
+    /// Signals of the last 30 days.
+    pub signals_30d: usize,
+    /// Of its archived signals, the share archived as false positive or testing (`None`: none
+    /// archived).
+    pub false_positive_rate: Option<f64>,
+}
+
+/// The detection rule explorer: the rules the filters select, and what the filters can choose.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RulesData {
+    pub rules: Vec<RuleRow>,
+    /// Rules in all, before filtering.
+    pub total: usize,
+    /// (id, name) of every tactic and of every log source a rule reads.
+    pub tactics: Vec<(String, String)>,
+    pub sources: Vec<(String, String)>,
+    pub admin: bool,
+}
+
+/// One rule's page (`/rules/{id}`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RuleDetailData {
+    pub row: RuleRow,
+    pub description: String,
+    pub author: String,
+    pub references: Vec<String>,
+    pub sigma_logsource: Option<String>,
+    pub sigma_yaml: Option<String>,
+    pub group_window_ms: i64,
+    pub created_at: String,
+    /// Signals per day over the last 30 days: (day `YYYY-MM-DD`, count), oldest first.
+    pub daily: Vec<(String, usize)>,
+    /// Its signals by triage state over 30 days: open, under review, archived.
+    pub by_state: [usize; 3],
+    /// Archived as false positive or testing, of all archived.
+    pub false_positives: usize,
+    pub archived: usize,
+    pub admin: bool,
 }

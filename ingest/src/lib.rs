@@ -6,4 +6,5 @@
 pub mod body;
 pub mod enrich;
 pub mod health;
+pub mod sigma;
 pub mod sources;

@@ -46,6 +46,34 @@ pub enum Command {
     /// Threat-intelligence lists: addresses and networks whose activity raises a signal.
     #[command(subcommand)]
     Intel(IntelCommand),
+    /// Detection rules: Sigma rules imported from files and folders.
+    #[command(subcommand)]
+    Rules(RulesCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum RulesCommand {
+    /// Import Sigma rules (files, or folders read recursively for *.yml and *.yaml). A rule
+    /// already there (same Sigma id) is updated in place; new rules are enabled unless
+    /// --disabled; rules whose log source is not ingested, or that the evaluator cannot run,
+    /// are imported disabled with the reason. A running server picks them up within 30 s.
+    Import(RulesImportArgs),
+    /// List the rules: id, enabled, severity, log source, title.
+    List(DatabaseArgs),
+}
+
+#[derive(Debug, Clone, Args)]
+pub struct RulesImportArgs {
+    #[arg(required = true)]
+    pub paths: Vec<PathBuf>,
+    /// Import new rules disabled.
+    #[arg(long)]
+    pub disabled: bool,
+    /// Also list every skipped document with its reason.
+    #[arg(long)]
+    pub verbose: bool,
+    #[command(flatten)]
+    pub database: DatabaseArgs,
 }
 
 #[derive(Debug, Subcommand)]
@@ -301,6 +329,7 @@ pub async fn run(cli: Cli) -> ExitCode {
         Some(Command::Keys(command)) => crate::commands::keys(command).await,
         Some(Command::Ingest(args)) => crate::commands::ingest(args).await,
         Some(Command::Intel(command)) => crate::commands::intel(command).await,
+        Some(Command::Rules(command)) => crate::commands::rules(command).await,
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -10,7 +10,7 @@ use ingest::enrich;
 use storage::Database;
 
 use crate::auth::now_ms;
-use crate::cli::{IngestArgs, IntelCommand, KeysCommand};
+use crate::cli::{IngestArgs, IntelCommand, KeysCommand, RulesCommand};
 use crate::intake::{Intake, Receipt};
 
 /// The service account an ingest-only key acts as unless told otherwise.
@@ -128,6 +128,7 @@ pub(crate) async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
             total.accepted += receipt.accepted;
             total.duplicates += receipt.duplicates;
             total.signals += receipt.signals;
+            total.grouped += receipt.grouped;
             progress(tty, n + 1, args.files.len(), path, done, count);
         }
         if !tty {
@@ -139,11 +140,12 @@ pub(crate) async fn ingest(args: IngestArgs) -> anyhow::Result<()> {
     }
     let seconds = started.elapsed().as_secs_f64();
     println!(
-        "{} events new, {} duplicates, {} refused, {} signals created ({} files in {:.2} s)",
+        "{} events new, {} duplicates, {} refused, {} signals created, {} added to open signals ({} files in {:.2} s)",
         total.accepted,
         total.duplicates,
         refused_events,
         total.signals,
+        total.grouped,
         args.files.len(),
         seconds
     );
@@ -221,6 +223,42 @@ pub(crate) async fn intel(command: IntelCommand) -> anyhow::Result<()> {
 pub(crate) fn check_list_name(name: &str) -> anyhow::Result<()> {
     if name.is_empty() || name.chars().count() > 100 || name.chars().any(char::is_control) {
         anyhow::bail!("name: give the list a name of 1 to 100 printable characters");
+    }
+    Ok(())
+}
+
+pub(crate) async fn rules(command: RulesCommand) -> anyhow::Result<()> {
+    match command {
+        RulesCommand::Import(args) => {
+            let paths = args.paths.clone();
+            let files = tokio::task::spawn_blocking(move || ingest::sigma::read_paths(&paths)).await??;
+            let db = Database::open(&args.database.database_url).await?;
+            let report = crate::rules::import(&db, &files, args.disabled, now_ms()).await?;
+            for line in report.lines() {
+                println!("{line}");
+            }
+            if args.verbose {
+                for (file, title, why) in &report.skipped_documents {
+                    println!("  {file}: {title}: {why}");
+                }
+            }
+            db.close().await;
+        }
+        RulesCommand::List(args) => {
+            let db = Database::open(&args.database_url).await?;
+            for rule in db.stored_rules().await? {
+                println!(
+                    "{:<38} {:<8} {:<8} {:<20} {}{}",
+                    rule.id,
+                    if rule.enabled { "enabled" } else { "disabled" },
+                    rule.severity.as_str(),
+                    rule.log_source_id,
+                    rule.name,
+                    rule.problem.map(|p| format!("  ({p})")).unwrap_or_default()
+                );
+            }
+            db.close().await;
+        }
     }
     Ok(())
 }

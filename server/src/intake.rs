@@ -14,9 +14,11 @@ use app::engine::Engine;
 use ingest::body::{Event, Limits};
 use ingest::enrich::{GeoIp, Intel, IntelList, Network};
 use ingest::health::{self, Assessment};
+use ingest::sigma::{Detect, Detector, Enabled};
 use ingest::sources::SourceSpec;
 use serde::Serialize;
 use storage::ingest::{BatchEvent, BatchSignal, IngestBatch, IngestOutcome, SourceCatalog};
+use storage::rules::ActiveRule;
 use storage::Database;
 
 use crate::auth::now_ms;
@@ -41,6 +43,40 @@ pub struct Receipt {
     pub duplicates: usize,
     /// Signals the new events raised.
     pub signals: usize,
+    /// Stored signals the new events were grouped into (matches of a rule on an entity that
+    /// already has an open signal of it within the rule's grouping window).
+    #[serde(default)]
+    pub grouped: usize,
+}
+
+/// The enabled Sigma rules, compiled for the detector.
+#[derive(Debug, Default)]
+pub struct Rules {
+    detector: Detector,
+    active: Vec<ActiveRule>,
+    /// What the database said when they were read (see [`storage::Database::rules_fingerprint`]).
+    fingerprint: Option<(i64, i64, i64)>,
+}
+
+impl Rules {
+    /// Compiles `active` (CPU work: call off the async workers).
+    pub fn compile(active: Vec<ActiveRule>, fingerprint: Option<(i64, i64, i64)>) -> Rules {
+        let enabled: Vec<Enabled> = active.iter().map(|r| Enabled { id: r.id.clone(), source_id: r.log_source_id.clone(), yaml: r.yaml.clone() }).collect();
+        let (detector, problems) = Detector::build(&enabled);
+        for (rule, problem) in problems {
+            tracing::warn!(%rule, %problem, "an enabled rule cannot be evaluated");
+        }
+        Rules { detector, active, fingerprint }
+    }
+
+    /// How many rules are evaluated.
+    pub fn len(&self) -> usize {
+        self.detector.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.detector.is_empty()
+    }
 }
 
 pub struct Intake {
@@ -49,6 +85,7 @@ pub struct Intake {
     engine: Option<Arc<Engine>>,
     geo: Arc<GeoIp>,
     intel: RwLock<Arc<Intel>>,
+    rules: RwLock<Arc<Rules>>,
     pub limits: Limits,
     /// Sources whose catalog rows are known to exist.
     registered: Mutex<HashSet<&'static str>>,
@@ -65,7 +102,7 @@ pub fn intel_rule_id(source: &SourceSpec) -> String {
     format!("intel-{}", source.id)
 }
 
-fn catalog(source: &SourceSpec) -> SourceCatalog {
+pub(crate) fn catalog(source: &SourceSpec) -> SourceCatalog {
     SourceCatalog {
         pack_id: source.pack_id.to_owned(),
         pack_name: source.pack_name.to_owned(),
@@ -88,12 +125,39 @@ impl Intake {
             engine,
             geo: Arc::new(geo),
             intel: RwLock::new(Arc::new(Intel::default())),
+            rules: RwLock::new(Arc::new(Rules::default())),
             limits: settings.limits,
             registered: Mutex::new(HashSet::new()),
             entity_ids: Mutex::new(HashMap::new()),
         };
         intake.reload_intel().await?;
+        intake.reload_rules().await?;
         Ok(intake)
+    }
+
+    /// Reads and compiles the enabled rules again when they changed in the database (an
+    /// import, an enable or disable, here or from the command line), and brings the engine's
+    /// rules up to date. Answers whether they changed.
+    pub async fn reload_rules(&self) -> Result<bool, storage::StorageError> {
+        let fingerprint = self.db.rules_fingerprint().await?;
+        if self.rules.read().expect("rules lock").fingerprint == Some(fingerprint) {
+            return Ok(false);
+        }
+        let active = self.db.active_rules().await?;
+        let rules = crate::background::run(move || Rules::compile(active, Some(fingerprint)))
+            .await
+            .map_err(|e| storage::StorageError::Corrupt(format!("the rules could not be compiled: {e}")))?;
+        tracing::info!(rules = rules.len(), "detection rules loaded");
+        *self.rules.write().expect("rules lock") = Arc::new(rules);
+        if let Some(engine) = &self.engine {
+            sync_rules(&self.db, engine).await?;
+        }
+        Ok(true)
+    }
+
+    /// How many rules the detector evaluates.
+    pub fn rules_evaluated(&self) -> usize {
+        self.rules.read().expect("rules lock").len()
     }
 
     /// Reads the threat-intelligence lists again (after an import or removal).
@@ -162,8 +226,9 @@ impl Intake {
         self.register(source).await?;
         let geo = self.geo.clone();
         let intel = self.intel.read().expect("intel lock").clone();
-        // Parsing and enrichment are CPU work on untrusted input: off the async workers.
-        let mut batch = crate::background::run(move || prepare(source, events, &geo, &intel))
+        let rules = self.rules.read().expect("rules lock").clone();
+        // Parsing, enrichment and detection are CPU work on untrusted input: off the async workers.
+        let mut batch = crate::background::run(move || prepare(source, events, &geo, &intel, &rules))
             .await
             .map_err(|e| storage::StorageError::Corrupt(format!("the batch could not be prepared: {e}")))?;
         {
@@ -200,7 +265,14 @@ impl Intake {
         }
         metrics::counter!("ingest_events_total", "source" => source.id).increment(outcome.accepted as u64);
         metrics::counter!("ingest_duplicates_total", "source" => source.id).increment(outcome.duplicates as u64);
-        let receipt = Receipt { source: source.id.to_owned(), accepted: outcome.accepted, duplicates: outcome.duplicates, signals: outcome.signals.len() };
+        metrics::counter!("ingest_signals_total", "source" => source.id).increment(outcome.signals.len() as u64);
+        let receipt = Receipt {
+            source: source.id.to_owned(),
+            accepted: outcome.accepted,
+            duplicates: outcome.duplicates,
+            signals: outcome.signals.len(),
+            grouped: outcome.grouped.len(),
+        };
         // A pack that was not active may have recovered.
         let recovering = self.engine.as_ref().is_some_and(|engine| {
             let data = engine.snapshot();
@@ -284,6 +356,9 @@ impl Intake {
             if let Err(error) = self.reload_intel().await {
                 tracing::warn!(%error, "cannot read the threat-intelligence lists");
             }
+            if let Err(error) = self.reload_rules().await {
+                tracing::warn!(%error, "cannot read the detection rules");
+            }
             if let Err(error) = self.assess_health(now_ms()).await {
                 tracing::warn!(%error, "cannot judge the content packs' health");
             }
@@ -291,9 +366,25 @@ impl Intake {
     }
 }
 
-/// Reads each event with its source's parser, enriches its source IP, and raises a signal for
-/// an address on a threat-intelligence list (one per address and batch).
-fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: &Intel) -> IngestBatch {
+/// The longest event kept whole as a signal's sample; a longer one keeps its start.
+const MAX_SAMPLE_BYTES: usize = 64 * 1024;
+
+fn sample(raw: &serde_json::value::RawValue) -> String {
+    let text = raw.get();
+    if text.len() <= MAX_SAMPLE_BYTES {
+        return text.to_owned();
+    }
+    let mut end = 4096;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    serde_json::json!({"truncated": true, "bytes": text.len(), "start": &text[..end]}).to_string()
+}
+
+/// Reads each event with its source's parser, enriches its source IP, raises a signal for an
+/// address on a threat-intelligence list (one per address and batch), and evaluates the
+/// source's enabled Sigma rules, grouping a rule's matches on one entity within its window.
+fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: &Intel, rules: &Rules) -> IngestBatch {
     let mut batch = IngestBatch {
         source_id: source.id.to_owned(),
         received_ms: 0,
@@ -302,9 +393,66 @@ fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: 
         known_entities: HashMap::new(),
     };
     let mut flagged = HashSet::new();
+    let detecting = rules.detector.covers(source.id);
+    // (rule, primary entity) → the batch signal its matches go to now.
+    let mut open: HashMap<(usize, String), usize> = HashMap::new();
     for (i, event) in events.iter().enumerate() {
         let found = source.extract(&event.raw);
         let entities = found.entities();
+        if detecting {
+            let time = found.time_ms.unwrap_or(0);
+            for hit in rules.detector.detect(source.id, &event.raw) {
+                let rule = &rules.active[hit];
+                let key = entities.first().map_or_else(|| "-".to_owned(), |(kind, name)| format!("{}:{name}", kind.as_str()));
+                let window = rule.group_window_ms.max(1);
+                if let Some(&at) = open.get(&(hit, key.clone())) {
+                    let signal: &mut BatchSignal = &mut batch.signals[at];
+                    if (time - signal.record.first_seen_ms).abs() < window {
+                        let kept = signal.grouped.iter().filter(|g| g.2.is_some()).count() < storage::ingest::MAX_SAMPLES as usize;
+                        signal.grouped.push((i, time, kept.then(|| sample(&event.raw))));
+                        continue;
+                    }
+                }
+                let place = found.ip.map(|ip| geo.place(ip)).unwrap_or_default();
+                let listed = found.ip.and_then(|ip| intel.lookup(ip));
+                open.insert((hit, key.clone()), batch.signals.len());
+                batch.signals.push(BatchSignal {
+                    event: i,
+                    group: Some((key, window)),
+                    grouped: vec![(i, time, Some(sample(&event.raw)))],
+                    record: SignalRecord {
+                        id: 0,
+                        rule_id: rule.id.clone(),
+                        title: rule.name.clone(),
+                        severity: rule.severity,
+                        product: Product::Siem,
+                        log_source_id: source.id.to_owned(),
+                        first_seen_ms: time,
+                        detected_at_ms: 0,
+                        ip: found.ip.map(|ip| ip.to_string()),
+                        country_iso: place.country_iso,
+                        region: place.region,
+                        city: place.city,
+                        isp: place.isp,
+                        asn: place.asn,
+                        ti_indicator: listed.map(|_| found.ip.map(|ip| ip.to_string()).unwrap_or_default()),
+                        ti_category: listed.map(|l| l.category),
+                        ti_intention: listed.map(|l| l.intention),
+                        ti_subcategory: listed.and_then(|l| l.subcategory),
+                        triage_state: TriageState::Open,
+                        assignee_id: None,
+                        archive_reason: None,
+                        archive_comment: None,
+                        case_id: None,
+                        tags: vec![format!("source:{}", source.id), "sigma".to_owned()],
+                        version: 1,
+                        events: 1,
+                        last_seen_ms: time,
+                        entity_ids: Vec::new(),
+                    },
+                });
+            }
+        }
         if let Some(ip) = found.ip {
             if let Some(list) = intel.lookup(ip).filter(|_| flagged.insert(ip)) {
                 let place = geo.place(ip);
@@ -336,8 +484,12 @@ fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: 
                         case_id: None,
                         tags: vec![format!("source:{}", source.id), format!("intel:{}", list.name)],
                         version: 1,
+                        events: 1,
+                        last_seen_ms: found.time_ms.unwrap_or(0),
                         entity_ids: Vec::new(),
                     },
+                    group: None,
+                    grouped: Vec::new(),
                 });
             }
         }
@@ -349,17 +501,24 @@ fn prepare(source: &'static SourceSpec, events: Vec<Event>, geo: &GeoIp, intel: 
 /// Sets the time the batch was received (and its signals detected).
 fn stamp(batch: &mut IngestBatch, now: i64) {
     batch.received_ms = now;
+    let fix = |t: &mut i64| {
+        if *t == 0 || *t > now {
+            *t = now;
+        }
+    };
     for signal in &mut batch.signals {
         signal.record.detected_at_ms = now;
-        if signal.record.first_seen_ms == 0 || signal.record.first_seen_ms > now {
-            signal.record.first_seen_ms = now;
+        fix(&mut signal.record.first_seen_ms);
+        fix(&mut signal.record.last_seen_ms);
+        for grouped in &mut signal.grouped {
+            fix(&mut grouped.1);
         }
     }
 }
 
 /// Applies a committed batch to the engine's dataset.
 fn apply(engine: &Engine, source: &SourceSpec, outcome: &IngestOutcome) {
-    if outcome.accepted == 0 && outcome.signals.is_empty() && outcome.new_entities.is_empty() {
+    if outcome.accepted == 0 && outcome.signals.is_empty() && outcome.new_entities.is_empty() && outcome.grouped.is_empty() {
         return;
     }
     let change = |data: &mut analytics::dataset::Dataset| {
@@ -376,9 +535,59 @@ fn apply(engine: &Engine, source: &SourceSpec, outcome: &IngestOutcome) {
                 tracing::error!(%error, signal = signal.id, "an ingested signal does not fit the dataset");
             }
         }
+        for into in &outcome.grouped {
+            if let Some(i) = data.signal_by_id(into.signal_id) {
+                data.set_grouped(i, into.events, into.first_seen_ms, into.last_seen_ms);
+            }
+        }
     };
-    match outcome.signals.is_empty() {
+    match outcome.signals.is_empty() && outcome.grouped.is_empty() {
         true => engine.update_intake(change),
         false => engine.update(change),
     }
+}
+
+/// Brings the engine's packs, sources and rules up to what the database holds (after an import,
+/// an enable or disable, here or from the command line).
+pub async fn sync_rules(db: &Database, engine: &Engine) -> Result<(), storage::StorageError> {
+    let catalog = db.intake_rows(i64::MAX, i64::MAX, i64::MAX).await?;
+    let rules = db.stored_rules().await?;
+    let _writing = engine.write_lock().await;
+    engine.update(|data| {
+        for pack in &catalog.packs {
+            if data.pack_by_id(&pack.id).is_none() {
+                data.add_pack(pack.clone());
+            }
+        }
+        for (id, name, pack) in &catalog.sources {
+            if data.source_by_id(id).is_none() {
+                if let Some(pack) = data.pack_by_id(pack) {
+                    data.add_source(LogSource { id: id.clone(), name: name.clone(), pack });
+                }
+            }
+        }
+        for stored in &rules {
+            let (Some(source), Some(pack)) = (data.source_by_id(&stored.log_source_id), data.pack_by_id(&stored.pack_id)) else { continue };
+            let rule = Rule {
+                id: stored.id.clone(),
+                name: stored.name.clone(),
+                default_severity: stored.severity,
+                enabled: stored.enabled,
+                custom: stored.custom,
+                source,
+                pack,
+                created_at_ms: stored.created_at_ms,
+                tactics: stored.tactics.clone(),
+                techniques: stored.techniques.clone(),
+            };
+            match data.rule_by_id(&stored.id) {
+                Some(i) if data.rules[i] != rule => data.rules[i] = rule,
+                Some(_) => {}
+                None => {
+                    data.add_rule(rule);
+                }
+            }
+        }
+    });
+    Ok(())
 }

@@ -13,6 +13,7 @@ pub mod fuzzing;
 mod health;
 pub mod intake;
 pub mod memory;
+pub mod rules;
 mod openapi;
 mod pages;
 mod routes;

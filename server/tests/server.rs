@@ -7,6 +7,7 @@ mod hardening;
 mod helpers;
 mod instances;
 mod intake;
+mod sigma;
 #[path = "../../storage/tests/support/mod.rs"]
 mod support;
 

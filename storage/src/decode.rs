@@ -11,7 +11,7 @@ use sqlx::Row;
 
 use crate::StorageError;
 
-pub(crate) const SIGNALS_SQL: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version FROM signals ORDER BY detected_at_ms, id";
+pub(crate) const SIGNALS_SQL: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version, events, COALESCE(last_seen_ms, first_seen_ms) FROM signals ORDER BY detected_at_ms, id";
 pub(crate) const LINKS_SQL: &str = "SELECT signal_id, entity_id FROM signal_entities";
 pub(crate) const HISTORY_SQL: &str = "SELECT id, at_ms, actor_id, asset_type, asset_id, action, old_value, new_value, reason, comment, api_key_id FROM history ORDER BY at_ms, id";
 
@@ -81,6 +81,8 @@ pub(crate) fn signal_from(r: &impl Fetch, links: &mut HashMap<i64, Vec<i64>>) ->
         case_id: r.opt_int(22)?,
         tags: tags.split(',').filter(|t| !t.is_empty()).map(str::to_owned).collect(),
         version: r.int(24)?,
+        events: r.int(25)?,
+        last_seen_ms: r.int(26)?,
         entity_ids: links.remove(&id).unwrap_or_default(),
     })
 }

@@ -15,12 +15,12 @@ use crate::{Database, StorageError};
 
 /// Inserts one signal row (its entity links are separate).
 macro_rules! insert_signal {
-    ($tx:expr, $s:expr) => {{
+    ($tx:expr, $s:expr, $group:expr) => {{
         let s = &$s;
         sqlx::query(
             "INSERT INTO signals (id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, \
-             ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, tags, version) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21)",
+             ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, tags, version, events, last_seen_ms, group_key) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $22, $23, $24)",
         )
         .bind(s.id)
         .bind(&s.rule_id)
@@ -43,6 +43,9 @@ macro_rules! insert_signal {
         .bind(s.triage_state.as_str())
         .bind(s.tags.join(","))
         .bind(s.version)
+        .bind(s.events)
+        .bind(s.last_seen_ms)
+        .bind($group)
         .execute(&mut *$tx)
         .await?;
     }};
@@ -89,6 +92,26 @@ pub struct BatchSignal {
     /// Index of the event in [`IngestBatch::events`].
     pub event: usize,
     pub record: SignalRecord,
+    /// For a rule's matches grouped by entity: the group (`kind:name` of the primary entity) and
+    /// the rule's grouping window. An open signal of the same rule and group whose first event
+    /// is within the window of this one's takes these events instead of a new signal.
+    pub group: Option<(String, i64)>,
+    /// Every event grouped into it (`event` among them) with its time, and what of each is kept
+    /// as a sample (at most [`MAX_SAMPLES`] per signal are stored).
+    pub grouped: Vec<(usize, i64, Option<String>)>,
+}
+
+/// How many events a signal keeps.
+pub const MAX_SAMPLES: i64 = 10;
+
+/// Events added to a signal that was already stored.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GroupedInto {
+    pub signal_id: i64,
+    /// Its event count and times after the batch.
+    pub events: i64,
+    pub first_seen_ms: i64,
+    pub last_seen_ms: i64,
 }
 
 #[derive(Debug, Clone)]
@@ -117,6 +140,8 @@ pub struct IngestOutcome {
     pub signals: Vec<SignalRecord>,
     /// The id of every entity the new events named.
     pub entity_ids: Vec<((EntityKind, String), i64)>,
+    /// Stored signals the new events were grouped into.
+    pub grouped: Vec<GroupedInto>,
 }
 
 /// A source's intake state.
@@ -244,9 +269,47 @@ impl Database {
                 entity_ids.insert((*kind, name.clone()), id);
             }
 
-            // The signals of new events.
+            // The signals of new events: grouped into a stored open signal, or new.
             let mut next_signal: Option<i64> = None;
-            for signal in batch.signals.iter().filter(|s| accepted_set.contains(&s.event)) {
+            for signal in &batch.signals {
+                let own = [(signal.event, signal.record.first_seen_ms, None)];
+                let events = if signal.grouped.is_empty() { &own[..] } else { &signal.grouped[..] };
+                let grouped: Vec<&(usize, i64, Option<String>)> = events.iter().filter(|(i, _, _)| accepted_set.contains(i)).collect();
+                if grouped.is_empty() {
+                    continue;
+                }
+                let count = grouped.len() as i64;
+                let first = grouped.iter().map(|g| g.1).min().unwrap_or(signal.record.first_seen_ms);
+                let last = grouped.iter().map(|g| g.1).max().unwrap_or(signal.record.last_seen_ms);
+                let samples: Vec<&String> = grouped.iter().filter_map(|g| g.2.as_ref()).collect();
+                if let Some((key, window)) = &signal.group {
+                    let open = sqlx::query(
+                        "SELECT id, events, first_seen_ms, COALESCE(last_seen_ms, first_seen_ms) FROM signals \
+                         WHERE rule_id = $1 AND group_key = $2 AND triage_state <> 'archived' AND first_seen_ms > $3 AND first_seen_ms < $4 \
+                         ORDER BY first_seen_ms DESC, id DESC LIMIT 1",
+                    )
+                    .bind(&signal.record.rule_id).bind(key).bind(first - window).bind(first + window)
+                    .fetch_optional(&mut *tx).await?;
+                    if let Some(open) = open {
+                        let id: i64 = open.try_get(0)?;
+                        let into = GroupedInto {
+                            signal_id: id,
+                            events: open.try_get::<i64, _>(1)? + count,
+                            first_seen_ms: open.try_get::<i64, _>(2)?.min(first),
+                            last_seen_ms: open.try_get::<i64, _>(3)?.max(last),
+                        };
+                        sqlx::query("UPDATE signals SET events = $1, first_seen_ms = $2, last_seen_ms = $3 WHERE id = $4")
+                            .bind(into.events).bind(into.first_seen_ms).bind(into.last_seen_ms).bind(id)
+                            .execute(&mut *tx).await?;
+                        let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM signal_samples WHERE signal_id = $1").bind(id).fetch_one(&mut *tx).await?;
+                        for (n, sample) in samples.iter().take((MAX_SAMPLES - kept).max(0) as usize).enumerate() {
+                            sqlx::query("INSERT INTO signal_samples (signal_id, n, event) VALUES ($1, $2, $3)")
+                                .bind(id).bind(kept + n as i64).bind(*sample).execute(&mut *tx).await?;
+                        }
+                        outcome.grouped.push(into);
+                        continue;
+                    }
+                }
                 let id = match next_signal {
                     Some(id) => id,
                     None => sqlx::query_scalar::<_, i64>("SELECT COALESCE(MAX(id), 0) + 1 FROM signals").fetch_one(&mut *tx).await?,
@@ -254,10 +317,17 @@ impl Database {
                 next_signal = Some(id + 1);
                 let mut record = signal.record.clone();
                 record.id = id;
-                record.entity_ids = batch.events[signal.event].entities.iter().filter_map(|e| entity_ids.get(e).copied()).collect();
+                record.events = count;
+                record.first_seen_ms = first;
+                record.last_seen_ms = last.max(first);
+                record.entity_ids = batch.events[grouped[0].0].entities.iter().filter_map(|e| entity_ids.get(e).copied()).collect();
                 record.entity_ids.sort_unstable();
                 record.entity_ids.dedup();
-                insert_signal!(tx, record);
+                insert_signal!(tx, record, signal.group.as_ref().map(|(key, _)| key));
+                for (n, sample) in samples.iter().take(MAX_SAMPLES as usize).enumerate() {
+                    sqlx::query("INSERT INTO signal_samples (signal_id, n, event) VALUES ($1, $2, $3)")
+                        .bind(id).bind(n as i64).bind(*sample).execute(&mut *tx).await?;
+                }
                 for entity in &record.entity_ids {
                     sqlx::query("INSERT INTO signal_entities (signal_id, entity_id) VALUES ($1, $2)").bind(id).bind(entity).execute(&mut *tx).await?;
                 }
@@ -442,7 +512,7 @@ impl Database {
         use crate::decode::{corrupt, signal_from};
         const PACKS: &str = "SELECT id, name, category, enabled, health, health_detail, health_since_ms FROM content_packs ORDER BY id";
         const SIGNALS: &str = "SELECT id, rule_id, title, severity, product, log_source_id, first_seen_ms, detected_at_ms, ip, country_iso, region, city, isp, asn, \
-                               ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version \
+                               ti_indicator, ti_category, ti_intention, ti_subcategory, triage_state, assignee_id, archive_reason, archive_comment, case_id, tags, version, events, COALESCE(last_seen_ms, first_seen_ms) \
                                FROM signals WHERE id > $1 ORDER BY detected_at_ms, id";
         on_pool!(self, pool => {
             let packs = sqlx::query(PACKS)

@@ -12,6 +12,7 @@ mod decode;
 pub mod feed;
 mod layouts;
 mod rows;
+pub mod rules;
 mod workflow;
 
 use std::path::Path;

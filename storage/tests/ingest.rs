@@ -56,6 +56,8 @@ fn signal(event: usize, at: i64) -> BatchSignal {
             case_id: None,
             tags: vec!["source:okta".into()],
             version: 1,
+            events: 1,
+            last_seen_ms: 0,
             entity_ids: vec![],
         },
     }

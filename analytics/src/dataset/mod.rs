@@ -300,6 +300,8 @@ impl Dataset {
         t.case_id.push(s.case_id.into());
         t.tags.push(t.strings.intern(&s.tags.join(",")));
         t.version.push(s.version);
+        t.events.push(s.events.clamp(1, i64::from(u32::MAX)) as u32);
+        t.last_seen_ms.push(s.last_seen_ms.max(s.first_seen_ms));
         t.entity_start.push(t.entities.len() as u32);
         t.entities.extend(entity_idx);
         t.first_response_ms.push(NO_TIME);
@@ -444,6 +446,8 @@ impl Dataset {
                 .map(str::to_owned)
                 .collect(),
             version: t.version[i],
+            events: i64::from(t.events[i]),
+            last_seen_ms: t.last_seen_ms[i],
             entity_ids: t.entities_of(i).map(|&e| self.entities[e as usize].id).collect(),
         }
     }
@@ -484,6 +488,15 @@ impl Dataset {
         t.archive_comment.set(i, comment);
         t.case_id.set(i, triage.case_id.into());
         t.version.set(i, version);
+    }
+
+    /// Records events grouped into signal `i` after it was stored: its event count and the
+    /// times of its first and newest events.
+    pub fn set_grouped(&mut self, i: usize, events: i64, first_seen_ms: Millis, last_seen_ms: Millis) {
+        let t = &mut self.signals;
+        t.events.set(i, events.clamp(1, i64::from(u32::MAX)) as u32);
+        t.first_seen_ms.set(i, first_seen_ms);
+        t.last_seen_ms.set(i, last_seen_ms.max(first_seen_ms));
     }
 
     /// Appends history entries (skipping any held already) and derives the times of the signals

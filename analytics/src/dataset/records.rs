@@ -229,6 +229,11 @@ pub struct SignalRecord {
     pub case_id: Option<i64>,
     pub tags: Vec<String>,
     pub version: i64,
+    /// Events grouped into the signal (matches of its rule on one entity within the rule's
+    /// grouping window).
+    pub events: i64,
+    /// The newest grouped event's time (`first_seen_ms` for a signal of one event).
+    pub last_seen_ms: Millis,
     /// IDs of the entities involved.
     pub entity_ids: Vec<i64>,
 }

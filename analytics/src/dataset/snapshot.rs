@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{ContentPack, Dataset};
 
 /// The file's first bytes, with the format's version in the last two.
-const MAGIC: &[u8; 8] = b"SBSNAP04";
+const MAGIC: &[u8; 8] = b"SBSNAP05";
 
 /// What a snapshot was taken of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -131,6 +131,8 @@ impl Dataset {
             ("product", t.product.len()),
             ("source", t.source.len()),
             ("first_seen_ms", t.first_seen_ms.len()),
+            ("events", t.events.len()),
+            ("last_seen_ms", t.last_seen_ms.len()),
             ("detected_at_ms", t.detected_at_ms.len()),
             ("ip", t.ip.len()),
             ("country", t.country.len()),

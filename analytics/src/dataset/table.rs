@@ -119,6 +119,10 @@ pub struct SignalTable {
     pub case_id: Column<OptionalId>,
     pub tags: Column<u32>,
     pub version: Column<i64>,
+    /// Events grouped into the signal (1 for a signal of one event).
+    pub events: Column<u32>,
+    /// The newest grouped event's time.
+    pub last_seen_ms: Column<Millis>,
     /// `entities[entity_start[i]..entity_start[i + 1]]` are signal i's entity indexes.
     pub entity_start: Column<u32>,
     pub entities: Column<u32>,

@@ -355,6 +355,8 @@ pub fn generate(params: DemoParams) -> Dataset {
             case_id: None,
             tags: vec![format!("source:{}", source_spec.id)],
             version: 1 + history.iter().rev().take_while(|h| h.asset_id == id.to_string()).count() as i64,
+            events: 1,
+            last_seen_ms: 0,
             entity_ids,
         };
         data.push_signal(&record).expect("generated references exist");

@@ -25,6 +25,9 @@ pub struct TechniqueCell {
     pub rules: Vec<String>,
     pub signals: u64,
     pub density: Density,
+    /// For a gap (no enabled rule): the disabled rules that would cover it, as (id, name).
+    #[serde(default)]
+    pub closing_rules: Vec<(String, String)>,
     pub subtechniques: Vec<SubtechniqueCell>,
     pub query: String,
 }
@@ -156,6 +159,11 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
             TechniqueCell {
                 id: tech.id.to_owned(),
                 name: tech.name.to_owned(),
+                closing_rules: if enabled.is_empty() {
+                    rules.iter().filter(|&&r| !data.rules[r].enabled).map(|&r| (data.rules[r].id.clone(), data.rules[r].name.clone())).collect()
+                } else {
+                    Vec::new()
+                },
                 rules: enabled,
                 signals: signal_sum(&rules),
                 density,

@@ -164,6 +164,8 @@ pub(super) fn dataset() -> Dataset {
         case_id: (id == 3).then_some(9),
         tags: vec![],
         version: 1,
+        events: 1,
+        last_seen_ms: 0,
         entity_ids: entities,
     };
     Dataset::assemble(

@@ -300,3 +300,125 @@ impl From<storage::ingest::StoredIntelList> for IntelListView {
 pub struct IntelLists {
     pub lists: Vec<IntelListView>,
 }
+
+// --- rules: GET /rules, GET/PATCH /rules/{id}, POST /rules/import -------------------------------
+
+/// The most rule files one upload may carry, and the most bytes each.
+pub const MAX_RULE_FILES: usize = 500;
+pub const MAX_RULE_FILE_BYTES: usize = 1024 * 1024;
+
+/// Sigma rule files to import (an admin's upload on the Rules page).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleUpload {
+    pub files: Vec<RuleFile>,
+    /// Import new rules disabled.
+    #[serde(default)]
+    pub disabled: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleFile {
+    pub name: String,
+    pub text: String,
+}
+
+impl RuleUpload {
+    /// Why the upload is refused, if it is (before anything is read).
+    pub fn check(&self) -> Result<(), String> {
+        if self.files.is_empty() {
+            return Err("files: choose one or more Sigma rule files (.yml)".into());
+        }
+        if self.files.len() > MAX_RULE_FILES {
+            return Err(format!("files: at most {MAX_RULE_FILES} files at once, not {}", self.files.len()));
+        }
+        for file in &self.files {
+            if file.text.len() > MAX_RULE_FILE_BYTES {
+                return Err(format!("files: {} is {} bytes; a rule file may have at most {MAX_RULE_FILE_BYTES}", file.name, file.text.len()));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What an import did.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleImportReport {
+    pub files: usize,
+    /// New rules.
+    pub imported: usize,
+    /// Rules already there (same Sigma id), updated in place.
+    pub updated: usize,
+    /// Of those, how many the evaluator runs.
+    pub evaluable: usize,
+    /// Of those, how many are enabled now.
+    pub enabled: usize,
+    /// Rules kept disabled because Signalboard does not ingest their log source.
+    pub log_source_not_ingested: usize,
+    /// Rules the evaluator cannot run: (title, why).
+    pub not_evaluable: Vec<(String, String)>,
+    /// Documents not imported, by reason: (reason, count).
+    pub skipped: Vec<(String, usize)>,
+    /// Each skipped document: (file, title, reason and detail).
+    pub skipped_documents: Vec<(String, String, String)>,
+}
+
+impl RuleImportReport {
+    /// One line per count, as `signalboard rules import` prints it and the Rules page shows it.
+    pub fn lines(&self) -> Vec<String> {
+        let mut lines = vec![
+            format!("{} files read", self.files),
+            format!("{} rules imported, {} updated", self.imported, self.updated),
+            format!("{} evaluable, {} enabled", self.evaluable, self.enabled),
+            format!("{} disabled: log source not ingested", self.log_source_not_ingested),
+            format!("{} not evaluable", self.not_evaluable.len()),
+        ];
+        for (title, reason) in &self.not_evaluable {
+            lines.push(format!("  not evaluable: {title}: {reason}"));
+        }
+        let skipped: usize = self.skipped.iter().map(|(_, n)| n).sum();
+        lines.push(format!("{skipped} skipped"));
+        for (reason, n) in &self.skipped {
+            lines.push(format!("  skipped, {reason}: {n}"));
+        }
+        lines
+    }
+}
+
+/// Enable or disable a rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleToggle {
+    pub enabled: bool,
+}
+
+/// A rule as the API shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleView {
+    pub id: String,
+    pub name: String,
+    pub description: String,
+    pub author: String,
+    pub references: Vec<String>,
+    pub severity: analytics::model::Severity,
+    pub enabled: bool,
+    /// `default` (shipped) or `custom` (imported or written by the team).
+    pub origin: String,
+    pub log_source: String,
+    /// `stable`, `test` or `experimental` for a Sigma rule.
+    pub status: Option<String>,
+    /// The Sigma `logsource` as the rule states it.
+    pub sigma_logsource: Option<String>,
+    pub evaluable: bool,
+    /// Why it cannot run, if it cannot.
+    pub problem: Option<String>,
+    /// Matches of the rule on one entity within this window add to one signal.
+    pub group_window_ms: i64,
+    pub tactics: Vec<String>,
+    pub techniques: Vec<String>,
+    pub created_at: String,
+}
+
+/// `GET /rules`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleList {
+    pub rules: Vec<RuleView>,
+}

@@ -11,6 +11,8 @@
 
 mod feed;
 mod reads;
+
+pub use reads::RuleStats;
 mod snapshot;
 
 use std::collections::{HashMap, HashSet, VecDeque};

@@ -39,6 +39,7 @@ fn signal_row(data: &Dataset, i: usize) -> SignalRow {
         assignee: t.assignee[i].get().and_then(|id| display_name(data, id)),
         case_id: t.case_id[i].get(),
         version: t.version[i],
+        events: i64::from(t.events[i]),
     }
 }
 
@@ -182,6 +183,8 @@ impl Engine {
             next_states: workflow::next_states(triage.state),
             assignable: assignable(&data),
             open_cases: data.cases.iter().rev().filter(|c| c.status != CaseStatus::Closed).map(|c| (c.id, c.title.clone())).collect(),
+            last_seen: rfc3339(t.last_seen_ms[i]),
+            samples: Vec::new(),
         })
     }
 
@@ -271,5 +274,67 @@ impl Engine {
                 signal_id: i.signal_id,
             })
             .collect()
+    }
+}
+
+/// A rule's signals over the last 30 days.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleStats {
+    pub signals: usize,
+    /// Open, under review, archived.
+    pub by_state: [usize; 3],
+    pub archived: usize,
+    /// Archived as false positive or testing.
+    pub false_positives: usize,
+}
+
+/// The span rule statistics cover.
+const RULE_STATS_DAYS: i64 = 30;
+const DAY_MS: i64 = 86_400_000;
+
+impl Engine {
+    /// Per rule id: its signals detected in the 30 days before `now`, by state and archive reason.
+    pub fn rule_stats(&self, now: i64) -> HashMap<String, RuleStats> {
+        let data = self.snapshot();
+        let t = &data.signals;
+        let from = t.detected_at_ms.partition_point(|&d| d < now - RULE_STATS_DAYS * DAY_MS);
+        let mut per_rule: Vec<RuleStats> = vec![RuleStats::default(); data.rules.len()];
+        for i in from..t.len() {
+            let stats = &mut per_rule[t.rule[i] as usize];
+            stats.signals += 1;
+            let state = t.state[i];
+            stats.by_state[match state {
+                analytics::TriageState::Open => 0,
+                analytics::TriageState::UnderReview => 1,
+                analytics::TriageState::Archived => 2,
+            }] += 1;
+            if state == analytics::TriageState::Archived {
+                stats.archived += 1;
+                if t.archive_reason[i].is_some_and(|r| r.clears_risk()) {
+                    stats.false_positives += 1;
+                }
+            }
+        }
+        data.rules.iter().zip(per_rule).map(|(rule, stats)| (rule.id.clone(), stats)).collect()
+    }
+
+    /// The rule's signals per UTC day over the 30 days ending with `now`'s day: (day, count).
+    pub fn rule_daily(&self, id: &str, now: i64) -> Vec<(String, usize)> {
+        let data = self.snapshot();
+        let Some(rule) = data.rule_by_id(id) else { return Vec::new() };
+        let t = &data.signals;
+        let today = now - now.rem_euclid(DAY_MS);
+        let first = today - (RULE_STATS_DAYS - 1) * DAY_MS;
+        let mut counts = vec![0usize; RULE_STATS_DAYS as usize];
+        let from = t.detected_at_ms.partition_point(|&d| d < first);
+        for i in from..t.len() {
+            if t.rule[i] as usize == rule {
+                let day = ((t.detected_at_ms[i] - first) / DAY_MS) as usize;
+                if let Some(c) = counts.get_mut(day) {
+                    *c += 1;
+                }
+            }
+        }
+        counts.into_iter().enumerate().map(|(k, n)| (rfc3339(first + k as i64 * DAY_MS)[..10].to_owned(), n)).collect()
     }
 }

@@ -130,7 +130,15 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                     </p>
                     <h5>"Rules"</h5>
                     {if c.rules.is_empty() {
-                        view! { <p class="module-empty-text">"No enabled rule covers this technique: a gap."</p> }.into_any()
+                        view! {
+                            <p class="module-empty-text">"No enabled rule covers this technique: a gap."</p>
+                            {(!c.closing_rules.is_empty()).then(|| view! {
+                                <p>"Disabled rules that would close it:"</p>
+                                <ul class="plain-list" data-testid="closing-rules">
+                                    {c.closing_rules.iter().map(|(id, name)| view! { <li><a href=format!("/rules/{}", crate::format::encode(id))>{name.clone()}</a></li> }).collect_view()}
+                                </ul>
+                            })}
+                        }.into_any()
                     } else {
                         view! { <ul class="plain-list">{c.rules.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul> }.into_any()
                     }}

@@ -65,7 +65,16 @@ pub async fn signal_facets(query: String, window: String) -> Result<Vec<Facet>, 
 #[server(endpoint = "signals/detail")]
 pub async fn load_signal_detail(id: i64) -> Result<Option<SignalDetail>, AppError> {
     crate::auth::require_user()?;
-    Ok(engine()?.detail(id))
+    let engine = engine()?;
+    let Some(mut detail) = engine.detail(id) else { return Ok(None) };
+    if detail.row.events > 0 {
+        let samples = engine.database().signal_samples(id).await.map_err(|e| AppError::Internal(e.to_string()))?;
+        detail.samples = samples
+            .iter()
+            .map(|text| serde_json::from_str::<serde_json::Value>(text).ok().and_then(|v| serde_json::to_string_pretty(&v).ok()).unwrap_or_else(|| text.clone()))
+            .collect();
+    }
+    Ok(Some(detail))
 }
 
 #[server(endpoint = "audit")]
@@ -166,4 +175,99 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
         .map(crate::contract::IntelListView::from)
         .collect();
     Ok(AdminData { accounts, keys, webhook, intel })
+}
+
+/// The detection rule explorer (`/rules`): rules filtered by tactic, technique, log source,
+/// severity, origin (`default`, `custom`) and state (`enabled`, `disabled`, `not-evaluable`); an
+/// empty filter selects all.
+#[server(endpoint = "rules/list")]
+pub async fn rules_page(tactic: String, technique: String, source: String, severity: String, origin: String, state: String) -> Result<RulesData, AppError> {
+    let user = crate::auth::require_user()?;
+    let engine = engine()?;
+    let stored = database()?.stored_rules().await?;
+    let stats = engine.rule_stats(analytics::time::now_ms());
+    let matrix = analytics::attack::matrix();
+    let total = stored.len();
+    let mut sources: Vec<(String, String)> = Vec::new();
+    let rows: Vec<RuleRow> = stored
+        .into_iter()
+        .inspect(|r| {
+            if !sources.iter().any(|(id, _)| *id == r.log_source_id) {
+                sources.push((r.log_source_id.clone(), r.log_source_name.clone()));
+            }
+        })
+        .filter(|r| tactic.is_empty() || r.tactics.iter().any(|t| t.eq_ignore_ascii_case(&tactic)))
+        .filter(|r| {
+            let wanted = technique.trim().to_ascii_uppercase();
+            wanted.is_empty() || r.techniques.iter().any(|t| *t == wanted || t.split('.').next() == Some(wanted.as_str()))
+        })
+        .filter(|r| source.is_empty() || r.log_source_id == source)
+        .filter(|r| severity.is_empty() || r.severity.as_str() == severity)
+        .filter(|r| origin.is_empty() || (origin == "custom") == r.custom)
+        .filter(|r| match state.as_str() {
+            "enabled" => r.enabled,
+            "disabled" => !r.enabled,
+            "not-evaluable" => !r.evaluable || r.problem.is_some(),
+            _ => true,
+        })
+        .map(|r| rule_row(r, &stats, matrix))
+        .collect();
+    sources.sort_by(|a, b| a.1.cmp(&b.1));
+    Ok(RulesData {
+        rules: rows,
+        total,
+        tactics: matrix.tactics.iter().map(|t| (t.id.to_owned(), t.name.to_owned())).collect(),
+        sources,
+        admin: user.is_admin(),
+    })
+}
+
+#[cfg(feature = "ssr")]
+fn rule_row(r: storage::rules::StoredRule, stats: &std::collections::HashMap<String, crate::engine::RuleStats>, matrix: &analytics::attack::Matrix) -> RuleRow {
+    let stat = stats.get(&r.id).cloned().unwrap_or_default();
+    RuleRow {
+        severity: r.severity,
+        enabled: r.enabled,
+        custom: r.custom,
+        source: r.log_source_name,
+        source_id: r.log_source_id,
+        tactics: r.tactics.iter().map(|id| (id.clone(), matrix.tactic_index(id).map_or_else(String::new, |k| matrix.tactics[k].name.to_owned()))).collect(),
+        techniques: r.techniques.iter().map(|id| (id.clone(), matrix.technique(id).map_or_else(String::new, |x| x.name.to_owned()))).collect(),
+        evaluable: r.evaluable,
+        problem: r.problem,
+        status: r.sigma_status,
+        signals_30d: stat.signals,
+        false_positive_rate: (stat.archived > 0).then(|| stat.false_positives as f64 / stat.archived as f64),
+        name: r.name,
+        id: r.id,
+    }
+}
+
+/// One rule's page (`/rules/{id}`).
+#[server(endpoint = "rules/detail")]
+pub async fn rule_page(id: String) -> Result<Option<RuleDetailData>, AppError> {
+    let user = crate::auth::require_user()?;
+    let engine = engine()?;
+    let Some(stored) = database()?.stored_rule(&id).await? else { return Ok(None) };
+    let now = analytics::time::now_ms();
+    let stats = engine.rule_stats(now);
+    let stat = stats.get(&id).cloned().unwrap_or_default();
+    let (description, author, references) = (stored.description.clone(), stored.author.clone(), stored.references.clone());
+    let (sigma_logsource, sigma_yaml, group_window_ms, created_at_ms) =
+        (stored.sigma_logsource.clone(), stored.sigma_yaml.clone(), stored.group_window_ms, stored.created_at_ms);
+    Ok(Some(RuleDetailData {
+        row: rule_row(stored, &stats, analytics::attack::matrix()),
+        description,
+        author,
+        references,
+        sigma_logsource,
+        sigma_yaml,
+        group_window_ms,
+        created_at: analytics::time::rfc3339(created_at_ms),
+        daily: engine.rule_daily(&id, now),
+        by_state: stat.by_state,
+        false_positives: stat.false_positives,
+        archived: stat.archived,
+        admin: user.is_admin(),
+    }))
 }

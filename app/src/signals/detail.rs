@@ -62,14 +62,27 @@ fn SignalView(d: SignalDetail, refresh: RwSignal<u32>, message: client::Outcome)
         <section class="panel-section">
             <h3>"Rule and ATT&CK"</h3>
             <dl>
-                <div class="kv"><dt>"Rule"</dt><dd><a href=query_href(format!("@workflow.rule.id:{}", d.rule_id))>{row.rule_name.clone()}</a>" " <span class="mono">{d.rule_id.clone()}</span></dd></div>
+                <div class="kv"><dt>"Rule"</dt><dd><a href=query_href(format!("@workflow.rule.id:{}", d.rule_id))>{row.rule_name.clone()}</a>" " <a class="mono" href=format!("/rules/{}", encode(&d.rule_id)) title="The rule's page">{d.rule_id.clone()}</a></dd></div>
                 <div class="kv"><dt>"Tactics"</dt><dd>{d.tactics.iter().map(|(id, name)| format!("{id} {name}")).collect::<Vec<_>>().join(", ")}</dd></div>
                 <div class="kv"><dt>"Techniques"</dt><dd>{d.techniques.iter().map(|(id, name)| format!("{id} {name}")).collect::<Vec<_>>().join(", ")}</dd></div>
                 {kv("Source", Some(row.source.clone()))}
                 {kv("Product", Some(d.product.clone()))}
                 {kv("First seen", Some(short_time(&d.first_seen)))}
+                {(row.events > 1).then(|| kv("Last seen", Some(short_time(&d.last_seen))))}
+                <div class="kv"><dt>"Events"</dt><dd data-testid="signal-events">{row.events}</dd></div>
             </dl>
         </section>
+        {(!d.samples.is_empty()).then(|| view! {
+            <section class="panel-section" data-testid="signal-samples">
+                <h3>{format!("Sample events ({} of {})", d.samples.len(), row.events)}</h3>
+                {d.samples.iter().enumerate().map(|(n, sample)| view! {
+                    <details class="sample-event" open=n == 0>
+                        <summary>{format!("Event {}", n + 1)}</summary>
+                        <pre class="mono">{sample.clone()}</pre>
+                    </details>
+                }).collect_view()}
+            </section>
+        })}
         <section class="panel-section">
             <h3>"Entities"</h3>
             <ul class="entity-list">

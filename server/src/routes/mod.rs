@@ -23,6 +23,7 @@ mod cases;
 mod incidents;
 mod intake;
 mod overview;
+mod rules;
 mod signals;
 mod triage;
 
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(audit::router())
         .merge(admin::router())
         .merge(intake::router())
+        .merge(rules::router())
 }
 
 /// The routes that post to the webhook take the policy of where it may post from the state.

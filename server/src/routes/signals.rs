@@ -168,7 +168,18 @@ fn export(engine: Arc<Engine>, ids: Vec<i64>, csv: bool) -> Response {
 async fn signal(State(engine): State<Arc<Engine>>, Path(id): Path<i64>) -> ApiResult<Json<Value>> {
     let data = engine.snapshot();
     let i = data.signal_by_id(id).ok_or_else(|| ApiError::not_found(format!("signal {id} does not exist")))?;
-    Ok(Json(signal_json(&data, i, true)))
+    let mut value = signal_json(&data, i, true);
+    drop(data);
+    // Up to ten of the events grouped into it, as received.
+    let samples: Vec<Value> = engine
+        .database()
+        .signal_samples(id)
+        .await?
+        .iter()
+        .map(|text| serde_json::from_str(text).unwrap_or_else(|_| Value::String(text.clone())))
+        .collect();
+    value["samples"] = Value::Array(samples);
+    Ok(Json(value))
 }
 
 /// A signal as the API shows it, with its triage history.
@@ -191,6 +202,8 @@ pub(crate) fn signal_json(data: &Dataset, i: usize, with_history: bool) -> Value
         "rule": { "id": rule.id, "name": rule.name, "tactics": rule.tactics, "techniques": rule.techniques },
         "first_seen": rfc3339(record.first_seen_ms),
         "detected_at": rfc3339(record.detected_at_ms),
+        "events": record.events,
+        "last_seen": rfc3339(record.last_seen_ms),
         "network": {
             "ip": record.ip, "country": record.country_iso, "region": record.region,
             "city": record.city, "isp": record.isp, "asn": record.asn,

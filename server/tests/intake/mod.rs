@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use crate::helpers::{Options, Role, TestApp};
 
-fn shared(path: &str) -> PathBuf {
+pub(crate) fn shared(path: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../shared/data").join(path)
 }
 
@@ -26,7 +26,7 @@ fn intake_with_geoip() -> Options {
 }
 
 /// The Stratus Red Team detonation logs, sorted by name.
-fn stratus_files() -> Vec<PathBuf> {
+pub(crate) fn stratus_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(shared("stratus-red-team/detonation-logs"))
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -315,7 +315,7 @@ async fn the_requests_stock_shippers_send_are_taken() {
 }
 
 /// Runs the `signalboard` binary to completion: (success, stdout, stderr).
-fn run(args: &[&str]) -> (bool, String, String) {
+pub(crate) fn run(args: &[&str]) -> (bool, String, String) {
     let output = std::process::Command::new(env!("CARGO_BIN_EXE_signalboard"))
         .args(args)
         .env("NO_COLOR", "1")
