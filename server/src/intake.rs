@@ -147,7 +147,7 @@ impl Intake {
         let rules = crate::background::run(move || Rules::compile(active, Some(fingerprint)))
             .await
             .map_err(|e| storage::StorageError::Corrupt(format!("the rules could not be compiled: {e}")))?;
-        tracing::info!(rules = rules.len(), "detection rules loaded");
+        tracing::debug!(rules = rules.len(), "detection rules loaded");
         *self.rules.write().expect("rules lock") = Arc::new(rules);
         if let Some(engine) = &self.engine {
             sync_rules(&self.db, engine).await?;

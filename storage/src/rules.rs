@@ -3,7 +3,7 @@
 
 use std::collections::HashSet;
 
-use analytics::dataset::{HistoryEntry, HistoryEvent};
+use analytics::dataset::{AssetType, HistoryEntry, HistoryEvent};
 use analytics::model::*;
 use sqlx::Row;
 
@@ -264,12 +264,14 @@ impl Database {
                 tactics = tactics.bind(id);
                 techniques = techniques.bind(id);
             }
-            let pairs = |rows: Vec<_>| -> Result<Vec<(String, String)>, StorageError> {
-                rows.iter().map(|r: &_| Ok((r.try_get(0)?, r.try_get(1)?))).collect()
-            };
-            let tactics = pairs(tactics.fetch_all(pool).await?)?;
-            let techniques = pairs(techniques.fetch_all(pool).await?)?;
-            Ok((tactics, techniques))
+            let mut pairs = (Vec::new(), Vec::new());
+            for r in tactics.fetch_all(pool).await? {
+                pairs.0.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+            }
+            for r in techniques.fetch_all(pool).await? {
+                pairs.1.push((r.try_get::<String, _>(0)?, r.try_get::<String, _>(1)?));
+            }
+            Ok(pairs)
         })
     }
 

@@ -6,7 +6,8 @@ mod support;
 
 use analytics::dataset::{SignalRecord, HOUR_MS};
 use analytics::model::*;
-use storage::ingest::{BatchEvent, BatchSignal, IngestBatch, SourceCatalog};
+use storage::ingest::{BatchEvent, BatchSignal, GroupedInto, IngestBatch, SourceCatalog};
+use storage::rules::RuleUpsert;
 use storage::Database;
 use support::on_both_backends;
 
@@ -60,6 +61,8 @@ fn signal(event: usize, at: i64) -> BatchSignal {
             last_seen_ms: 0,
             entity_ids: vec![],
         },
+        group: None,
+        grouped: Vec::new(),
     }
 }
 
@@ -137,6 +140,95 @@ async fn refusals_run_together_within_an_hour_and_intel_lists_replace_by_name() 
         assert!(db.delete_intel_list(second).await.unwrap());
         assert!(!db.delete_intel_list(second).await.unwrap());
         assert!(db.intel_networks().await.unwrap().is_empty());
+    })
+    .await;
+}
+
+fn sigma_rule() -> RuleUpsert {
+    RuleUpsert {
+        id: "5f0b2a7c-0000-4000-8000-00000000000a".into(),
+        name: "Okta MFA factor reset".into(),
+        description: "A user's MFA factor was reset.".into(),
+        author: "test".into(),
+        references: vec!["https://example.com/a".into(), "https://example.com/b".into()],
+        severity: Severity::Medium,
+        status: "test".into(),
+        logsource: "product=okta service=okta".into(),
+        tactics: vec!["TA0006".into()],
+        techniques: vec!["T1556.006".into()],
+        source: Some(catalog()),
+        evaluable: true,
+        problem: None,
+        yaml: "title: Okta MFA factor reset".into(),
+        enable: true,
+    }
+}
+
+/// A signal of the Sigma rule grouping `events` (index, time) on `ana`.
+fn grouped(events: &[(usize, i64)]) -> BatchSignal {
+    let mut s = signal(events[0].0, events[0].1);
+    s.record.rule_id = sigma_rule().id;
+    s.group = Some(("user:ana@example.com".into(), HOUR_MS));
+    s.grouped = events.iter().map(|&(i, t)| (i, t, Some(format!("{{\"n\":{i}}}")))).collect();
+    s
+}
+
+#[tokio::test]
+async fn sigma_rules_update_in_place_and_their_matches_on_one_entity_grow_one_signal_within_the_window() {
+    on_both_backends(|db: Database| async move {
+        let at = 1_767_323_045_000; // 2026-01-02T03:04:05Z
+        let counts = db.upsert_rules(&[sigma_rule()], at).await.unwrap();
+        assert_eq!((counts.imported, counts.updated, counts.evaluable, counts.enabled), (1, 0, 1, 1));
+        // A rule for logs not ingested: stored disabled under its own source.
+        let m365 = RuleUpsert { id: "m365-1".into(), source: None, logsource: "product=m365 service=exchange".into(), problem: Some("not ingested".into()), ..sigma_rule() };
+        let counts = db.upsert_rules(&[sigma_rule(), m365], at + 1).await.unwrap();
+        assert_eq!((counts.imported, counts.updated, counts.enabled), (1, 1, 1));
+        let rules = db.stored_rules().await.unwrap();
+        let m365 = rules.iter().find(|r| r.id == "m365-1").unwrap();
+        assert_eq!((m365.enabled, m365.log_source_id.as_str(), m365.pack_id.as_str()), (false, "sigma-m365-exchange", "sigma-not-ingested"));
+        let rule = db.stored_rule(&sigma_rule().id).await.unwrap().unwrap();
+        assert_eq!((rule.tactics.clone(), rule.techniques.clone(), rule.references.len(), rule.custom), (vec!["TA0006".to_owned()], vec!["T1556.006".to_owned()], 2, true));
+        assert_eq!(db.active_rules().await.unwrap().len(), 1);
+
+        let events = |from: u8, times: &[i64]| -> Vec<BatchEvent> {
+            times.iter().enumerate().map(|(k, &t)| BatchEvent { time_ms: t, ..event(from + k as u8, "ana@example.com") }).collect()
+        };
+        let batch = |events: Vec<BatchEvent>, signals: Vec<BatchSignal>| IngestBatch {
+            source_id: "okta".into(),
+            received_ms: at,
+            events,
+            signals,
+            known_entities: Default::default(),
+        };
+        // Two matches a minute apart: one signal of two events.
+        let first = db.ingest_batch(&batch(events(10, &[at, at + 60_000]), vec![grouped(&[(0, at), (1, at + 60_000)])])).await.unwrap();
+        assert_eq!(first.signals.len(), 1);
+        let signal = &first.signals[0];
+        assert_eq!((signal.events, signal.first_seen_ms, signal.last_seen_ms), (2, at, at + 60_000));
+        // Half an hour later: added to it.
+        let second = db.ingest_batch(&batch(events(20, &[at + 1_800_000]), vec![grouped(&[(0, at + 1_800_000)])])).await.unwrap();
+        assert!(second.signals.is_empty());
+        assert_eq!(second.grouped, vec![GroupedInto { signal_id: signal.id, events: 3, first_seen_ms: at, last_seen_ms: at + 1_800_000 }]);
+        // The same event again is a duplicate and adds nothing.
+        let retry = db.ingest_batch(&batch(events(20, &[at + 1_800_000]), vec![grouped(&[(0, at + 1_800_000)])])).await.unwrap();
+        assert!(retry.signals.is_empty() && retry.grouped.is_empty());
+        // Two hours after the first: a new signal.
+        let third = db.ingest_batch(&batch(events(30, &[at + 2 * HOUR_MS]), vec![grouped(&[(0, at + 2 * HOUR_MS)])])).await.unwrap();
+        assert_eq!(third.signals.len(), 1);
+        assert_ne!(third.signals[0].id, signal.id);
+        assert_eq!(db.signal_samples(signal.id).await.unwrap(), vec![r#"{"n":0}"#, r#"{"n":1}"#, r#"{"n":0}"#]);
+        assert_eq!(db.signal_last_seen(signal.id).await.unwrap(), Some(at + 1_800_000));
+        let data = db.load_dataset().await.unwrap();
+        let i = data.signal_by_id(signal.id).unwrap();
+        assert_eq!((data.signals.events[i], data.signals.last_seen_ms[i]), (3, at + 1_800_000));
+
+        // Disabling is recorded; a rule that cannot run cannot be enabled.
+        let history = db.set_rule_enabled(&sigma_rule().id, false, 0, None, at + 5).await.unwrap().unwrap();
+        assert_eq!((history.len(), history[0].entry.action.as_str(), history[0].entry.new_value.as_deref()), (1, "enabled", Some("false")));
+        assert!(db.active_rules().await.unwrap().is_empty());
+        assert_eq!(db.set_rule_enabled(&sigma_rule().id, false, 0, None, at + 6).await.unwrap().unwrap().len(), 0, "no change, nothing recorded");
+        assert!(matches!(db.set_rule_enabled("m365-1", true, 0, None, at + 7).await, Err(storage::StorageError::Conflict(_))));
+        assert!(db.set_rule_enabled("nope", true, 0, None, at + 7).await.unwrap().is_none());
     })
     .await;
 }
