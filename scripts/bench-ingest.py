@@ -178,8 +178,9 @@ def make_batch(templates, start, size, tag):
 
 
 class Sender(threading.Thread):
-    def __init__(self, number, port, key, templates, batch, use_gzip, stop):
+    def __init__(self, number, port, key, templates, batch, use_gzip, stop, nice=0):
         super().__init__(daemon=True)
+        self.nice = nice
         self.number, self.port, self.key, self.templates, self.batch, self.use_gzip, self.stop = number, port, key, templates, batch, use_gzip, stop
         self.accepted = 0
         self.duplicates = 0
@@ -187,6 +188,9 @@ class Sender(threading.Thread):
         self.refused = []
 
     def run(self):
+        if self.nice:
+            # This thread only (Linux threads have their own priority).
+            os.setpriority(os.PRIO_PROCESS, threading.get_native_id(), self.nice)
         tag = f"bench-{uuid.uuid4().hex[:12]}-s{self.number}"
         conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
         headers = {"Authorization": f"Bearer {self.key}", "Content-Type": "application/x-ndjson"}
@@ -254,6 +258,9 @@ def main():
     parser.add_argument("--senders", type=int, default=4, help="concurrent sender threads")
     parser.add_argument("--batch", type=int, default=1000, help="events per POST")
     parser.add_argument("--gzip", action="store_true", help="send the batches gzipped")
+    parser.add_argument("--sender-nice", type=int, default=0,
+                        help="run the sender threads at this nice value: shippers stand for other machines, "
+                             "so on a shared test machine they may take only the CPU the server leaves")
     parser.add_argument("--readers", type=int, default=50, help="concurrent overview readers")
     parser.add_argument("--read-interval", type=float, default=0.0,
                         help="each reader reads once every this many seconds on a fixed schedule (0: back to back, with wrk)")
@@ -349,7 +356,7 @@ def main():
         print(f"during ingest: {args.senders} senders × {args.batch}-event batches"
               f"{' (gzip)' if args.gzip else ''} and the same readers for {args.seconds} s …", file=sys.stderr)
         stop = threading.Event()
-        senders = [Sender(n, args.port, key, templates, args.batch, args.gzip, stop) for n in range(args.senders)]
+        senders = [Sender(n, args.port, key, templates, args.batch, args.gzip, stop, args.sender_nice) for n in range(args.senders)]
         started = time.perf_counter()
         for sender in senders:
             sender.start()

@@ -130,7 +130,7 @@ pub async fn remove_intel_list(id: i64) -> Result<(), String> {
 }
 
 /// `PATCH /api/v1/rules/{id}`.
-pub async fn toggle_rule(id: &str, request: &RuleToggle) -> Result<RuleView, String> {
+pub async fn change_rule(id: &str, request: &RuleChange) -> Result<RuleView, String> {
     call(Method::Patch, &format!("/api/v1/rules/{}", crate::format::encode(id)), request).await
 }
 

@@ -8,7 +8,7 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::charts::{self, Bar};
 use crate::client;
-use crate::contract::{RuleFile, RuleImportReport, RuleToggle, RuleUpload};
+use crate::contract::{RuleChange, RuleFile, RuleImportReport, RuleUpload};
 use crate::format::{encode, short_time, signals_href};
 use crate::rows::{RuleDetailData, RuleRow};
 use crate::service::{rule_page, rules_page};
@@ -156,8 +156,8 @@ fn ToggleRule(id: String, enabled: bool, runnable: bool, admin: bool, refresh: R
             view! {
                 " " <button class="button ghost small" data-testid="toggle-rule" on:click=move |_| {
                     let id = id.clone();
-                    let request = RuleToggle { enabled: !enabled };
-                    client::run(refresh, message, async move { client::toggle_rule(&id, &request).await }, |rule| {
+                    let request = RuleChange { enabled: Some(!enabled), group_window_ms: None };
+                    client::run(refresh, message, async move { client::change_rule(&id, &request).await }, |rule| {
                         format!("{} is now {}", rule.name, if rule.enabled { "enabled" } else { "disabled" })
                     });
                 }>{if enabled { "Disable" } else { "Enable" }}</button>
@@ -301,7 +301,10 @@ fn RuleView(d: RuleDetailData, refresh: RwSignal<u32>, message: client::Outcome)
                     <div class="kv"><dt>"Origin"</dt><dd>{if r.custom { "custom (imported)" } else { "default" }}</dd></div>
                     {r.status.clone().map(|s| view! { <div class="kv"><dt>"Sigma status"</dt><dd>{s}</dd></div> })}
                     {(!d.author.is_empty()).then(|| view! { <div class="kv"><dt>"Author"</dt><dd>{d.author.clone()}</dd></div> })}
-                    <div class="kv"><dt>"Grouping"</dt><dd>{format!("matches on one entity within {window} add to one signal")}</dd></div>
+                    <div class="kv"><dt>"Grouping"</dt><dd>
+                        {format!("matches on one entity within {window} add to one signal")}
+                        {d.admin.then(|| view! { <GroupWindow id=r.id.clone() minutes=d.group_window_ms / 60_000 refresh message/> })}
+                    </dd></div>
                     <div class="kv"><dt>"Added"</dt><dd>{short_time(&d.created_at)}</dd></div>
                 </dl>
                 {(!d.references.is_empty()).then(|| view! {
@@ -332,5 +335,32 @@ fn RuleView(d: RuleDetailData, refresh: RwSignal<u32>, message: client::Outcome)
                 <pre class="sigma-source" data-testid="sigma-source">{yaml}</pre>
             </section>
         })}
+    }
+}
+
+/// An admin's setting of the rule's grouping window, in minutes.
+#[component]
+fn GroupWindow(id: String, minutes: i64, refresh: RwSignal<u32>, message: client::Outcome) -> impl IntoView {
+    let value = RwSignal::new(minutes.to_string());
+    view! {
+        <form class="inline-form group-window" on:submit=move |ev| {
+            ev.prevent_default();
+            let Ok(minutes) = value.get_untracked().trim().parse::<i64>() else {
+                message.set(Some(Err("group window: give a whole number of minutes".into())));
+                return;
+            };
+            let request = RuleChange { enabled: None, group_window_ms: Some(minutes.saturating_mul(60_000)) };
+            if let Err(refusal) = request.check() {
+                message.set(Some(Err(refusal)));
+                return;
+            }
+            let id = id.clone();
+            client::run(refresh, message, async move { client::change_rule(&id, &request).await }, |rule| {
+                format!("{} now groups matches within {} minutes", rule.name, rule.group_window_ms / 60_000)
+            });
+        }>
+            <input type="number" min="1" max="10080" aria-label="Grouping window in minutes" data-testid="group-window" prop:value=value on:input=move |ev| value.set(event_target_value(&ev))/>
+            " minutes " <button class="button ghost small" type="submit">"Set"</button>
+        </form>
     }
 }

@@ -335,6 +335,35 @@ impl Database {
         })
     }
 
+    /// Sets a rule's grouping window with its history entry; `None` when there is no such rule.
+    pub async fn set_rule_group_window(&self, id: &str, window_ms: i64, actor_id: i64, api_key_id: Option<i64>, now_ms: i64) -> Result<Option<Vec<HistoryEvent>>, StorageError> {
+        on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let was: Option<i64> = sqlx::query_scalar("SELECT group_window_ms FROM detection_rules WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+            let Some(was) = was else { return Ok(None) };
+            if was == window_ms {
+                tx.commit().await?;
+                return Ok(Some(Vec::new()));
+            }
+            sqlx::query("UPDATE detection_rules SET group_window_ms = $1, updated_at_ms = $2 WHERE id = $3").bind(window_ms).bind(now_ms).bind(id).execute(&mut *tx).await?;
+            let entry = HistoryEntry {
+                at_ms: now_ms,
+                actor_id: Some(actor_id),
+                asset_type: AssetType::Rule,
+                asset_id: id.to_owned(),
+                action: "group_window_ms".into(),
+                old_value: Some(was.to_string()),
+                new_value: Some(window_ms.to_string()),
+                reason: None,
+                comment: None,
+                api_key_id,
+            };
+            let stored = insert_history!(tx, [entry]);
+            tx.commit().await?;
+            Ok(Some(stored))
+        })
+    }
+
     /// The events kept with a signal, oldest first.
     pub async fn signal_samples(&self, signal_id: i64) -> Result<Vec<String>, StorageError> {
         on_pool!(self, pool => {

@@ -384,10 +384,33 @@ impl RuleImportReport {
     }
 }
 
-/// Enable or disable a rule.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct RuleToggle {
-    pub enabled: bool,
+/// The shortest and longest grouping window of a rule.
+pub const MIN_GROUP_WINDOW_MS: i64 = 60_000;
+pub const MAX_GROUP_WINDOW_MS: i64 = 7 * 24 * 3_600_000;
+
+/// A change to a rule; absent fields are left as they are.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RuleChange {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub enabled: Option<bool>,
+    /// Matches of the rule on one entity within this many milliseconds add to one signal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group_window_ms: Option<i64>,
+}
+
+impl RuleChange {
+    /// Why the change is refused, if it is.
+    pub fn check(&self) -> Result<(), String> {
+        if self.enabled.is_none() && self.group_window_ms.is_none() {
+            return Err("give enabled or group_window_ms".into());
+        }
+        if let Some(ms) = self.group_window_ms {
+            if !(MIN_GROUP_WINDOW_MS..=MAX_GROUP_WINDOW_MS).contains(&ms) {
+                return Err(format!("group_window_ms: {ms} is not between {MIN_GROUP_WINDOW_MS} (a minute) and {MAX_GROUP_WINDOW_MS} (7 days)"));
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A rule as the API shows it.

@@ -131,6 +131,10 @@ pub struct Engine {
     db: Database,
     data: RwLock<Arc<Dataset>>,
     version: AtomicU64,
+    /// Per module, the data version of the last change that can change its answers: a change
+    /// that only adds log volume and entities leaves the modules that read neither where they
+    /// are ([`Engine::update_intake`]), so their cached answers stay current.
+    module_versions: [AtomicU64; ModuleId::COUNT],
     /// Per module and window, the slot for the current data version, filled once: callers that
     /// miss together wait for the one computation instead of each starting their own.
     cache: Arc<Mutex<HashMap<CacheKey, Entry>>>,
@@ -177,6 +181,7 @@ impl Engine {
             db,
             data: RwLock::new(Arc::new(data)),
             version: AtomicU64::new(1),
+            module_versions: std::array::from_fn(|_| AtomicU64::new(1)),
             cache: Arc::new(Mutex::new(HashMap::new())),
             changes: Mutex::new(VecDeque::new()),
             written: Mutex::new(HashMap::new()),
@@ -203,7 +208,7 @@ impl Engine {
     pub fn replace(&self, data: Dataset) {
         metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         *self.data.write().expect("dataset lock") = Arc::new(data);
-        self.changed(std::iter::empty());
+        self.changed(std::iter::empty(), |_| true);
         self.clear_cache();
     }
 
@@ -217,6 +222,11 @@ impl Engine {
     /// everyone within the [`Staleness`] limit. Readers holding a snapshot keep theirs (only the
     /// chunks the change touches are copied, and only if a reader shares them).
     pub fn update(&self, change: impl FnOnce(&mut Dataset)) {
+        self.update_affecting(change, |_| true);
+    }
+
+    /// Applies a change that can only change the answers of the modules `affects` selects.
+    fn update_affecting(&self, change: impl FnOnce(&mut Dataset), affects: impl Fn(ModuleId) -> bool) {
         let started = std::time::Instant::now();
         let authors: Vec<i64> = {
             let mut data = self.data.write().expect("dataset lock");
@@ -227,31 +237,25 @@ impl Engine {
             data.history().skip(before).filter_map(|event| event.actor_id()).collect()
         };
         metrics::histogram!("engine_write_seconds").record(started.elapsed().as_secs_f64());
-        self.changed(authors.into_iter());
+        self.changed(authors.into_iter(), affects);
     }
 
     /// Applies a change that only adds log volume and entities (an ingested batch that raised no
     /// signal): modules that read neither ([`ModuleId::reads_intake`]) keep their answers, so a
     /// steady stream of logs does not make every module be computed again.
     pub fn update_intake(&self, change: impl FnOnce(&mut Dataset)) {
-        let before = self.version.load(Ordering::SeqCst);
-        self.update(change);
-        let after = self.version.load(Ordering::SeqCst);
-        if after != before + 1 {
-            return;
-        }
-        let mut cache = self.cache.lock().expect("cache lock");
-        for ((id, _, _), entry) in cache.iter_mut() {
-            if !id.reads_intake() && entry.version == before && entry.slot.get().is_some() {
-                entry.version = after;
-            }
-        }
+        self.update_affecting(change, ModuleId::reads_intake);
     }
 
     /// A new data version, made by `authors`.
-    fn changed(&self, authors: impl Iterator<Item = i64>) {
+    fn changed(&self, authors: impl Iterator<Item = i64>, affects: impl Fn(ModuleId) -> bool) {
         let mut changes = self.changes.lock().expect("changes lock");
         let version = self.version.fetch_add(1, Ordering::SeqCst) + 1;
+        for id in ModuleId::ALL {
+            if affects(*id) {
+                self.module_versions[id.index()].store(version, Ordering::SeqCst);
+            }
+        }
         changes.push_back((version, Instant::now()));
         if changes.len() > CHANGES_REMEMBERED {
             changes.pop_front();
@@ -297,7 +301,9 @@ impl Engine {
     /// The answer for `key` that `fresh` allows, or the slot to compute it into. An allowed stale
     /// answer queues a background recomputation when it is due.
     fn lookup(&self, key: CacheKey, fresh: Fresh, now: Millis) -> Lookup {
-        let version = self.version.load(Ordering::SeqCst);
+        // The version of the last change this module's answers depend on: a cached answer for it
+        // is current, whatever changed since that it does not read.
+        let version = self.module_versions[key.0.index()].load(Ordering::SeqCst);
         let mut cache = self.cache.lock().expect("cache lock");
         if cache.len() >= CACHE_CAPACITY && !cache.contains_key(&key) {
             cache.clear();

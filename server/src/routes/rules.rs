@@ -6,7 +6,7 @@ use std::sync::Arc;
 
 use analytics::time::rfc3339;
 use app::auth::SessionUser;
-use app::contract::{RuleImportReport, RuleList, RuleToggle, RuleUpload, RuleView};
+use app::contract::{RuleChange, RuleImportReport, RuleList, RuleUpload, RuleView};
 use app::engine::Engine;
 use axum::extract::{Path, State};
 use axum::routing::{get, post};
@@ -57,39 +57,49 @@ async fn rule(State(engine): State<Arc<Engine>>, Path(id): Path<String>) -> ApiR
     Ok(Json(rule_view(rule)))
 }
 
-/// Enables or disables a rule; a rule that cannot run cannot be enabled (422, saying why).
+/// Enables or disables a rule, or sets its grouping window; a rule that cannot run cannot be
+/// enabled (422, saying why). Each change is in the history.
 async fn toggle(
     State(engine): State<Arc<Engine>>,
     State(intake): State<Arc<Intake>>,
     Extension(user): Extension<SessionUser>,
     Path(id): Path<String>,
-    JsonBody(request): JsonBody<RuleToggle>,
+    JsonBody(request): JsonBody<RuleChange>,
 ) -> ApiResult<Json<RuleView>> {
     require_admin(&user)?;
+    request.check().map_err(ApiError::BadRequest)?;
     let db = engine.database();
-    let stored = {
+    let missing = || ApiError::not_found(format!("rule '{id}' does not exist"));
+    if db.stored_rule(&id).await?.is_none() {
+        return Err(missing());
+    }
+    {
         let _writing = engine.write_lock().await;
-        let stored = match db.set_rule_enabled(&id, request.enabled, user.id, user.api_key_id, analytics::time::now_ms()).await {
-            Ok(Some(stored)) => stored,
-            Ok(None) => return Err(ApiError::not_found(format!("rule '{id}' does not exist"))),
-            Err(storage::StorageError::Conflict(why)) => return Err(ApiError::Unprocessable(why)),
-            Err(error) => return Err(error.into()),
-        };
+        let now = analytics::time::now_ms();
+        let mut stored = Vec::new();
+        if let Some(window) = request.group_window_ms {
+            stored.extend(db.set_rule_group_window(&id, window, user.id, user.api_key_id, now).await?.ok_or_else(missing)?);
+        }
+        if let Some(enabled) = request.enabled {
+            match db.set_rule_enabled(&id, enabled, user.id, user.api_key_id, now).await {
+                Ok(Some(events)) => stored.extend(events),
+                Ok(None) => return Err(missing()),
+                Err(storage::StorageError::Conflict(why)) => return Err(ApiError::Unprocessable(why)),
+                Err(error) => return Err(error.into()),
+            }
+        }
         if !stored.is_empty() {
             engine.update(|data| {
-                if let Some(i) = data.rule_by_id(&id) {
-                    data.rules[i].enabled = request.enabled;
+                if let (Some(i), Some(enabled)) = (data.rule_by_id(&id), request.enabled) {
+                    data.rules[i].enabled = enabled;
                 }
                 data.append_history(stored.clone());
             });
+            tracing::info!(admin = %user.username, rule = %id, enabled = ?request.enabled, group_window_ms = ?request.group_window_ms, "rule changed");
         }
-        stored
-    };
-    intake.reload_rules().await?;
-    if !stored.is_empty() {
-        tracing::info!(admin = %user.username, rule = %id, enabled = request.enabled, "rule changed");
     }
-    let rule = db.stored_rule(&id).await?.ok_or_else(|| ApiError::not_found(format!("rule '{id}' does not exist")))?;
+    intake.reload_rules().await?;
+    let rule = db.stored_rule(&id).await?.ok_or_else(missing)?;
     Ok(Json(rule_view(rule)))
 }
 
