@@ -40,6 +40,8 @@ pub fn RulesPage() -> impl IntoView {
         (get("tactic"), get("technique"), get("source"), get("severity"), get("origin"), get("state"));
     let refresh = RwSignal::new(0u32);
     let message = RwSignal::new(None::<Result<String, String>>);
+    // Kept here: the list below is drawn again after an import, the report must stay.
+    let report = RwSignal::new(None::<RuleImportReport>);
     let data = Resource::new(
         move || (tactic(), technique(), source(), severity(), origin(), state(), refresh.get()),
         |(a, b, c, d, e, f, _)| rules_page(a, b, c, d, e, f),
@@ -55,7 +57,7 @@ pub fn RulesPage() -> impl IntoView {
                 Ok(data) => {
                     let shown = data.rules.len();
                     view! {
-                        {data.admin.then(|| view! { <RuleImport refresh message/> })}
+                        {data.admin.then(|| view! { <RuleImport refresh message report/> })}
                         <form class="query-form rule-filters" method="get" action="/rules">
                             <label>"Tactic"
                                 <select name="tactic" data-testid="filter-tactic">
@@ -168,9 +170,8 @@ fn ToggleRule(id: String, enabled: bool, runnable: bool, admin: bool, refresh: R
 
 /// An admin's upload of Sigma rule files.
 #[component]
-fn RuleImport(refresh: RwSignal<u32>, message: client::Outcome) -> impl IntoView {
+fn RuleImport(refresh: RwSignal<u32>, message: client::Outcome, report: RwSignal<Option<RuleImportReport>>) -> impl IntoView {
     let disabled = RwSignal::new(false);
-    let report = RwSignal::new(None::<RuleImportReport>);
     let input = NodeRef::<leptos::html::Input>::new();
     let busy = RwSignal::new(false);
     let submit = move |ev: leptos::ev::SubmitEvent| {

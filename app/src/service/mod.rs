@@ -213,6 +213,8 @@ pub async fn rules_page(tactic: String, technique: String, source: String, sever
         .map(|r| rule_row(r, &stats, matrix))
         .collect();
     sources.sort_by(|a, b| a.1.cmp(&b.1));
+    let mut rows = rows;
+    rows.sort_by(|a, b| a.name.to_lowercase().cmp(&b.name.to_lowercase()).then_with(|| a.id.cmp(&b.id)));
     Ok(RulesData {
         rules: rows,
         total,
