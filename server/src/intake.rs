@@ -541,7 +541,13 @@ fn apply(engine: &Engine, source: &SourceSpec, outcome: &IngestOutcome) {
             }
         }
     };
-    match outcome.signals.is_empty() && outcome.grouped.is_empty() {
+    // Events added to open signals change their counts, which no module reads, and their first
+    // event's time only when one came earlier (time to detect reads it).
+    let earlier = {
+        let data = engine.snapshot();
+        outcome.grouped.iter().any(|g| data.signal_by_id(g.signal_id).is_none_or(|i| data.signals.first_seen_ms[i] != g.first_seen_ms))
+    };
+    match outcome.signals.is_empty() && !earlier {
         true => engine.update_intake(change),
         false => engine.update(change),
     }
