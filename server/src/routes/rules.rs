@@ -129,3 +129,65 @@ async fn import(
     tracing::info!(admin = %user.username, imported = report.imported, updated = report.updated, "Sigma rules imported");
     Ok(Json(report))
 }
+
+#[cfg(test)]
+mod tests {
+    use analytics::Role;
+    use axum::http::{Method, StatusCode};
+    use serde_json::json;
+
+    use super::router;
+    use crate::routes::testing::TestState;
+
+    const RULE: &str = "title: Trail stopped\nid: 11111111-2222-4333-8444-555555555555\nstatus: test\nlevel: high\ntags:\n    - attack.defense-evasion\n    - attack.t1562.008\nlogsource:\n    product: aws\n    service: cloudtrail\ndetection:\n    selection:\n        eventName: StopLogging\n    condition: selection\n";
+    const M365: &str = "title: Mail forwarding\nid: 11111111-2222-4333-8444-666666666666\nstatus: test\nlevel: medium\nlogsource:\n    product: m365\n    service: exchange\ndetection:\n    selection:\n        Operation: Set-Mailbox\n    condition: selection\n";
+
+    #[tokio::test]
+    async fn admins_import_and_change_rules_others_read_them() {
+        let t = TestState::new(0).await;
+        let upload = json!({ "files": [{ "name": "trail.yml", "text": RULE }, { "name": "m365.yml", "text": M365 }, { "name": "bad.yml", "text": "title: [" }] });
+        for role in [Role::Viewer, Role::Analyst] {
+            let (status, _) = t.send(router(), role, Method::POST, "/api/v1/rules/import", Some(upload.clone())).await;
+            assert_eq!(status, StatusCode::FORBIDDEN);
+        }
+        let (status, report) = t.send(router(), Role::Admin, Method::POST, "/api/v1/rules/import", Some(upload.clone())).await;
+        assert_eq!(status, StatusCode::OK, "{report}");
+        assert_eq!((report["files"].as_u64(), report["imported"].as_u64(), report["enabled"].as_u64(), report["log_source_not_ingested"].as_u64()), (Some(3), Some(2), Some(1), Some(1)), "{report}");
+        assert_eq!(report["skipped"], json!([["not a valid Sigma rule", 1]]));
+        let (_, again) = t.send(router(), Role::Admin, Method::POST, "/api/v1/rules/import", Some(upload)).await;
+        assert_eq!((again["imported"].as_u64(), again["updated"].as_u64()), (Some(0), Some(2)));
+
+        // Anyone signed in reads them; the mapping is there.
+        let (status, list) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/rules", None).await;
+        assert_eq!(status, StatusCode::OK);
+        let trail = list["rules"].as_array().unwrap().iter().find(|r| r["name"] == "Trail stopped").unwrap().clone();
+        assert_eq!((trail["techniques"].clone(), trail["tactics"].clone(), trail["origin"].clone()), (json!(["T1562.008"]), json!(["TA0005"]), json!("custom")));
+        let id = "11111111-2222-4333-8444-555555555555";
+
+        // Only admins change them; each change is in the engine's history at once.
+        let path = format!("/api/v1/rules/{id}");
+        let (status, _) = t.send(router(), Role::Analyst, Method::PATCH, &path, Some(json!({ "enabled": false }))).await;
+        assert_eq!(status, StatusCode::FORBIDDEN);
+        let (status, rule) = t.send(router(), Role::Admin, Method::PATCH, &path, Some(json!({ "enabled": false, "group_window_ms": 600000 }))).await;
+        assert_eq!(status, StatusCode::OK, "{rule}");
+        assert_eq!((rule["enabled"].clone(), rule["group_window_ms"].clone()), (json!(false), json!(600000)));
+        let engine = t.state.engine.clone();
+        let data = engine.snapshot();
+        assert!(!data.rules[data.rule_by_id(id).unwrap()].enabled);
+        let actions: Vec<String> = data.rule_history().filter(|h| h.asset_id() == id).map(|h| h.action().to_owned()).collect();
+        assert_eq!(actions, vec!["group_window_ms".to_owned(), "enabled".to_owned()]);
+        drop(data);
+
+        // Bad input is refused, saying what is wrong; a rule that cannot run cannot be enabled.
+        let (status, body) = t.send(router(), Role::Admin, Method::PATCH, &path, Some(json!({ "group_window_ms": 5 }))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST);
+        assert!(body["error"].as_str().unwrap().starts_with("group_window_ms: 5 is not between"), "{body}");
+        let (status, body) = t.send(router(), Role::Admin, Method::PATCH, "/api/v1/rules/11111111-2222-4333-8444-666666666666", Some(json!({ "enabled": true }))).await;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        assert!(body["error"].as_str().unwrap().contains("does not ingest this log source"), "{body}");
+        let (status, _) = t.send(router(), Role::Admin, Method::PATCH, "/api/v1/rules/nope", Some(json!({ "enabled": true }))).await;
+        assert_eq!(status, StatusCode::NOT_FOUND);
+        let (status, body) = t.send(router(), Role::Admin, Method::POST, "/api/v1/rules/import", Some(json!({ "files": [] }))).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+    }
+}
