@@ -231,3 +231,22 @@ fn one_week_comparisons_are_anchored_at_the_window_end() {
     let low = p.severity_change.iter().find(|s| s.severity == Severity::Low).unwrap();
     assert_eq!((low.last_7d, low.previous_7d), (0, 0));
 }
+
+#[test]
+fn a_gap_cell_lists_the_disabled_rules_that_would_close_it() {
+    let mut f = Fixture::new();
+    // With r-okta disabled too, nothing enabled maps T1621 (MFA request generation).
+    f.rules.iter_mut().find(|r| r.id == "r-okta").unwrap().enabled = false;
+    let data = f.build();
+    let m = mitre_coverage(&data, day());
+    let cell = |id: &str| m.tactics.iter().flat_map(|t| &t.techniques).find(|c| c.id == id).unwrap().clone();
+    let gap = cell("T1621");
+    assert!(gap.rules.is_empty());
+    assert_eq!(
+        gap.closing_rules,
+        vec![("r-idle".to_owned(), "Never fires".to_owned()), ("r-okta".to_owned(), "Okta MFA fatigue".to_owned())]
+    );
+    // A covered cell lists none; a gap no rule maps lists none either.
+    assert!(cell("T1562").closing_rules.is_empty() && !cell("T1562").rules.is_empty());
+    assert!(cell("T1110").closing_rules.is_empty() && cell("T1110").rules.is_empty());
+}
