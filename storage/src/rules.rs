@@ -133,6 +133,22 @@ macro_rules! stored_rule {
     }};
 }
 
+/// The history entry of an admin's change to a rule.
+fn rule_change(id: &str, action: &str, old: String, new: String, actor_id: i64, api_key_id: Option<i64>, now_ms: i64) -> HistoryEntry {
+    HistoryEntry {
+        at_ms: now_ms,
+        actor_id: Some(actor_id),
+        asset_type: AssetType::Rule,
+        asset_id: id.to_owned(),
+        action: action.to_owned(),
+        old_value: Some(old),
+        new_value: Some(new),
+        reason: None,
+        comment: None,
+        api_key_id,
+    }
+}
+
 impl Database {
     /// Imports Sigma rules, or updates them in place by their id (an updated rule keeps whether
     /// an admin enabled it, unless it can no longer run). One transaction.
@@ -317,19 +333,7 @@ impl Database {
                 return Ok(Some(Vec::new()));
             }
             sqlx::query("UPDATE detection_rules SET enabled = $1, updated_at_ms = $2 WHERE id = $3").bind(enabled).bind(now_ms).bind(id).execute(&mut *tx).await?;
-            let entry = HistoryEntry {
-                at_ms: now_ms,
-                actor_id: Some(actor_id),
-                asset_type: AssetType::Rule,
-                asset_id: id.to_owned(),
-                action: "enabled".into(),
-                old_value: Some(was.to_string()),
-                new_value: Some(enabled.to_string()),
-                reason: None,
-                comment: None,
-                api_key_id,
-            };
-            let stored = insert_history!(tx, [entry]);
+            let stored = insert_history!(tx, [rule_change(id, "enabled", was.to_string(), enabled.to_string(), actor_id, api_key_id, now_ms)]);
             tx.commit().await?;
             Ok(Some(stored))
         })
@@ -346,19 +350,7 @@ impl Database {
                 return Ok(Some(Vec::new()));
             }
             sqlx::query("UPDATE detection_rules SET group_window_ms = $1, updated_at_ms = $2 WHERE id = $3").bind(window_ms).bind(now_ms).bind(id).execute(&mut *tx).await?;
-            let entry = HistoryEntry {
-                at_ms: now_ms,
-                actor_id: Some(actor_id),
-                asset_type: AssetType::Rule,
-                asset_id: id.to_owned(),
-                action: "group_window_ms".into(),
-                old_value: Some(was.to_string()),
-                new_value: Some(window_ms.to_string()),
-                reason: None,
-                comment: None,
-                api_key_id,
-            };
-            let stored = insert_history!(tx, [entry]);
+            let stored = insert_history!(tx, [rule_change(id, "group_window_ms", was.to_string(), window_ms.to_string(), actor_id, api_key_id, now_ms)]);
             tx.commit().await?;
             Ok(Some(stored))
         })
