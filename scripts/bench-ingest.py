@@ -81,11 +81,15 @@ def wrk(port, cookie, path, connections, seconds):
             "errors": int(non2xx.group(1)) if non2xx else 0, "rps": rps}
 
 
-def _reader_process(port, cookie, path, connections, seconds, out, interval=0.0):
+def _reader_process(port, cookie, path, connections, seconds, out, interval=0.0, nice=0):
     """Readers in their own process (off this one's GIL): `connections` threads, each with a
     keep-alive connection, reading `path` for `seconds`: back to back, or one read every
     `interval` seconds on a fixed schedule (a late read goes at once and is timed from when it
     was due, so a slow server cannot lower the load it is measured under)."""
+    if nice:
+        # The whole reader process (its threads inherit it): readers stand for the team's
+        # browsers on their own machines, so their own wake-ups should not be what is timed.
+        os.setpriority(os.PRIO_PROCESS, 0, nice)
     latencies, errors = [], [0]
     lock = threading.Lock()
     deadline = time.monotonic() + seconds
@@ -130,16 +134,44 @@ def _reader_process(port, cookie, path, connections, seconds, out, interval=0.0)
     out.close()
 
 
-def python_readers(port, cookie, path, connections, seconds, interval=0.0):
+def python_readers(port, cookie, path, connections, seconds, interval=0.0, nice=0):
     # Spawned, not forked: the sender threads may be running.
     context = multiprocessing.get_context("spawn")
     receive, send = context.Pipe(duplex=False)
-    process = context.Process(target=_reader_process, args=(port, cookie, path, connections, seconds, send, interval))
+    process = context.Process(target=_reader_process, args=(port, cookie, path, connections, seconds, send, interval, nice))
     process.start()
     send.close()
     result = receive.recv()
     process.join()
     return result
+
+
+def server_histogram(port, cookie, route):
+    """The server's own request-duration histogram for GET `route` (from /metrics): cumulative
+    counts per upper bound in seconds."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", "/metrics", headers={"Cookie": cookie})
+    response = conn.getresponse()
+    text = response.read().decode()
+    buckets = {}
+    pattern = re.compile(r'^http_request_duration_seconds_bucket\{(.*)\} (\d+)$', re.M)
+    for labels, count in pattern.findall(text):
+        if f'route="{route}"' in labels and 'method="GET"' in labels:
+            bound = re.search(r'le="([^"]+)"', labels).group(1)
+            buckets[float("inf") if bound == "+Inf" else float(bound)] = int(count)
+    return buckets
+
+
+def histogram_summary(before, after):
+    """What the server measured between two scrapes: requests, the share under 1, 2.5 and 5 ms,
+    and the bucket its p99 falls in."""
+    diff = {bound: after.get(bound, 0) - before.get(bound, 0) for bound in after}
+    total = diff.get(float("inf"), 0)
+    if not total:
+        return {"requests": 0, "p99_bound_ms": float("nan"), "under": {}}
+    under = {ms: diff.get(ms / 1000, 0) / total for ms in (1, 2.5, 5)}
+    p99 = next((bound for bound in sorted(diff) if diff[bound] >= 0.99 * total), float("inf"))
+    return {"requests": total, "p99_bound_ms": p99 * 1000, "under": under}
 
 
 def load_templates(folder):
@@ -261,6 +293,9 @@ def main():
     parser.add_argument("--sender-nice", type=int, default=0,
                         help="run the sender threads at this nice value: shippers stand for other machines, "
                              "so on a shared test machine they may take only the CPU the server leaves")
+    parser.add_argument("--reader-nice", type=int, default=0,
+                        help="run the Python readers (--read-interval) at this nice value; a negative one needs root. "
+                             "Readers stand for browsers on other machines: their own wake-ups on the shared cores are then not timed")
     parser.add_argument("--readers", type=int, default=50, help="concurrent overview readers")
     parser.add_argument("--read-interval", type=float, default=0.0,
                         help="each reader reads once every this many seconds on a fixed schedule (0: back to back, with wrk)")
@@ -276,7 +311,7 @@ def main():
     templates = load_templates(args.stratus)
     reader_tool = "wrk" if shutil.which("wrk") else "python"
     if args.read_interval > 0:
-        reader_tool = f"python, each every {args.read_interval:g} s"
+        reader_tool = f"python, each every {args.read_interval:g} s" + (f", at nice {args.reader_nice}" if args.reader_nice else "")
     work = tempfile.mkdtemp(prefix="bench-ingest-")
     url = args.database_url
     seeded = None
@@ -345,13 +380,16 @@ def main():
 
         def read(seconds):
             if args.read_interval > 0:
-                return python_readers(args.port, cookie, args.path, args.readers, seconds, args.read_interval)
+                return python_readers(args.port, cookie, args.path, args.readers, seconds, args.read_interval, args.reader_nice)
             if reader_tool == "wrk":
                 return wrk(args.port, cookie, args.path, args.readers, seconds)
             return python_readers(args.port, cookie, args.path, args.readers, seconds)
 
         print(f"read-only: {args.readers} readers ({reader_tool}) for {args.seconds} s …", file=sys.stderr)
+        route = urllib.parse.urlsplit(args.path).path
+        scraped = server_histogram(args.port, cookie, route)
         quiet = read(args.seconds)
+        quiet_server = histogram_summary(scraped, scraped := server_histogram(args.port, cookie, route))
 
         print(f"during ingest: {args.senders} senders × {args.batch}-event batches"
               f"{' (gzip)' if args.gzip else ''} and the same readers for {args.seconds} s …", file=sys.stderr)
@@ -361,6 +399,7 @@ def main():
         for sender in senders:
             sender.start()
         busy = read(args.seconds)
+        busy_server = histogram_summary(scraped, server_histogram(args.port, cookie, route))
         stop.set()
         for sender in senders:
             sender.join()
@@ -390,6 +429,10 @@ def main():
             f"{quiet['rps']:.0f} req/s, {quiet['timeouts']} time-outs, {quiet['errors']} errors; during ingest p50 "
             f"{busy['p50']:.1f} ms, {busy['rps']:.0f} req/s, {busy['timeouts']} time-outs, {busy['errors']} errors",
         ]
+        for label, server_side in (("read-only", quiet_server), ("during ingest", busy_server)):
+            under = ", ".join(f"{share * 100:.1f} % under {ms:g} ms" for ms, share in server_side["under"].items())
+            notes.append(f"server-side ({label}, its own histogram of {route}): {server_side['requests']} requests, {under}; "
+                         f"p99 at most {server_side['p99_bound_ms']:g} ms")
     finally:
         server.terminate()
         server.wait()

@@ -118,19 +118,27 @@ fn risk_score_follows_the_formula_and_ignores_old_and_cleared_signals() {
     let week = Span { from: NOW - 7 * DAY_MS, to: NOW };
     let r = risk_insights(&data, week);
     assert_eq!(r.top.len(), 2);
-    assert_eq!((r.top[0].name.as_str(), r.top[0].score, r.top[0].level), ("bob@acme-corp.com", 100.0, RiskLevel::Critical));
-    assert_eq!((r.top[1].name.as_str(), r.top[1].score, r.top[1].level), ("alice@acme-corp.com", 52.0, RiskLevel::Medium));
+    // Bob: three critical signals of the last minutes, a sum of 120: 100 × (1 − e^−1.2) = 69.88,
+    // just under high (70).
+    // Alice: critical 1 day old 40, high 8 days old 10, medium 15 days old 2 (the false positive
+    // and the 31-day-old signal add nothing), a sum of 52: 100 × (1 − e^−0.52) = 40.55.
+    assert_eq!((r.top[0].name.as_str(), r.top[0].score, r.top[0].level), ("bob@acme-corp.com", 69.88, RiskLevel::Medium));
+    assert_eq!((r.top[1].name.as_str(), r.top[1].score, r.top[1].level), ("alice@acme-corp.com", 40.55, RiskLevel::Medium));
     // At the window's start (7 days ago) alice had: high 1 day old = 20, medium 8 days = 4,
-    // the 31-day-old critical was then 24 days old = 40 / 8 = 5 (malicious does not clear).
-    assert_eq!(r.top[1].score_at_start, 29.0);
-    assert_eq!(r.top[1].change, 23.0);
+    // the 31-day-old critical was then 24 days old = 40 / 8 = 5 (malicious does not clear): a
+    // sum of 29, 100 × (1 − e^−0.29) = 25.17, so the change is 40.548 − 25.174 = 15.37.
+    assert_eq!(r.top[1].score_at_start, 25.17);
+    assert_eq!(r.top[1].change, 15.37);
     // Signals in the window behind each row: bob's three, alice's two of the last 7 days
     // (the false positive counts: it is a signal of hers, even if it adds no risk).
     assert_eq!((r.top[0].signals, r.top[1].signals), (3, 2));
     assert_eq!(count(&data, &r.top[0].query, week), 3);
     assert_eq!(count(&data, &r.top[1].query, week), 2);
     let levels: std::collections::HashMap<_, _> = r.by_level.iter().cloned().collect();
-    assert_eq!((levels[&RiskLevel::Critical], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]), (1, 1, 0));
+    assert_eq!(
+        (levels[&RiskLevel::Critical], levels[&RiskLevel::High], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]),
+        (0, 0, 2, 0)
+    );
     let types: std::collections::HashMap<_, _> = r.by_type.iter().cloned().collect();
     assert_eq!(types[&EntityKind::User], 2);
     // A 30-day window leaves out the signal detected 31 days ago.

@@ -68,9 +68,39 @@ test('important signals: the open-signal KPI and a case lead to their signals', 
   await expect(page.locator('.query-input')).toHaveValue('@workflow.triage.state:open');
 });
 
+test('important signals: lists say how much they leave out; an open case opens its page', async ({ page }) => {
+  const m = module(page, 'important-signals');
+  const rows = m.getByTestId('open-rules').locator('li');
+  await expect(rows).toHaveCount(8);
+  const total = Number((await m.getByTestId('open-rules-count').innerText()).match(/^8 of (\d+) rules/)![1]);
+  expect(total).toBeGreaterThan(8);
+  await m.getByTestId('open-rules-show-all').click();
+  await expect(rows).toHaveCount(total);
+  await expect(m.getByTestId('open-rules-count')).toContainText(`${total} of ${total} rules`);
+  // Every rule's full name is its tooltip, not its id.
+  const first = rows.first().locator('a.row-main');
+  expect(await first.getAttribute('title')).toBe(await first.innerText());
+
+  await expect(m.getByTestId('open-cases-count')).toHaveText(/^\d+ of \d+ open cases/);
+  const kase = m.getByTestId('open-case').first();
+  const title = await kase.innerText();
+  await kase.click();
+  await expect(page).toHaveURL(/\/cases\/\d+$/);
+  await expect(page.locator('h1')).toContainText(title);
+});
+
 test('risk insights: an entity leads to its signals; type and level list entities', async ({ page }) => {
   const m = module(page, 'risk-insights');
   const table = m.getByTestId('risky-entities');
+  await expect(table.locator('tbody tr')).toHaveCount(8);
+  // The list says how much it leaves out, and shows the rest in place, still ranked.
+  await expect(m.getByTestId('risky-count')).toHaveText(/^8 of 50 \(the riskiest 50 of [\d,]+ risky entities\)/);
+  await m.getByTestId('risky-show-all').click();
+  await expect(table.locator('tbody tr')).toHaveCount(50);
+  await expect(m.getByTestId('risky-count')).toHaveText(/^50 of 50/);
+  const scores = (await table.locator('tbody td:first-child').allInnerTexts()).map(Number);
+  expect(scores).toEqual([...scores].sort((a, b) => b - a));
+  await m.getByTestId('risky-show-all').click();
   await expect(table.locator('tbody tr')).toHaveCount(8);
   await m.locator('.legend-list .legend-item').first().click();
   const type = (await m.locator('.legend-list .legend-item').first().innerText()).split('\n')[0].trim();

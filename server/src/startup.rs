@@ -263,6 +263,7 @@ impl Application {
             db: db.clone(),
             engine,
             intake: intake.clone(),
+            sessions: Default::default(),
             trust_proxy: settings.trust_proxy,
             webhook: settings.webhook.clone(),
         };
@@ -381,7 +382,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
         // Everything but the sign-in page, the health check and static files needs a session.
         .layer(axum::middleware::from_fn_with_state(
-            auth::Guard { db: state.db.clone(), trust_proxy: state.trust_proxy },
+            auth::Guard { db: state.db.clone(), sessions: state.sessions.clone(), trust_proxy: state.trust_proxy },
             auth::require_session,
         ))
         // No cross-site write gets as far as the session check.

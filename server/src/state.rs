@@ -15,6 +15,8 @@ pub struct AppState {
     pub db: Database,
     pub engine: Arc<Engine>,
     pub intake: Arc<crate::intake::Intake>,
+    /// Sessions the database accepted in the last second.
+    pub sessions: Arc<crate::auth::SessionCache>,
     #[from_ref(skip)]
     pub trust_proxy: bool,
     #[from_ref(skip)]

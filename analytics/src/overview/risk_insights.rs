@@ -91,7 +91,21 @@ pub fn risk_contribution(severity: Severity, detected_at: Millis, cleared: bool,
     severity.risk_weight() / f64::powi(2.0, halvings)
 }
 
-/// Risk scores at `at` for every entity (index into `Dataset::entities`), capped at 100.
+/// How fast the score approaches 100: a sum of contributions `S` gives `100 × (1 − e^(−S/100))`.
+pub const RISK_SCALE: f64 = 100.0;
+
+/// The score of a sum of contributions (§4.3): `100 × (1 − e^(−S/100))`, which keeps the order of
+/// the sums (a critical and a high signal rank above one critical signal) yet never exceeds 100:
+/// 40 gives 32.97, 120 gives 69.88, 230.26 and more give 90 (critical).
+pub fn risk_score(sum: f64) -> f64 {
+    if sum <= 0.0 {
+        0.0
+    } else {
+        100.0 * (1.0 - (-sum / RISK_SCALE).exp())
+    }
+}
+
+/// Risk scores at `at` for every entity (index into `Dataset::entities`), from 0 to 100.
 pub fn risk_scores(data: &Dataset, at: Millis) -> Vec<f64> {
     risk_scores_at(data, &[at]).pop().expect("one instant, one result")
 }
@@ -120,7 +134,7 @@ pub fn risk_scores_at(data: &Dataset, instants: &[Millis]) -> Vec<Vec<f64>> {
     }
     for list in &mut scores {
         for s in list.iter_mut() {
-            *s = s.min(100.0);
+            *s = risk_score(*s);
         }
     }
     scores
@@ -240,6 +254,22 @@ mod tests {
         assert_eq!(risk_contribution(Severity::High, 0, false, RISK_HORIZON_MS), 0.0);
         assert_eq!(risk_contribution(Severity::High, 10, false, 5), 0.0, "not yet detected");
         assert_eq!(risk_contribution(Severity::Critical, 0, true, 1), 0.0, "cleared");
+    }
+
+    #[test]
+    fn the_score_saturates_towards_100_and_keeps_the_order_of_sums() {
+        assert_eq!(risk_score(0.0), 0.0);
+        // 100 × (1 − e^−0.03) = 2.9554…, one low signal.
+        assert!((risk_score(3.0) - 2.955_446).abs() < 1e-6);
+        // One critical: 100 × (1 − e^−0.4) = 32.968…; three: 100 × (1 − e^−1.2) = 69.880….
+        assert!((risk_score(40.0) - 32.967_995).abs() < 1e-6);
+        assert!((risk_score(120.0) - 69.880_579).abs() < 1e-6);
+        // Critical from a sum of 100 × ln 10 = 230.26 on.
+        assert_eq!(RiskLevel::of(risk_score(231.0)), Some(RiskLevel::Critical));
+        assert_eq!(RiskLevel::of(risk_score(230.0)), Some(RiskLevel::High));
+        // Sums that the old cap of 100 made equal stay ordered, and stay under 100.
+        let (a, b) = (risk_score(400.0), risk_score(1_000.0));
+        assert!(a < b && b < 100.0, "{a} {b}");
     }
 
 }

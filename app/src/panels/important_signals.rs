@@ -12,6 +12,31 @@ use crate::format::{duration, human, thousands};
 pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl IntoView {
     let empty_rules = d.rules.is_empty();
     let open_query = term("@workflow.triage.state", "open");
+    let all_rules = RwSignal::new(false);
+    let rule_count = d.rules.len();
+    let rules = d.rules;
+    let rule_drill = drill.clone();
+    let rule_rows = move || {
+        let drill = rule_drill.clone();
+        let limit = if all_rules.get() { rule_count } else { SHORT_LIST };
+        rules.iter().take(limit).cloned().map(|r| {
+            let query = r.query.clone();
+            view! {
+                <li class="row">
+                    <a class="row-main drill" href=drill.href(&r.query) title=r.rule_name.clone()
+                        data-count=r.total>{r.rule_name.clone()}</a>
+                    <span class="pills">
+                        {Severity::ALL.iter().zip(r.by_severity).filter(|(_, n)| *n > 0).map(|(s, n)| view! {
+                            <a class=format!("{} drill", severity_class(*s)) title=format!("{n} {} open", s.as_str()) data-count=n
+                                href=drill.href(&format!("{query} {}", term("status", s.as_str())))>
+                                {thousands(n as f64)}
+                            </a>
+                        }).collect_view()}
+                    </span>
+                </li>
+            }
+        }).collect_view()
+    };
     view! {
         <div class="stats">
             <a class="stat drill" href=drill.href(&open_query) data-count=d.open_signals.value>
@@ -23,33 +48,34 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
         </div>
         <h3 class="module-subtitle">"Recent open signals by rule"</h3>
         {empty_rules.then(|| empty("No open signals in this window."))}
-        <ul class="rows">
-            {d.rules.into_iter().take(8).map(|r| {
-                let query = r.query.clone();
-                view! {
-                    <li class="row">
-                        <a class="row-main drill" href=drill.href(&r.query) title=r.rule_id.clone()
-                            data-count=r.total>{r.rule_name}</a>
-                        <span class="pills">
-                            {Severity::ALL.iter().zip(r.by_severity).filter(|(_, n)| *n > 0).map(|(s, n)| view! {
-                                <a class=format!("{} drill", severity_class(*s)) title=format!("{n} {} open", s.as_str()) data-count=n
-                                    href=drill.href(&format!("{query} {}", term("status", s.as_str())))>
-                                    {thousands(n as f64)}
-                                </a>
-                            }).collect_view()}
-                        </span>
-                    </li>
-                }
-            }).collect_view()}
-        </ul>
+        {(rule_count > 0).then(|| view! {
+            <p class="list-count" data-testid="open-rules-count">
+                <span>{move || format!("{} of {} rules", if all_rules.get() { rule_count } else { SHORT_LIST.min(rule_count) }, rule_count)}</span>
+                {(rule_count > SHORT_LIST).then(|| view! {
+                    " "
+                    <button type="button" class="link-button" data-testid="open-rules-show-all"
+                        aria-expanded=move || all_rules.get().to_string()
+                        on:click=move |_| all_rules.update(|all| *all = !*all)>
+                        {move || if all_rules.get() { "Show fewer".to_owned() } else { format!("Show all {rule_count}") }}
+                    </button>
+                })}
+            </p>
+        })}
+        <ul class="rows" data-testid="open-rules">{rule_rows}</ul>
         <h3 class="module-subtitle">"Recent open security cases"</h3>
         {d.open_cases.is_empty().then(|| empty("No open cases."))}
+        {(!d.open_cases.is_empty()).then(|| view! {
+            <p class="list-count" data-testid="open-cases-count">
+                {format!("{} of {} open cases ", d.open_cases.len().min(5), d.open_cases_total)}
+                <a href="/cases">"All cases"</a>
+            </p>
+        })}
         <table class="mini-table">
             <thead><tr><th>"Case"</th><th>"Status"</th><th>"Priority"</th><th>"Assignee"</th><th>"Age"</th></tr></thead>
             <tbody>
                 {d.open_cases.into_iter().take(5).map(|c| view! {
                     <tr>
-                        <td><a class="drill" href=drill.href(&term("@case.id", &c.id.to_string())) title="The signals of this case">{c.title}</a></td>
+                        <td><a href=format!("/cases/{}", c.id) title=c.title.clone() data-testid="open-case">{c.title.clone()}</a></td>
                         <td>{human(c.status.as_str())}</td>
                         <td><span class="pill case">{c.priority.as_str()}</span></td>
                         <td>{c.assignee.unwrap_or_else(|| "unassigned".into())}</td>
@@ -60,3 +86,6 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
         </table>
     }
 }
+
+/// Rules listed before "Show all".
+const SHORT_LIST: usize = 8;

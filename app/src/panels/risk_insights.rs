@@ -16,6 +16,7 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
         Level(RiskLevel),
     }
     let filter = RwSignal::new(None::<Filter>);
+    let show_all = RwSignal::new(false);
     let top = d.top.clone();
     let total_risky = d.risky_entities.value;
     let wedges: Vec<Wedge> = d
@@ -35,30 +36,53 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
     let drill_rows = drill.clone();
     let rows = move || {
         let f = filter.get();
-        let shown: Vec<RiskyEntity> = top
+        let matching: Vec<&RiskyEntity> = top
             .iter()
             .filter(|e| match f {
                 None => true,
                 Some(Filter::Kind(k)) => e.kind == k,
                 Some(Filter::Level(l)) => e.level == l,
             })
-            .take(if f.is_some() { 50 } else { 8 })
-            .cloned()
             .collect();
+        let available = matching.len();
+        let limit = if show_all.get() { available } else { SHORT_LIST.min(available) };
+        let shown: Vec<RiskyEntity> = matching.into_iter().take(limit).cloned().collect();
+        let digits = score_decimals(shown.iter().map(|e| e.score));
         let none = shown.is_empty();
         let drill = drill_rows.clone();
+        let count_line = (!none).then(|| {
+            let of_risky = if f.is_none() && total_risky > available as f64 {
+                format!(" (the riskiest {available} of {} risky entities)", thousands(total_risky))
+            } else {
+                String::new()
+            };
+            view! {
+                <p class="list-count" data-testid="risky-count">
+                    <span>{format!("{} of {}{of_risky}", shown.len(), available)}</span>
+                    {(available > SHORT_LIST).then(|| view! {
+                        " "
+                        <button type="button" class="link-button" data-testid="risky-show-all"
+                            aria-expanded=move || show_all.get().to_string()
+                            on:click=move |_| show_all.update(|all| *all = !*all)>
+                            {move || if show_all.get() { "Show fewer".to_owned() } else { format!("Show all {available}") }}
+                        </button>
+                    })}
+                </p>
+            }
+        });
         view! {
             {none.then(|| empty("No risky entity of this kind among the riskiest 50."))}
+            {count_line}
             <table class="mini-table" data-testid="risky-entities">
                 <thead><tr><th>"Risk"</th><th>"Entity"</th><th>"Type"</th><th>"Last change"</th><th class="num">"Change"</th><th class="num">"Signals"</th></tr></thead>
                 <tbody>
                     {shown.into_iter().map(|e| view! {
                         <tr>
-                            <td><span class=format!("score risk-{}", e.level.as_str()) title=format!("{} risk", e.level.as_str())>{format!("{:.0}", e.score)}</span></td>
+                            <td><span class=format!("score risk-{}", e.level.as_str()) title=format!("{} risk", e.level.as_str())>{format!("{:.*}", digits, e.score)}</span></td>
                             <td><a class="drill" href=drill.href(&e.query)>{e.name}</a></td>
                             <td>{human(e.kind.as_str())}</td>
                             <td class="faint">{when(e.last_changed_ms)}</td>
-                            <td class="num">{format!("{:+.0}", e.change)}</td>
+                            <td class="num">{format!("{:+.*}", digits, e.change)}</td>
                             <td class="num"><a class="drill" href=drill.href(&e.query) data-count=e.signals>{thousands(e.signals as f64)}</a></td>
                         </tr>
                     }).collect_view()}
@@ -115,5 +139,29 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
                 {rows}
             </div>
         </div>
+    }
+}
+
+/// Rows listed before "Show all".
+const SHORT_LIST: usize = 8;
+
+/// Decimals to show scores with: none, unless two listed scores would then read the same while
+/// they differ (their order would look arbitrary), then one.
+fn score_decimals(scores: impl Iterator<Item = f64>) -> usize {
+    let scores: Vec<f64> = scores.collect();
+    let tied = scores.windows(2).any(|w| w[0] != w[1] && format!("{:.0}", w[0]) == format!("{:.0}", w[1]));
+    usize::from(tied)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::score_decimals;
+
+    #[test]
+    fn one_decimal_only_where_whole_numbers_would_hide_the_order() {
+        assert_eq!(score_decimals([96.2, 88.0, 40.5].into_iter()), 0);
+        assert_eq!(score_decimals([96.2, 95.9, 40.5].into_iter()), 1, "96 and 96");
+        assert_eq!(score_decimals([70.0, 70.0].into_iter()), 0, "a real tie reads as one");
+        assert_eq!(score_decimals(std::iter::empty()), 0);
     }
 }

@@ -6,6 +6,7 @@ use axum::extract::State;
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::Form;
+use std::sync::Arc;
 use serde::Deserialize;
 use storage::Database;
 
@@ -44,6 +45,7 @@ pub(super) fn wait_text(ms: i64) -> String {
 /// `POST /login`: checks the password and starts a session.
 pub(crate) async fn sign_in(
     State(db): State<Database>,
+    State(sessions): State<Arc<SessionCache>>,
     axum::Extension(ClientAddress(address)): axum::Extension<ClientAddress>,
     headers: HeaderMap,
     Form(form): Form<SignInForm>,
@@ -84,6 +86,7 @@ pub(crate) async fn sign_in(
         db.clear_sign_in_failures(&recorded, &address).await?;
         // A new sign-in never keeps the session it came with (no fixation).
         if let Some(old) = session_token(&headers) {
+            sessions.forget(&secret_hash(old));
             db.delete_session(&secret_hash(old)).await?;
         }
         let token = random_hex(32);
@@ -120,7 +123,8 @@ pub(crate) struct PasswordForm {
 /// `POST /account/password`: the signed-in user changes their own password. Every other session
 /// of the account ends; the change is in the history.
 pub(crate) async fn change_password(
-    State(engine): State<std::sync::Arc<app::engine::Engine>>,
+    State(engine): State<Arc<app::engine::Engine>>,
+    State(sessions): State<Arc<SessionCache>>,
     axum::Extension(user): axum::Extension<SessionUser>,
     headers: HeaderMap,
     Form(form): Form<PasswordForm>,
@@ -162,6 +166,8 @@ pub(crate) async fn change_password(
             api_key_id: None,
         };
         let stored = db.change_own_password(user.id, &hash, &keep, entry).await?;
+        // The other sessions ended, and this one no longer has to change its password.
+        sessions.clear();
         engine.update(|data| data.append_history(stored));
         tracing::info!(username = %user.username, "password changed");
         Ok(redirect(&next))
@@ -174,9 +180,11 @@ pub(crate) async fn change_password(
 }
 
 /// `POST /logout`: ends the session (the stored one, not just the cookie).
-pub(crate) async fn sign_out(State(db): State<Database>, headers: HeaderMap) -> Response {
+pub(crate) async fn sign_out(State(db): State<Database>, State(sessions): State<Arc<SessionCache>>, headers: HeaderMap) -> Response {
     if let Some(token) = session_token(&headers) {
-        if let Err(error) = db.delete_session(&secret_hash(token)).await {
+        let token_hash = secret_hash(token);
+        sessions.forget(&token_hash);
+        if let Err(error) = db.delete_session(&token_hash).await {
             tracing::error!(%error, "cannot end the session");
         }
     }

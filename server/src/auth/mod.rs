@@ -17,6 +17,7 @@
 
 mod forms;
 mod secrets;
+mod sessions;
 #[cfg(test)]
 mod tests;
 
@@ -37,6 +38,7 @@ pub use analytics::time::now_ms;
 
 pub(crate) use forms::{change_password, sign_in, sign_out};
 pub use secrets::*;
+pub use sessions::{SessionCache, SESSION_RECHECK};
 
 pub const SESSION_COOKIE: &str = "signalboard_session";
 /// The session cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it
@@ -115,7 +117,11 @@ pub(crate) enum Credential {
 
 /// The account a request acts as (its session cookie, else its API key), and which credential
 /// it was.
-pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Result<Option<(Account, Credential)>, storage::StorageError> {
+pub(crate) async fn authenticate_with(
+    db: &Database,
+    sessions: &SessionCache,
+    headers: &HeaderMap,
+) -> Result<Option<(Account, Credential)>, storage::StorageError> {
     // An API key in `Authorization` is what the request means to act as, even when the client
     // also holds a session cookie (a script run from a signed-in browser profile). `Splunk <key>`
     // is how HEC clients (Vector, Fluent Bit, the OpenTelemetry Collector) send it. A page
@@ -131,8 +137,13 @@ pub(crate) async fn authenticate_with(db: &Database, headers: &HeaderMap) -> Res
             .map(|(key, scopes, a)| (a, Credential::ApiKey(key, KeyScope::parse_list(&scopes)))));
     }
     if let Some(token) = session_token(headers) {
+        let token_hash = secret_hash(token);
+        if let Some(account) = sessions.get(&token_hash) {
+            return Ok(Some((account, Credential::Session)));
+        }
         let now = now_ms();
-        if let Some(account) = db.session_account(&secret_hash(token), now, now - SESSION_IDLE_MS).await? {
+        if let Some(account) = db.session_account(&token_hash, now, now - SESSION_IDLE_MS).await? {
+            sessions.insert(token_hash, account.clone());
             return Ok(Some((account, Credential::Session)));
         }
     }
@@ -185,11 +196,11 @@ fn public(path: &str) -> bool {
 /// The middleware in front of every route: resolves the account and lets the request through
 /// with a [`SessionUser`] extension, or turns it away.
 pub(crate) async fn require_session(State(guard): State<Guard>, mut request: Request, next: Next) -> Response {
-    let db = guard.db;
+    let Guard { db, sessions, trust_proxy } = guard;
     let path = request.uri().path().to_owned();
-    let address = client_address(&request, guard.trust_proxy);
+    let address = client_address(&request, trust_proxy);
     request.extensions_mut().insert(ClientAddress(address));
-    let account = match authenticate_with(&db, request.headers()).await {
+    let account = match authenticate_with(&db, &sessions, request.headers()).await {
         Ok(account) => account,
         Err(_) if public(&path) => None,
         Err(error) => {
@@ -257,6 +268,7 @@ pub(crate) struct ClientAddress(pub(crate) String);
 #[derive(Clone)]
 pub(crate) struct Guard {
     pub(crate) db: Database,
+    pub(crate) sessions: std::sync::Arc<SessionCache>,
     /// Believe `X-Forwarded-For` (only when a proxy in front sets it and strips clients' own).
     pub(crate) trust_proxy: bool,
 }

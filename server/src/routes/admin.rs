@@ -189,6 +189,7 @@ async fn invite_user(
 /// deactivate themselves, so there is always an admin.
 async fn change_user(
     State(engine): State<Arc<Engine>>,
+    State(sessions): State<Arc<crate::auth::SessionCache>>,
     Extension(user): Extension<SessionUser>,
     Path(id): Path<i64>,
     JsonBody(change): JsonBody<UserChange>,
@@ -222,6 +223,8 @@ async fn change_user(
             storage::StorageError::Conflict(m) => ApiError::Unprocessable(m),
             other => other.into(),
         })?;
+    // A deactivated account's sessions ended, and a role change holds from the next request.
+    sessions.clear();
     engine.update(|data| {
         data.upsert_user(dataset_user(&after));
         data.append_history(stored);

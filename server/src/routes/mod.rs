@@ -153,7 +153,15 @@ pub(crate) mod testing {
             let engine = Arc::new(Engine::load(db.clone()).await.unwrap());
             let leptos_options = LeptosOptions::builder().output_name(app::BUNDLE_NAME).build();
             let intake = Arc::new(crate::intake::Intake::open(db.clone(), Some(engine.clone()), &Default::default()).await.unwrap());
-            let state = AppState { leptos_options, db, engine, intake, trust_proxy: false, webhook: crate::webhook::Policy::default() };
+            let state = AppState {
+                leptos_options,
+                db,
+                engine,
+                intake,
+                sessions: Default::default(),
+                trust_proxy: false,
+                webhook: crate::webhook::Policy::default(),
+            };
             TestState { state, users, _dir: dir }
         }
 
