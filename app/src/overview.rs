@@ -56,25 +56,25 @@ pub fn OverviewPage() -> impl IntoView {
                     }
                 })
         }}
+        // One `Suspend`, not a closure: the grid (and each module's resource) is made once the
+        // layout is here. A closure would be run again by each of the Suspense's passes over its
+        // children while rendering on the server, making every module's resource, and writing
+        // its data into the page, once per pass.
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading the page layout…"</div> }>
-            {move || {
-                layout
-                    .get()
-                    .map(|loaded| {
-                        let (initial, problem) = match loaded {
-                            Ok(layout) => (layout, None),
-                            Err(error) => (Layout::default(), Some(error.to_string())),
-                        };
-                        view! {
-                            {problem.map(|p| view! {
-                                <p class="notice notice-warning" role="alert">
-                                    {format!("Your saved layout could not be loaded ({p}); showing the default.")}
-                                </p>
-                            })}
-                            <ModuleGrid initial window customizing/>
-                        }
-                    })
-            }}
+            {Suspend::new(async move {
+                let (initial, problem) = match layout.await {
+                    Ok(layout) => (layout, None),
+                    Err(error) => (Layout::default(), Some(error.to_string())),
+                };
+                view! {
+                    {problem.map(|p| view! {
+                        <p class="notice notice-warning" role="alert">
+                            {format!("Your saved layout could not be loaded ({p}); showing the default.")}
+                        </p>
+                    })}
+                    <ModuleGrid initial window customizing/>
+                }
+            })}
         </Suspense>
     }
 }
@@ -155,10 +155,37 @@ impl Arrangement {
     }
 }
 
+/// A module's data for the current window; `None` while it is hidden or collapsed (not loaded).
+type ModuleData = Resource<Option<Result<crate::rows::ModuleResult, crate::error::AppError>>>;
+
+/// Whether a module is loaded: shown and expanded.
+fn wanted(layout: RwSignal<Layout>, id: &'static str) -> Memo<bool> {
+    Memo::new(move |_| layout.with(|l| l.state(id).is_none_or(|m| !m.hidden && !m.collapsed)))
+}
+
 #[component]
 fn ModuleGrid(initial: Layout, window: WindowMemo, customizing: RwSignal<bool>) -> impl IntoView {
     let arrangement = Arrangement::new(initial);
     let layout = arrangement.layout;
+    // Every module's resource, made here once: `For` builds its rows more than once while the
+    // server renders (each build would make, and write into the page, its own copy).
+    let data: Vec<ModuleData> = ModuleId::ALL
+        .iter()
+        .map(|&module| {
+            let id = module.as_str();
+            let wanted = wanted(layout, id);
+            let resource = Resource::new(
+                move || wanted.get().then(|| window.get().unwrap_or_default()),
+                move |preset| async move {
+                    match preset {
+                        Some(window) => Some(load_module(id.to_owned(), window.as_param()).await),
+                        None => None,
+                    }
+                },
+            );
+            resource
+        })
+        .collect();
     let shown = move || {
         let all = customizing.get();
         layout.with(|l| {
@@ -201,7 +228,7 @@ fn ModuleGrid(initial: Layout, window: WindowMemo, customizing: RwSignal<bool>) 
         </Show>
         <div class="module-grid" data-testid="module-grid" class:customizing=move || customizing.get()>
             <For each=shown key=|module| *module let:module>
-                <ModuleFrame module arrangement window customizing/>
+                <ModuleFrame module data=data[module.index()] arrangement window customizing/>
             </For>
         </div>
     }
@@ -229,7 +256,7 @@ fn refocus(id: String, fallback: String) {
 /// collapse, the Customize page controls, and its body. A module whose data fails shows the
 /// error inside itself only. A hidden or collapsed module does not request its data.
 #[component]
-fn ModuleFrame(module: ModuleId, arrangement: Arrangement, window: WindowMemo, customizing: RwSignal<bool>) -> impl IntoView {
+fn ModuleFrame(module: ModuleId, data: ModuleData, arrangement: Arrangement, window: WindowMemo, customizing: RwSignal<bool>) -> impl IntoView {
     let id = module.as_str();
     let layout = arrangement.layout;
     let heading_id = format!("module-{id}-title");
@@ -237,17 +264,7 @@ fn ModuleFrame(module: ModuleId, arrangement: Arrangement, window: WindowMemo, c
     let hidden = Memo::new(move |_| layout.with(|l| l.state(id).is_some_and(|m| m.hidden)));
     let collapsed = Memo::new(move |_| layout.with(|l| l.state(id).is_some_and(|m| m.collapsed)));
     let position = Memo::new(move |_| layout.with(|l| (l.position(id).unwrap_or(0), l.modules.len())));
-    let wanted = Memo::new(move |_| !hidden.get() && !collapsed.get());
-
-    let data = Resource::new(
-        move || wanted.get().then(|| window.get().unwrap_or_default()),
-        move |preset| async move {
-            match preset {
-                Some(window) => Some(load_module(id.to_owned(), window.as_param()).await),
-                None => None,
-            }
-        },
-    );
+    let wanted = wanted(layout, id);
     let computed_at = move || {
         data.get().flatten().and_then(Result::ok).map(|result| {
             let time = result.computed_at.get(11..19).unwrap_or_default().to_owned();
