@@ -9,6 +9,7 @@ pub mod attack;
 pub mod audit;
 pub mod dataset;
 pub mod demo;
+pub mod entity;
 pub mod model;
 pub mod overview;
 pub mod query;

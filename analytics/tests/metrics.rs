@@ -258,3 +258,84 @@ fn a_gap_cell_lists_the_disabled_rules_that_would_close_it() {
     assert!(cell("T1562").closing_rules.is_empty() && !cell("T1562").rules.is_empty());
     assert!(cell("T1110").closing_rules.is_empty() && cell("T1110").rules.is_empty());
 }
+
+#[test]
+fn a_window_reaching_back_before_any_record_has_no_earlier_data() {
+    let mut f = Fixture::new();
+    f.signal("r-okta", Severity::High, 40 * 60, 10); // 40 h ago, after the first hour of logs (30 h ago)
+    f.signal("r-okta", Severity::Critical, 60, 10);
+    let data = f.build();
+    let kpis = |span: Span| match compute(&data, ModuleId::SecurityOverview, span, NOW) {
+        ModuleData::SecurityOverview(o) => o,
+        other => panic!("{other:?}"),
+    };
+    // The last 24 h: the signal 40 h ago and the logs 30 h ago lie before it, so zero is known.
+    let known = kpis(day());
+    assert!(known.total.earlier_data && known.by_severity.iter().all(|s| s.count.earlier_data));
+    assert_eq!((known.total.value, known.total.previous), (1.0, 1.0));
+    // The last 7 days: nothing at all was recorded before them, so the change is unknown.
+    let week = Span { from: NOW - 7 * DAY_MS, to: NOW };
+    let unknown = kpis(week);
+    assert_eq!((unknown.total.value, unknown.total.previous), (2.0, 0.0));
+    assert!(!unknown.total.earlier_data && unknown.by_severity.iter().all(|s| !s.count.earlier_data));
+    match compute(&data, ModuleId::SecurityCoverage, week, NOW) {
+        ModuleData::SecurityCoverage(c) => assert!(!c.logs.total.earlier_data),
+        other => panic!("{other:?}"),
+    }
+    // Exactly at the first record: it is inside the window, so nothing lies before.
+    let first = data.signals.detected_at_ms[0];
+    assert!(!records_before(&data, first.min(NOW - 30 * HOUR_MS)));
+    assert!(records_before(&data, first + 1));
+}
+
+#[test]
+fn an_entity_profile_shows_its_score_history_contributions_cases_and_neighbours() {
+    let mut f = fixture::entity_risk();
+    f.at(1).entity_ids = vec![1, 2]; // alice's critical of a day ago also names the host build-01
+    f.at(2).case_id = Some(1);
+    let data = f.build();
+    let alice = analytics::entity::entity_profile(&data, EntityKind::User, "alice@acme-corp.com", NOW).unwrap();
+    // 40 + 10 + 2 (see risk_score_follows_the_formula…): 100 × (1 − e^−0.52) = 40.55.
+    assert_eq!((alice.sum, alice.score, alice.level), (52.0, 40.55, Some(RiskLevel::Medium)));
+    let points: Vec<(i64, f64)> = alice.contributions.iter().map(|s| (s.id, s.points)).collect();
+    assert_eq!(points, [(1, 40.0), (2, 10.0), (3, 2.0)], "largest first; the false positive and the 31-day-old one add nothing");
+    assert_eq!(alice.contributing, 3);
+    assert_eq!(alice.open.iter().map(|s| s.id).collect::<Vec<_>>(), [1, 2, 3], "newest first");
+    assert_eq!((alice.open_count, alice.signals, alice.signals_30d), (3, 5, 4));
+    assert_eq!(alice.first_seen_ms, Some(NOW - 31 * DAY_MS - 5_000));
+    assert_eq!(alice.last_seen_ms, Some(NOW - DAY_MS));
+    assert_eq!(alice.cases.iter().map(|c| (c.id, c.signals)).collect::<Vec<_>>(), [(1, 1)]);
+    assert_eq!(alice.related.len(), 1);
+    // build-01 carries the one critical of a day ago: 40 → 32.97.
+    assert_eq!((alice.related[0].name.as_str(), alice.related[0].shared, alice.related[0].score), ("build-01", 1, 32.97));
+    // 31 daily points. 30 days ago only the 31-day-old critical (then a day old, archived as
+    // malicious, which does not clear) counted: 40 → 32.97; 7 days ago 25.17; now 40.55.
+    assert_eq!(alice.history.len(), 31);
+    assert_eq!(alice.history[0], (NOW - 30 * DAY_MS, 32.97));
+    assert_eq!(alice.history[23], (NOW - 7 * DAY_MS, 25.17));
+    assert_eq!(alice.history[30], (NOW, 40.55));
+    assert_eq!(count(&data, &alice.query, Span { from: NOW - 40 * DAY_MS, to: NOW }), 5);
+    assert!(analytics::entity::entity_profile(&data, EntityKind::Host, "alice@acme-corp.com", NOW).is_none(), "kind and name both match");
+
+    use analytics::entity::entity_list;
+    let all = entity_list(&data, None, None, NOW, 100);
+    let rows: Vec<(&str, f64, u64)> = all.rows.iter().map(|r| (r.name.as_str(), r.score, r.signals)).collect();
+    assert_eq!(
+        rows,
+        [
+            ("bob@acme-corp.com", 69.88, 3),
+            ("alice@acme-corp.com", 40.55, 4),
+            ("build-01", 32.97, 1),
+            ("203.0.113.7", 0.0, 0),
+            ("ci-deployer", 0.0, 0)
+        ]
+    );
+    assert_eq!(all.matching, 5);
+    let levels: std::collections::HashMap<_, _> = all.by_level.iter().cloned().collect();
+    assert_eq!((levels[&Some(RiskLevel::Medium)], levels[&Some(RiskLevel::Low)], levels[&None]), (2, 1, 2));
+    let users = entity_list(&data, Some(EntityKind::User), None, NOW, 1);
+    assert_eq!((users.matching, users.rows.len(), users.rows[0].name.as_str()), (2, 1, "bob@acme-corp.com"));
+    let low = entity_list(&data, None, Some(Some(RiskLevel::Low)), NOW, 100);
+    assert_eq!(low.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["build-01"]);
+    assert_eq!(entity_list(&data, None, Some(None), NOW, 100).matching, 2);
+}

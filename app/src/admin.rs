@@ -37,6 +37,9 @@ pub fn AdminPage() -> impl IntoView {
     let intel_intention = RwSignal::new(ThreatIntention::Unknown);
     let intel_entries = RwSignal::new(String::new());
     let webhook = RwSignal::new(String::new());
+    // The row waiting for "Deactivate" to be confirmed, and the admin's own id (no action on it).
+    let confirming = RwSignal::new(None::<i64>);
+    let user = crate::auth::use_current_user();
     view! {
         <Title text="Admin"/>
         <div class="page-header"><div class="page-heading"><h1>"Admin"</h1>
@@ -46,6 +49,7 @@ pub fn AdminPage() -> impl IntoView {
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string()}</p> }.into_any(),
                 Ok(crate::rows::AdminData { accounts, keys, webhook: current_webhook, intel }) => {
+                    let me = user.get().map_or(0, |u| u.id);
                     webhook.set(current_webhook.unwrap_or_default());
                     let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();
                     view! {
@@ -86,17 +90,42 @@ pub fn AdminPage() -> impl IntoView {
                                                 <td>{a.username.clone()}</td>
                                                 <td>{a.display_name.clone()}</td>
                                                 <td>
-                                                    <select aria-label=format!("Role of {}", a.username) on:change=move |ev| {
+                                                    // The server refuses an admin's change to their own role: the page does not offer it.
+                                                    <select aria-label=format!("Role of {}", a.username) disabled=id == me
+                                                        title=(id == me).then_some("You cannot change your own role") on:change=move |ev| {
                                                         change_user(id, UserChange { role: Role::parse(&event_target_value(&ev)).ok(), active: None });
                                                     }>
                                                         {Role::ALL.iter().map(|r| view! { <option value=r.as_str() selected=*r == a.role>{r.as_str()}</option> }).collect_view()}
                                                     </select>
                                                 </td>
                                                 <td>{if !a.active { "deactivated" } else if a.service { "service account" } else if a.can_sign_in { "active" } else { "active, no password" }}</td>
-                                                <td>
-                                                    <button class="button ghost" on:click=move |_| {
-                                                        change_user(id, UserChange { role: None, active: Some(!a.active) });
-                                                    }>{if a.active { "Deactivate" } else { "Reactivate" }}</button>
+                                                <td class="row-actions">
+                                                    {if id == me {
+                                                        view! { <span class="muted" data-testid="own-account">"you"</span> }.into_any()
+                                                    } else if !a.active {
+                                                        view! {
+                                                            <button class="button ghost" on:click=move |_| {
+                                                                change_user(id, UserChange { role: None, active: Some(true) });
+                                                            }>"Reactivate"</button>
+                                                        }.into_any()
+                                                    } else {
+                                                        let name = a.username.clone();
+                                                        view! {
+                                                            <Show when=move || confirming.get() == Some(id) fallback=move || view! {
+                                                                <button class="button ghost" on:click=move |_| confirming.set(Some(id))>"Deactivate"</button>
+                                                            }>
+                                                                <span class="confirm" role="group" aria-label=format!("Deactivate {name}?")>
+                                                                    {format!("Deactivate {name}? Their sessions and API keys stop working now. ")}
+                                                                    <button class="button danger" on:click=move |_| {
+                                                                        confirming.set(None);
+                                                                        change_user(id, UserChange { role: None, active: Some(false) });
+                                                                    }>"Deactivate"</button>
+                                                                    " "
+                                                                    <button class="button ghost" on:click=move |_| confirming.set(None)>"Cancel"</button>
+                                                                </span>
+                                                            </Show>
+                                                        }.into_any()
+                                                    }}
                                                 </td>
                                             </tr>
                                         }

@@ -100,6 +100,8 @@ pub fn LoginPage() -> impl IntoView {
     let error = move || params.read().get("error");
     let next = move || safe_next(&params.read().get("next").unwrap_or_default()).to_owned();
     let user = use_current_user();
+    // After a failed attempt the server sends the username back: only the password is retyped.
+    let typed = params.read_untracked().get("username").unwrap_or_default();
     view! {
         <leptos_meta::Title text="Sign in"/>
         <section class="login">
@@ -114,8 +116,10 @@ pub fn LoginPage() -> impl IntoView {
             </Suspense>
             {move || error().map(|e| view! { <p class="login-error" role="alert">{e}</p> })}
             <form class="login-form" method="post" action="/login">
-                <label>"Username" <input name="username" autocomplete="username" required autofocus/></label>
-                <label>"Password" <input name="password" type="password" autocomplete="current-password" required/></label>
+                <label>"Username" <input name="username" autocomplete="username" required
+                    value=typed.clone() autofocus=typed.is_empty()/></label>
+                <label>"Password" <input name="password" type="password" autocomplete="current-password" required
+                    autofocus=!typed.is_empty()/></label>
                 <input type="hidden" name="next" prop:value=next/>
                 <button class="button primary" type="submit">"Sign in"</button>
             </form>

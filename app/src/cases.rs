@@ -51,7 +51,8 @@ pub fn CasesPage() -> impl IntoView {
             {move || cases.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
                 Ok(cases) => view! {
-                    <table class="signal-table">
+                    <div class="table-scroll" data-testid="cases-table">
+                    <table class="signal-table cases-table">
                         <thead><tr><th>"Case"</th><th>"Title"</th><th>"Status"</th><th>"Priority"</th><th>"Assignee"</th><th>"Signals"</th><th>"Updated"</th></tr></thead>
                         <tbody>
                             {cases.into_iter().map(|c| view! {
@@ -67,6 +68,7 @@ pub fn CasesPage() -> impl IntoView {
                             }).collect_view()}
                         </tbody>
                     </table>
+                    </div>
                 }.into_any(),
             })}
         </Suspense>
@@ -91,7 +93,7 @@ pub fn CasePage() -> impl IntoView {
             {move || detail.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
                 Ok(None) => view! { <p class="module-error">{format!("Case {} does not exist.", id())}</p> }.into_any(),
-                Ok(Some((case, timeline, assignable, incidents))) => {
+                Ok(Some((case, timeline, assignable, incidents, (signals, signals_total)))) => {
                     let description = RwSignal::new(case.description.clone());
                     let severity = RwSignal::new(IncidentSeverity::Sev3);
                     let case_id = case.id;
@@ -139,7 +141,11 @@ pub fn CasePage() -> impl IntoView {
                                 <button class="button" on:click=move |_| patch(CaseUpdate { description: Some(description.get_untracked()), ..CaseUpdate::default() })>"Save description"</button>
                             </Show>
                         </section>
-                        <p><a class="button" href=signals_href(&format!("@case.id:{}", case.id), "30d")>{format!("Linked signals ({})", case.signals)}</a></p>
+                        <section class="admin-section">
+                            <h2>{format!("Signals ({signals_total})")}" "
+                                <a class="heading-link" href=signals_href(&format!("@case.id:{}", case.id), "30d")>"open in the explorer"</a></h2>
+                            <crate::incidents::LinkedSignals rows=signals total=signals_total query=Some(format!("@case.id:{}", case.id)) testid="case-signals"/>
+                        </section>
                         <h2>"Incidents"</h2>
                         <Show when=can_write>
                             <p class="inline-form">
@@ -163,7 +169,7 @@ pub fn CasePage() -> impl IntoView {
                                         let status = i.status;
                                         view! {
                                             <li>
-                                                <strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong>
+                                                <a href=format!("/incidents/{}", i.id)><strong>{format!("Incident {} · {}", i.id, i.severity.as_str())}</strong></a>
                                                 {format!(" {} · declared {}{} · ", i.title, i.declared_at.replace('T', " ").get(0..16).unwrap_or_default(), i.commander.map(|c| format!(" · commander {c}")).unwrap_or_default())}
                                                 <select aria-label=format!("Status of incident {incident}") prop:disabled=move || !can_write() on:change=move |ev| {
                                                     let update = IncidentUpdate { status: IncidentStatus::parse(&event_target_value(&ev)).ok(), ..IncidentUpdate::default() };
@@ -180,16 +186,7 @@ pub fn CasePage() -> impl IntoView {
                             }.into_any()
                         }}
                         <h2>"Timeline"</h2>
-                        <ol class="history-list">
-                            {timeline.into_iter().map(|h| view! {
-                                <li>
-                                    <span class="mono">{h.at.replace('T', " ").get(0..19).unwrap_or_default().to_owned()}</span>" "
-                                    <strong>{h.actor.unwrap_or_else(|| "system".into())}</strong>" "
-                                    {format!("{} {}: {}: {} → {}", human(&h.asset_type), h.asset_id, h.action, h.old_value.unwrap_or_else(|| "–".into()), h.new_value.unwrap_or_else(|| "–".into()))}
-                                    {h.reason.map(|r| format!(" ({})", human(&r)))}
-                                </li>
-                            }).collect_view()}
-                        </ol>
+                        <crate::incidents::Timeline rows=timeline/>
                     }.into_any()
                 }
             })}

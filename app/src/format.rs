@@ -59,6 +59,14 @@ pub(crate) fn short_time(rfc3339: &str) -> String {
     rfc3339.replace('T', " ").get(0..19).unwrap_or_default().to_owned()
 }
 
+/// Decimals to show scores with: none, unless two listed scores would then read the same while
+/// they differ (their order would look arbitrary), then one.
+pub(crate) fn score_decimals(scores: impl Iterator<Item = f64>) -> usize {
+    let scores: Vec<f64> = scores.collect();
+    let tied = scores.windows(2).any(|w| w[0] != w[1] && format!("{:.0}", w[0]) == format!("{:.0}", w[1]));
+    usize::from(tied)
+}
+
 /// `under_review` → `under review`.
 pub(crate) fn human(spelling: &str) -> String {
     spelling.replace('_', " ")
@@ -67,6 +75,33 @@ pub(crate) fn human(spelling: &str) -> String {
 /// `/signals?query=…&window=…`, percent-encoded.
 pub fn signals_href(query: &str, window: &str) -> String {
     format!("/signals?query={}&window={}", encode(query), encode(window))
+}
+
+/// An entity's page: `/entities/{type}/{name}`, the name percent-encoded (slashes included).
+pub fn entity_href(kind: analytics::EntityKind, name: &str) -> String {
+    format!("/entities/{}/{}", kind.as_str(), encode(name))
+}
+
+/// Undoes [`encode`]: `%XX` becomes its byte; anything else stays as it is (so a text that was
+/// never encoded comes back unchanged, unless it holds `%` and two hex digits).
+pub fn decode(text: &str) -> String {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut k = 0;
+    while k < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (bytes[k], bytes.get(k + 1).copied().and_then(hex), bytes.get(k + 2).copied().and_then(hex)) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                k += 3;
+            }
+            (b, _, _) => {
+                out.push(b);
+                k += 1;
+            }
+        }
+    }
+    String::from_utf8(out).unwrap_or_else(|_| text.to_owned())
 }
 
 /// Percent-encodes everything but unreserved characters.
@@ -94,6 +129,25 @@ mod tests {
         assert_eq!(duration(125_000.0), "2m 5s");
         assert_eq!(duration(3_600_000.0 * 3.5), "3h 30m");
         assert_eq!(duration(86_400_000.0 * 2.0 + 3_600_000.0 * 4.0), "2d 4h");
+    }
+
+    #[test]
+    fn one_decimal_only_where_whole_numbers_would_hide_the_order() {
+        assert_eq!(score_decimals([96.2, 88.0, 40.5].into_iter()), 0);
+        assert_eq!(score_decimals([96.2, 95.9, 40.5].into_iter()), 1, "96 and 96");
+        assert_eq!(score_decimals([70.0, 70.0].into_iter()), 0, "a real tie reads as one");
+        assert_eq!(score_decimals(std::iter::empty()), 0);
+    }
+
+    #[test]
+    fn entity_names_survive_the_path() {
+        let name = "arn:aws:iam::123456789012:role/ci-deployer";
+        let href = entity_href(analytics::EntityKind::CloudIdentity, name);
+        assert_eq!(href, "/entities/cloud_identity/arn%3Aaws%3Aiam%3A%3A123456789012%3Arole%2Fci-deployer");
+        assert_eq!(decode(href.rsplit('/').next().unwrap()), name);
+        assert_eq!(decode("s3://plain name 100%"), "s3://plain name 100%", "nothing to undo");
+        assert_eq!(decode("caf%C3%A9"), "café");
+        assert_eq!(decode("%FF"), "%FF", "not UTF-8: left as it was");
     }
 
     #[test]

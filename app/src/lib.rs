@@ -7,6 +7,8 @@ pub mod admin;
 pub mod audit;
 pub mod auth;
 pub mod cases;
+pub mod entities;
+pub mod incidents;
 mod charts;
 pub mod client;
 #[cfg(feature = "ssr")]
@@ -83,6 +85,10 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/audit") view=crate::audit::AuditPage/>
                         <Route path=path!("/cases") view=crate::cases::CasesPage/>
                         <Route path=path!("/cases/:id") view=crate::cases::CasePage/>
+                        <Route path=path!("/incidents") view=crate::incidents::IncidentsPage/>
+                        <Route path=path!("/incidents/:id") view=crate::incidents::IncidentPage/>
+                        <Route path=path!("/entities") view=crate::entities::EntitiesPage/>
+                        <Route path=path!("/entities/:kind/:name") view=crate::entities::EntityPage/>
                         <Route path=path!("/admin") view=crate::admin::AdminPage/>
                         <Route path=path!("/rules") view=crate::rules::RulesPage/>
                         <Route path=path!("/rules/:id") view=crate::rules::RulePage/>
@@ -113,7 +119,9 @@ fn TopBar() -> impl IntoView {
                     <nav class="topnav" aria-label="Sections">
                         <TopNavItem href="/" label="Overview"/>
                         <TopNavItem href="/signals" label="Signals"/>
+                        <TopNavItem href="/entities" label="Entities"/>
                         <TopNavItem href="/cases" label="Cases"/>
+                        <TopNavItem href="/incidents" label="Incidents"/>
                         <TopNavItem href="/rules" label="Rules"/>
                         <TopNavItem href="/audit" label="Audit trail"/>
                         {u.is_admin().then(|| view! { <TopNavItem href="/admin" label="Admin"/> })}

@@ -132,7 +132,7 @@ pub struct SignalDetail {
     pub samples: Vec<String>,
 }
 
-/// An incident as a case page lists it.
+/// An incident as the incident list and a case page list it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct IncidentRow {
     pub id: i64,
@@ -140,8 +140,26 @@ pub struct IncidentRow {
     pub severity: analytics::IncidentSeverity,
     pub status: analytics::IncidentStatus,
     pub commander: Option<String>,
+    pub commander_id: Option<i64>,
     pub declared_at: String,
+    /// How long ago it was declared, when the server answered.
+    pub age_ms: i64,
+    /// The case it was declared from, or the signal (outside any case).
+    pub case_id: Option<i64>,
     pub signal_id: Option<i64>,
+}
+
+/// One incident's page: the incident, the case it belongs to, its signals (the case's, or the
+/// one it was declared from), what happened to it, and who may command it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct IncidentDetail {
+    pub incident: IncidentRow,
+    pub case: Option<CaseRow>,
+    /// At most 200, newest first, and how many there are.
+    pub signals: Vec<SignalRow>,
+    pub signals_total: usize,
+    pub timeline: Vec<HistoryRow>,
+    pub assignable: Vec<Assignable>,
 }
 
 /// An account as the admin page lists it.

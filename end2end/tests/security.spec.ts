@@ -153,3 +153,53 @@ test.describe('an invited user', () => {
     await fresh.close();
   });
 });
+
+test.describe('the admin page', () => {
+  test.use({ storageState: storageFor('admin') });
+
+  test('asks before deactivating, and offers nothing on your own row', async ({ page }) => {
+    const username = `leaver-${Date.now()}`;
+    const invited = await page.request.post('/api/v1/users', { data: { username, role: 'analyst' } });
+    expect(invited.status()).toBe(201);
+    const id = (await invited.json()).user.id as number;
+    await page.goto('/admin');
+    await waitForHydration(page);
+
+    // Your own row: no Deactivate, and the role cannot be changed (the server refuses both).
+    const own = page.locator('tr[data-user="e2e-admin"]');
+    await expect(own.getByTestId('own-account')).toHaveText('you');
+    await expect(own.getByRole('button')).toHaveCount(0);
+    await expect(own.getByLabel('Role of e2e-admin')).toBeDisabled();
+
+    const row = page.locator(`tr[data-user="${username}"]`);
+    const status = row.locator('td').nth(3);
+    const before = await status.textContent();
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    const confirm = row.getByRole('group', { name: `Deactivate ${username}?` });
+    await expect(confirm).toContainText('sessions and API keys stop working');
+    await confirm.getByRole('button', { name: 'Cancel' }).click();
+    await expect(confirm).toHaveCount(0);
+    await expect(status).toHaveText(before!);
+    type Listed = { users: { id: number; active: boolean }[] };
+    let listed = (await (await page.request.get('/api/v1/users')).json()) as Listed;
+    expect(listed.users.find((u) => u.id === id)!.active).toBe(true);
+
+    await row.getByRole('button', { name: 'Deactivate' }).click();
+    await row.getByRole('group', { name: `Deactivate ${username}?` }).getByRole('button', { name: 'Deactivate' }).click();
+    await expect(status).toHaveText('deactivated');
+    await expect(row.getByRole('button', { name: 'Reactivate' })).toBeVisible();
+    listed = (await (await page.request.get('/api/v1/users')).json()) as Listed;
+    expect(listed.users.find((u) => u.id === id)!.active).toBe(false);
+  });
+
+  test('the cases table fits a 1024 px screen', async ({ page }) => {
+    await page.setViewportSize({ width: 1024, height: 768 });
+    await page.goto('/cases');
+    await waitForHydration(page);
+    await expect(page.getByTestId('cases-table')).toBeVisible();
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow).toBe(0);
+    const table = await page.getByTestId('cases-table').boundingBox();
+    expect(table!.x + table!.width).toBeLessThanOrEqual(1024);
+  });
+});

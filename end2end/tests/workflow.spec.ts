@@ -132,7 +132,12 @@ test.describe('cases', () => {
 
     await page.goto(`/cases/${caseId}`);
     await waitForHydration(page);
-    await expect(page.getByRole('link', { name: 'Linked signals (2)' })).toBeVisible();
+    // The case lists its signals inline, with their severity and state.
+    await expect(page.getByRole('heading', { name: /^Signals \(2\)/ })).toBeVisible();
+    const linked = page.getByTestId('case-signals').locator('tbody tr');
+    await expect(linked).toHaveCount(2);
+    await expect(linked.locator('.pill')).toHaveText(['medium', 'medium']);
+    await expect(linked.getByTestId('linked-state')).toHaveText(['open', 'open']);
     await page.locator('.case-fields select').first().selectOption('in_progress');
     await expect(page.getByRole('status')).toHaveText('Saved');
     await expect(page.locator('.history-list li').first()).toContainText('e2e-analyst');
@@ -205,7 +210,9 @@ test.describe('signing in', () => {
     await page.getByLabel('Password').fill('not the password');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page.getByRole('alert')).toHaveText('The username or password is wrong.');
-    await page.getByLabel('Username').fill('e2e-analyst');
+    // The username typed stays; only the password is typed again, and it has the focus.
+    await expect(page.getByLabel('Username')).toHaveValue('e2e-analyst');
+    await expect(page.getByLabel('Password')).toBeFocused();
     await page.getByLabel('Password').fill('analyst-password-e2e');
     await page.getByRole('button', { name: 'Sign in' }).click();
     await expect(page).toHaveURL(/\/signals$/);
@@ -214,5 +221,44 @@ test.describe('signing in', () => {
     await expect(page).toHaveURL(/\/login$/);
     await page.goto('/');
     await expect(page).toHaveURL(/\/login/);
+  });
+});
+
+test.describe('incidents', () => {
+  test.use({ storageState: storageFor('analyst') });
+
+  test('an incident declared from a signal outside any case is listed, opened and moved along', async ({ page }) => {
+    // An open signal in no case.
+    await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen%20status%3Ahigh');
+    await waitForHydration(page);
+    const row = page.locator('.signal-table tbody tr').first();
+    const signal = Number(await row.getAttribute('data-signal'));
+    const detail = await (await page.request.get(`/api/v1/signals/${signal}`)).json();
+    expect(detail.case_id ?? null).toBeNull();
+    const title = `Token theft ${Date.now()}`;
+    const declared = await page.request.post('/api/v1/incidents', { data: { title, severity: 'sev-2', signal_id: signal } });
+    expect(declared.status()).toBe(201);
+    const id = (await declared.json()).incident.id as number;
+
+    await page.goto('/incidents');
+    await waitForHydration(page);
+    const listed = page.locator(`tr[data-incident="${id}"]`);
+    await expect(listed).toContainText(title);
+    await expect(listed).toContainText('SEV-2');
+    await expect(listed.getByTestId('incident-status')).toHaveText('active');
+    await expect(listed.getByRole('link', { name: `signal ${signal}` })).toBeVisible();
+    await listed.getByRole('link', { name: title }).click();
+    await expect(page).toHaveURL(new RegExp(`/incidents/${id}$`));
+    await waitForHydration(page);
+    await expect(page.getByTestId('incident-title')).toHaveText(`Incident ${id}: ${title}`);
+    await expect(page.getByTestId('incident-signals').locator('tbody tr')).toHaveCount(1);
+    await expect(page.getByTestId('incident-signals').locator(`tr[data-signal="${signal}"]`)).toBeVisible();
+    // The declaration is on its timeline; a status change is recorded there too.
+    await expect(page.getByTestId('timeline')).toContainText(`incident ${id} (SEV-2)`);
+    await page.getByTestId('incident-status-select').selectOption('stable');
+    await expect(page.getByRole('status')).toHaveText(`Incident ${id}: stable, SEV-2`);
+    await expect(page.getByTestId('timeline').locator('li').first()).toContainText('incident status: active → stable');
+    await page.goto('/incidents');
+    await expect(page.locator(`tr[data-incident="${id}"]`).getByTestId('incident-status')).toHaveText('stable');
   });
 });

@@ -42,7 +42,52 @@ pub struct SourceSpec {
     pub product: Product,
     /// Typical volume of a working source; the generator adds daily shape and noise.
     pub events_per_hour: u32,
+    /// The entities this source's logs name, besides the remote address: a rule only raises
+    /// signals on entities its source can produce (a flow log names hosts, never an e-mail).
+    pub entities: &'static [EntitySlot],
 }
+
+/// An entity a log source names: its kind, which names of that kind (each pattern matches a name
+/// it starts or ends with; none means any), and the share of signals that name one.
+#[derive(Debug, Clone, Copy)]
+pub struct EntitySlot {
+    pub kind: EntityKind,
+    pub names: &'static [&'static str],
+    pub share: f32,
+}
+
+impl EntitySlot {
+    const fn always(kind: EntityKind, names: &'static [&'static str]) -> EntitySlot {
+        EntitySlot { kind, names, share: 1.0 }
+    }
+
+    const fn sometimes(kind: EntityKind, names: &'static [&'static str], share: f32) -> EntitySlot {
+        EntitySlot { kind, names, share }
+    }
+
+    /// Whether this slot can name `name` (of its kind).
+    pub fn admits(&self, name: &str) -> bool {
+        self.names.is_empty() || self.names.iter().any(|p| name.starts_with(p) || name.ends_with(p))
+    }
+}
+
+use EntityKind::{CloudIdentity, CloudResource, Host, User};
+
+/// Hosts in the AWS VPCs (EC2 instances, EKS nodes, the services running on them).
+const AWS_HOSTS: &[&str] = &[
+    "ip-", "eks-", "build-runner-", "jump-host-", "bastion-", "vpn-gw-", "web-frontend-", "api-gateway-",
+    "payments-api-", "postgres-", "kafka-", "redis-", "elastic-", "legacy-ftp-", "grafana-", "dev-sandbox-",
+];
+/// Hosts that serve the web: what the WAF and the CDN stand in front of.
+const WEB_HOSTS: &[&str] = &["web-frontend-", "api-gateway-", "payments-api-"];
+const KUBERNETES_NODES: &[&str] = &["gke-", "eks-", "aks-"];
+const AWS_IDENTITIES: &[&str] = &["arn:aws:iam::"];
+const AWS_RESOURCES: &[&str] = &["s3://", "arn:aws:"];
+const GCP_IDENTITIES: &[&str] = &["gserviceaccount.com"];
+const GCP_RESOURCES: &[&str] = &["gs://", "projects/"];
+const AZURE_IDENTITIES: &[&str] = &["sp-", "managed-identity-"];
+const AZURE_RESOURCES: &[&str] = &["/subscriptions/"];
+const ANY: &[&str] = &[];
 
 /// A detection rule (docs/product.md §1).
 #[derive(Debug, Clone, Copy)]
@@ -253,6 +298,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "AWS CloudTrail",
         pack: "aws-cloudtrail",
         product: Product::Siem,
+        entities: &[EntitySlot::always(CloudIdentity, AWS_IDENTITIES), EntitySlot::sometimes(CloudResource, AWS_RESOURCES, 0.4)],
         events_per_hour: 185_000,
     },
     SourceSpec {
@@ -260,6 +306,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "AWS VPC Flow Logs",
         pack: "aws-vpc-flow",
         product: Product::Siem,
+        entities: &[EntitySlot::always(Host, AWS_HOSTS)],
         events_per_hour: 240_000,
     },
     SourceSpec {
@@ -267,6 +314,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Route 53 Resolver query logs",
         pack: "route53-resolver",
         product: Product::Siem,
+        entities: &[EntitySlot::always(Host, AWS_HOSTS)],
         events_per_hour: 310_000,
     },
     SourceSpec {
@@ -274,6 +322,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "GCP Audit Logs",
         pack: "gcp-audit-logs",
         product: Product::Siem,
+        entities: &[EntitySlot::always(CloudIdentity, GCP_IDENTITIES), EntitySlot::sometimes(CloudResource, GCP_RESOURCES, 0.4)],
         events_per_hour: 64_000,
     },
     SourceSpec {
@@ -281,6 +330,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Azure Activity",
         pack: "azure-activity",
         product: Product::Siem,
+        entities: &[EntitySlot::always(CloudIdentity, AZURE_IDENTITIES), EntitySlot::sometimes(CloudResource, AZURE_RESOURCES, 0.4)],
         events_per_hour: 21_000,
     },
     SourceSpec {
@@ -288,6 +338,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Okta System Log",
         pack: "okta",
         product: Product::Siem,
+        entities: &[EntitySlot::always(User, ANY)],
         events_per_hour: 8_600,
     },
     SourceSpec {
@@ -295,6 +346,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Entra ID sign-in and audit logs",
         pack: "entra-id",
         product: Product::Siem,
+        entities: &[EntitySlot::always(User, ANY)],
         events_per_hour: 13_500,
     },
     SourceSpec {
@@ -302,6 +354,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "1Password Events API",
         pack: "1password",
         product: Product::Siem,
+        entities: &[EntitySlot::always(User, ANY)],
         events_per_hour: 340,
     },
     SourceSpec {
@@ -309,6 +362,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Google Workspace Reports",
         pack: "google-workspace",
         product: Product::Siem,
+        entities: &[EntitySlot::always(User, ANY)],
         events_per_hour: 5_200,
     },
     SourceSpec {
@@ -316,6 +370,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "GitHub Enterprise audit log",
         pack: "github",
         product: Product::Siem,
+        entities: &[EntitySlot::always(User, ANY), EntitySlot::sometimes(CloudResource, &["github:"], 0.5)],
         events_per_hour: 3_900,
     },
     SourceSpec {
@@ -323,6 +378,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Kubernetes API server audit",
         pack: "kubernetes",
         product: Product::Workload,
+        entities: &[EntitySlot::always(Host, KUBERNETES_NODES), EntitySlot::sometimes(CloudIdentity, &["system:serviceaccount:"], 0.4), EntitySlot::sometimes(CloudResource, &["k8s:"], 0.4)],
         events_per_hour: 72_000,
     },
     SourceSpec {
@@ -330,6 +386,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Linux auditd",
         pack: "linux-auditd",
         product: Product::Workload,
+        entities: &[EntitySlot::always(Host, ANY)],
         events_per_hour: 118_000,
     },
     SourceSpec {
@@ -337,6 +394,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "Cloudflare HTTP and firewall events",
         pack: "cloudflare",
         product: Product::Siem,
+        entities: &[EntitySlot::sometimes(Host, WEB_HOSTS, 0.3)],
         events_per_hour: 96_000,
     },
     SourceSpec {
@@ -344,6 +402,7 @@ pub const LOG_SOURCES: &[SourceSpec] = &[
         name: "App and API Protection traces",
         pack: "appsec",
         product: Product::Appsec,
+        entities: &[EntitySlot::always(CloudResource, &["k8s:deployment/"]), EntitySlot::sometimes(Host, WEB_HOSTS, 0.25)],
         events_per_hour: 41_000,
     },
 ];
@@ -1792,6 +1851,10 @@ pub const CLOUD_RESOURCES: &[&str] = &[
     "k8s:namespace/monitoring",
     "k8s:deployment/payments/payments-api",
     "k8s:deployment/checkout/checkout-web",
+    "k8s:deployment/storefront/storefront-web",
+    "k8s:deployment/identity/auth-api",
+    "k8s:deployment/search/search-api",
+    "k8s:deployment/partners/partner-api",
     "k8s:daemonset/kube-system/aws-node",
     "k8s:secret/payments/db-credentials",
     "github:acme-corp/platform-infrastructure",

@@ -128,6 +128,22 @@ pub fn generate(params: DemoParams) -> Dataset {
         pools.push((*kind, ids));
     }
     let pool = |kind: EntityKind| &pools.iter().find(|(k, _)| *k == kind).expect("pool").1;
+    // Per source, per entity slot: the entities (indices) its logs can name.
+    let slot_pools: Vec<Vec<Vec<usize>>> = LOG_SOURCES
+        .iter()
+        .map(|source| {
+            source
+                .entities
+                .iter()
+                .map(|slot| {
+                    let names: Vec<usize> =
+                        pool(slot.kind).iter().copied().filter(|&e| slot.admits(&entities[e].name)).collect();
+                    assert!(!names.is_empty(), "the catalogue names entities for every slot of {}", source.id);
+                    names
+                })
+                .collect()
+        })
+        .collect();
 
     // Attacker addresses: a pool per country, used with a long tail.
     let country_weights = cumulative(COUNTRIES.iter().map(|c| c.weight as f64));
@@ -225,20 +241,11 @@ pub fn generate(params: DemoParams) -> Dataset {
             None
         };
 
-        // Entities: a user most of the time, sometimes a host, identity or resource, and the IP.
+        // Entities: those the rule's log source names, then the remote address.
         let mut entity_ids = Vec::with_capacity(3);
-        let kinds: &[EntityKind] = match source_spec.product {
-            Product::Workload => &[EntityKind::Host, EntityKind::User],
-            Product::Appsec => &[EntityKind::CloudResource],
-            Product::Siem if source_spec.id == "cloudtrail" || source_spec.id == "gcp-audit" || source_spec.id == "azure-activity" => {
-                &[EntityKind::CloudIdentity, EntityKind::CloudResource]
-            }
-            Product::Siem => &[EntityKind::User],
-        };
-        for (n, kind) in kinds.iter().enumerate() {
-            if n == 0 || rng.chance(0.4) {
-                let p = pool(*kind);
-                entity_ids.push(data.entities[p[rng.zipf(p.len())]].id);
+        for (slot, names) in source_spec.entities.iter().zip(&slot_pools[rule_source]) {
+            if rng.chance(slot.share as f64) {
+                entity_ids.push(data.entities[names[rng.zipf(names.len())]].id);
             }
         }
         if let Some(ip) = &ip {

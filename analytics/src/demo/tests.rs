@@ -89,3 +89,63 @@ fn the_broken_source_stops_sending_logs() {
     assert!(data.volume.iter().any(|v| v.source == source && v.hour_ms < since));
     assert!(!data.volume.iter().any(|v| v.source == source && v.hour_ms >= since));
 }
+
+#[test]
+fn a_rule_names_only_entities_its_log_source_can_produce() {
+    let data = generate(params(20_000, 42));
+    let records: Vec<SignalRecord> = (0..data.signals.len()).map(|i| data.signal_record(i)).collect();
+    let source_of = |r: &SignalRecord| LOG_SOURCES.iter().find(|s| s.id == r.log_source_id).expect("a catalogue source");
+    let entity = |id: i64| &data.entities[data.entity_by_id(id).expect("the entity exists")];
+    let mut named = 0;
+    for r in &records {
+        let source = source_of(r);
+        for &id in &r.entity_ids {
+            let e = entity(id);
+            if e.kind == EntityKind::Ip {
+                assert_eq!(r.ip.as_deref(), Some(e.name.as_str()), "signal {}: the address entity is its address", r.id);
+                continue;
+            }
+            named += 1;
+            assert!(
+                source.entities.iter().any(|slot| slot.kind == e.kind && slot.admits(&e.name)),
+                "signal {} of source {} names the {} {}",
+                r.id,
+                source.id,
+                e.kind.as_str(),
+                e.name
+            );
+        }
+    }
+    assert!(named > 15_000, "most signals name an entity besides their address: {named}");
+    // The examples SOC managers gave: flow logs never name an e-mail, CloudTrail never a GCP
+    // service account, the WAF never a bucket.
+    let names_of = |source: &str| -> Vec<&str> {
+        records
+            .iter()
+            .filter(|r| r.log_source_id == source)
+            .flat_map(|r| r.entity_ids.iter().map(|&id| entity(id).name.as_str()))
+            .collect()
+    };
+    assert!(names_of("vpc-flow").iter().all(|n| !n.contains('@')));
+    assert!(names_of("cloudtrail").iter().all(|n| !n.contains("gserviceaccount")));
+    assert!(names_of("appsec-waf").iter().all(|n| !n.starts_with("s3://") && !n.starts_with("gs://")));
+}
+
+#[test]
+fn the_riskiest_entities_are_a_mix_of_kinds() {
+    let p = params(20_000, 42);
+    let data = generate(p);
+    let scores = crate::overview::risk_scores(&data, p.now_ms);
+    let mut order: Vec<usize> = (0..scores.len()).collect();
+    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]));
+    let top: Vec<EntityKind> = order[..20].iter().map(|&e| data.entities[e].kind).collect();
+    for kind in [EntityKind::User, EntityKind::Host, EntityKind::CloudIdentity, EntityKind::Ip] {
+        assert!(top.contains(&kind), "the top 20 hold a {}: {top:?}", kind.as_str());
+    }
+    let most = EntityKind::ALL.iter().map(|k| top.iter().filter(|t| *t == k).count()).max().unwrap();
+    assert!(most <= 10, "no kind fills more than half the top 20: {top:?}");
+    // Risk ranks rather than saturates: a few dozen critical entities, not a fifth of them.
+    let risky = scores.iter().filter(|&&s| s > 0.0).count();
+    let critical = scores.iter().filter(|&&s| s >= 90.0).count();
+    assert!(critical * 10 < risky, "{critical} critical of {risky} risky");
+}

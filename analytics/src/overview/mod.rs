@@ -133,6 +133,41 @@ impl ModuleData {
 
 /// Computes one module for the window `span`; `now` is the instant ages are measured to.
 pub fn compute(data: &Dataset, id: ModuleId, span: Span, now: Millis) -> ModuleData {
+    let mut computed = compute_module(data, id, span, now);
+    if !records_before(data, span.from) {
+        for kpi in computed.kpis_mut() {
+            kpi.earlier_data = false;
+        }
+    }
+    computed
+}
+
+/// Whether anything (a signal or an hour of logs) was recorded before `at`: without it, a
+/// window's previous one is not "zero", it is unknown.
+pub fn records_before(data: &Dataset, at: Millis) -> bool {
+    data.signals.detected_at_ms.first().is_some_and(|&t| t < at) || data.volume.iter().any(|v| v.hour_ms < at)
+}
+
+impl ModuleData {
+    /// The counts compared with the previous window.
+    fn kpis_mut(&mut self) -> Vec<&mut Kpi> {
+        match self {
+            ModuleData::SecurityCoverage(d) => vec![&mut d.logs.total],
+            ModuleData::ImportantSignals(d) => vec![&mut d.open_signals],
+            ModuleData::RiskInsights(d) => vec![&mut d.risky_entities],
+            ModuleData::ThreatMap(d) => vec![&mut d.located_signals],
+            ModuleData::SecurityOverview(d) => {
+                std::iter::once(&mut d.total).chain(d.by_severity.iter_mut().map(|s| &mut s.count)).collect()
+            }
+            ModuleData::MitreCoverage(_)
+            | ModuleData::RulePerformance(_)
+            | ModuleData::Research(_)
+            | ModuleData::GettingStarted(_) => Vec::new(),
+        }
+    }
+}
+
+fn compute_module(data: &Dataset, id: ModuleId, span: Span, now: Millis) -> ModuleData {
     match id {
         ModuleId::SecurityCoverage => ModuleData::SecurityCoverage(security_coverage(data, span)),
         ModuleId::ImportantSignals => ModuleData::ImportantSignals(important_signals(data, span, now)),
@@ -156,6 +191,14 @@ pub struct Kpi {
     pub change: f64,
     /// Relative change in percent; `None` when the previous value is zero.
     pub change_pct: Option<f64>,
+    /// Whether anything was recorded before the window: `false` means the previous window's
+    /// figure is not known to be zero, it has no data ("no earlier data", not "▲ 5,204").
+    #[serde(default = "known")]
+    pub earlier_data: bool,
+}
+
+fn known() -> bool {
+    true
 }
 
 impl Kpi {
@@ -165,6 +208,7 @@ impl Kpi {
             previous,
             change: value - previous,
             change_pct: (previous != 0.0).then(|| (value - previous) / previous * 100.0),
+            earlier_data: true,
         }
     }
 }

@@ -20,7 +20,7 @@ pub(crate) use bars::{bars, segment_bar, Bar};
 pub(crate) use donut::{donut, Wedge};
 pub(crate) use flow::{flow, Band};
 pub(crate) use sparkline::sparkline;
-pub(crate) use time::{stacked_area, stacked_bars, Series};
+pub(crate) use time::{score_line, stacked_area, stacked_bars, Series};
 
 use plotters::coord::Shift;
 use plotters::prelude::*;

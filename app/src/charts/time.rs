@@ -213,3 +213,49 @@ mod tests {
         assert!(!bars.contains("/s?1-1"), "a zero segment is not drawn");
     }
 }
+
+/// A score from 0 to 100 over time (an entity's risk): a line on a fixed 0–100 scale, the risk
+/// levels' thresholds as faint lines, and a hover column per point.
+pub(crate) fn score_line(size: (u32, u32), label: &str, values: &[f64], times: &[String], colour: RGBColor) -> String {
+    let n = values.len();
+    let plot = Plot::of(size);
+    let top = 100.0;
+    let pt = |j: usize, v: f64| (plot.x(j, n).round() as i32, plot.y(v, top).round() as i32);
+    let thresholds = fragment(size, |area| {
+        for level in [40.0, 70.0, 90.0] {
+            let y = plot.y(level, top).round() as i32;
+            let _ = area.draw(&PathElement::new(
+                vec![(plot.left as i32, y), (plot.right as i32, y)],
+                RGBColor(0x8e, 0x9b, 0xb8).mix(0.18).stroke_width(1),
+            ));
+        }
+    });
+    let line: Vec<(i32, i32)> = (0..n).map(|j| pt(j, values[j])).collect();
+    let mut area_outline = line.clone();
+    area_outline.push(pt(n.saturating_sub(1), 0.0));
+    area_outline.push(pt(0, 0.0));
+    let mut marks = vec![Mark {
+        body: fragment(size, |area| {
+            let _ = area.draw(&Polygon::new(area_outline, colour.mix(0.2).filled()));
+            let _ = area.draw(&PathElement::new(line, colour.stroke_width(2)));
+        }),
+        title: label.to_owned(),
+        class: "series",
+        ..Mark::default()
+    }];
+    for j in 0..n {
+        let half = if n > 1 { (plot.right - plot.left) / (n - 1) as f64 / 2.0 } else { 10.0 };
+        let x = plot.x(j, n);
+        marks.push(hover_column(
+            (x - half).max(plot.left),
+            (x + half).min(plot.right),
+            plot.top,
+            plot.bottom,
+            format!("{}: {:.1}", times[j], values[j]),
+        ));
+    }
+    let (grid, mut labels) = plot.axes(top, times.first().map_or("", |s| s), times.last().map_or("", |s| s));
+    labels.push(Label::new(plot.left - 6.0, plot.y(90.0, top) + 4.0, "90", "end"));
+    labels.push(Label::new(plot.left - 6.0, plot.y(40.0, top) + 4.0, "40", "end"));
+    compose(size, label, &[grid, thresholds], &marks, &labels)
+}

@@ -7,11 +7,11 @@ use analytics::audit::AuditFilter;
 use analytics::dataset::{AssetType, Dataset, HistoryEvent};
 use analytics::query::{self, Attribute, Query, Sort};
 use analytics::time::{now_ms, rfc3339};
-use analytics::{attack, workflow, CaseStatus, Window};
+use analytics::{attack, workflow, CaseStatus, IncidentStatus, Window};
 
 use super::Engine;
 use crate::error::AppError;
-use crate::rows::{Assignable, CaseRow, Facet, FacetValue, HistoryRow, IncidentRow, SignalDetail, SignalPage, SignalRow};
+use crate::rows::{Assignable, CaseRow, Facet, FacetValue, HistoryRow, IncidentDetail, IncidentRow, SignalDetail, SignalPage, SignalRow};
 
 /// Rows in one page of the signal list.
 const PAGE: usize = 50;
@@ -260,20 +260,92 @@ impl Engine {
     /// The incidents declared from a case or from one of its signals, newest first.
     pub fn incidents_of_case(&self, id: i64) -> Vec<IncidentRow> {
         let data = self.snapshot();
+        let now = now_ms();
         data.incidents
             .iter()
             .rev()
             .filter(|i| i.case_id == Some(id) || i.signal_id.and_then(|s| data.signal_by_id(s)).is_some_and(|k| data.signals.case_id[k].get() == Some(id)))
-            .map(|i| IncidentRow {
-                id: i.id,
-                title: i.title.clone(),
-                severity: i.severity,
-                status: i.status,
-                commander: i.commander_id.and_then(|c| display_name(&data, c)),
-                declared_at: rfc3339(i.declared_at_ms),
-                signal_id: i.signal_id,
-            })
+            .map(|i| incident_row(&data, i, now))
             .collect()
+    }
+
+    /// A case's signals, newest first (at most `limit`), and how many there are.
+    pub fn case_signals(&self, id: i64, limit: usize) -> (Vec<SignalRow>, usize) {
+        let data = self.snapshot();
+        let t = &data.signals;
+        let linked: Vec<usize> = (0..t.len()).rev().filter(|&i| t.case_id[i].get() == Some(id)).collect();
+        (linked.iter().take(limit).map(|&i| signal_row(&data, i)).collect(), linked.len())
+    }
+
+    /// Every incident: those not resolved first, then the newest.
+    pub fn incidents(&self) -> Vec<IncidentRow> {
+        let data = self.snapshot();
+        let now = now_ms();
+        let mut rows: Vec<IncidentRow> = data.incidents.iter().map(|i| incident_row(&data, i, now)).collect();
+        rows.sort_by(|a, b| {
+            (a.status == IncidentStatus::Resolved).cmp(&(b.status == IncidentStatus::Resolved)).then(b.id.cmp(&a.id))
+        });
+        rows
+    }
+
+    /// One incident's page, or `None` if there is no such incident.
+    pub fn incident(&self, id: i64) -> Option<IncidentDetail> {
+        let data = self.snapshot();
+        let incident = data.incidents.iter().find(|i| i.id == id)?.clone();
+        let row = incident_row(&data, &incident, now_ms());
+        // Its case: the one it was declared from, or that of the signal it was declared from.
+        let case_id = incident.case_id.or_else(|| incident.signal_id.and_then(|s| data.signal_by_id(s)).and_then(|k| data.signals.case_id[k].get()));
+        let t = &data.signals;
+        let mut signals: Vec<usize> = match case_id {
+            Some(case) => (0..t.len()).filter(|&i| t.case_id[i].get() == Some(case)).collect(),
+            None => incident.signal_id.and_then(|s| data.signal_by_id(s)).into_iter().collect(),
+        };
+        if let Some(own) = incident.signal_id.and_then(|s| data.signal_by_id(s)) {
+            if !signals.contains(&own) {
+                signals.push(own);
+            }
+        }
+        signals.sort_by(|&a, &b| t.detected_at_ms[b].cmp(&t.detected_at_ms[a]));
+        let ids: HashSet<i64> = signals.iter().map(|&i| t.id[i]).collect();
+        let declared = format!("incident {id} (");
+        let updated = format!("incident {id}");
+        let timeline = data
+            .history()
+            .rev()
+            .filter(|h| {
+                let action = h.action();
+                let own = (action == "incident" && h.new_value().is_some_and(|v| v.starts_with(&declared)))
+                    || (action.starts_with("incident_") && h.comment() == Some(updated.as_str()));
+                own || case_id.is_some_and(|c| h.is_about(AssetType::Case, c))
+                    || (h.asset_type() == AssetType::SecuritySignal && h.asset_number().is_some_and(|s| ids.contains(&s)))
+            })
+            .take(TIMELINE)
+            .map(|h| history_row(&data, &h.to_event()))
+            .collect();
+        let case = case_id.and_then(|c| self.cases().into_iter().find(|row| row.id == c));
+        Some(IncidentDetail {
+            incident: row,
+            case,
+            signals_total: signals.len(),
+            signals: signals.iter().take(200).map(|&i| signal_row(&data, i)).collect(),
+            timeline,
+            assignable: assignable(&data),
+        })
+    }
+}
+
+fn incident_row(data: &Dataset, i: &analytics::dataset::Incident, now: i64) -> IncidentRow {
+    IncidentRow {
+        id: i.id,
+        title: i.title.clone(),
+        severity: i.severity,
+        status: i.status,
+        commander: i.commander_id.and_then(|c| display_name(data, c)),
+        commander_id: i.commander_id,
+        declared_at: rfc3339(i.declared_at_ms),
+        age_ms: (now - i.declared_at_ms).max(0),
+        case_id: i.case_id,
+        signal_id: i.signal_id,
     }
 }
 

@@ -31,6 +31,12 @@ pub(super) const IMPORTANT: &str = "(status:critical OR status:high)";
 /// The change against the previous window, as shown beside a KPI.
 #[component]
 pub(super) fn Change(kpi: Kpi, #[prop(optional)] lower_is_better: bool) -> impl IntoView {
+    if !kpi.earlier_data {
+        return view! {
+            <span class="change flat" title="nothing was recorded before this window">"no earlier data"</span>
+        }
+        .into_any();
+    }
     let (text, class) = if kpi.change == 0.0 {
         ("no change".to_owned(), "change flat")
     } else {
@@ -45,6 +51,7 @@ pub(super) fn Change(kpi: Kpi, #[prop(optional)] lower_is_better: bool) -> impl 
     view! {
         <span class=class title=format!("previous window: {}", thousands(kpi.previous))>{text}</span>
     }
+    .into_any()
 }
 
 /// A duration's change against the previous window (shorter is better).
@@ -108,4 +115,31 @@ pub(super) fn clicked_key(ev: &leptos::ev::MouseEvent) -> Option<String> {
         let _ = ev;
         None
     }
+}
+
+/// Rows a list shows before "Show all".
+pub(super) const SHORT_LIST: usize = 8;
+
+/// How many of `available` rows a list shows: all of them, or the short list.
+pub(super) fn listed(all: bool, available: usize) -> usize {
+    if all {
+        available
+    } else {
+        SHORT_LIST.min(available)
+    }
+}
+
+/// "Show all N" / "Show fewer" after a list's count line, when the list is longer than the short one.
+#[component]
+pub(super) fn ShowAll(all: RwSignal<bool>, available: usize, testid: &'static str) -> impl IntoView {
+    (available > SHORT_LIST).then(|| {
+        view! {
+            " "
+            <button type="button" class="link-button" data-testid=testid
+                aria-expanded=move || all.get().to_string()
+                on:click=move |_| all.update(|all| *all = !*all)>
+                {move || if all.get() { "Show fewer".to_owned() } else { format!("Show all {available}") }}
+            </button>
+        }
+    })
 }

@@ -4,7 +4,7 @@ use analytics::overview::{term, ImportantSignals};
 use analytics::Severity;
 use leptos::prelude::*;
 
-use super::common::{empty, severity_class, Change, Drill, Stat};
+use super::common::{empty, listed, severity_class, Change, Drill, ShowAll, Stat};
 use crate::format::{duration, human, thousands};
 
 /// The open signals with their rules and severities, and the most recent open cases.
@@ -18,7 +18,7 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
     let rule_drill = drill.clone();
     let rule_rows = move || {
         let drill = rule_drill.clone();
-        let limit = if all_rules.get() { rule_count } else { SHORT_LIST };
+        let limit = listed(all_rules.get(), rule_count);
         rules.iter().take(limit).cloned().map(|r| {
             let query = r.query.clone();
             view! {
@@ -50,15 +50,8 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
         {empty_rules.then(|| empty("No open signals in this window."))}
         {(rule_count > 0).then(|| view! {
             <p class="list-count" data-testid="open-rules-count">
-                <span>{move || format!("{} of {} rules", if all_rules.get() { rule_count } else { SHORT_LIST.min(rule_count) }, rule_count)}</span>
-                {(rule_count > SHORT_LIST).then(|| view! {
-                    " "
-                    <button type="button" class="link-button" data-testid="open-rules-show-all"
-                        aria-expanded=move || all_rules.get().to_string()
-                        on:click=move |_| all_rules.update(|all| *all = !*all)>
-                        {move || if all_rules.get() { "Show fewer".to_owned() } else { format!("Show all {rule_count}") }}
-                    </button>
-                })}
+                <span>{move || format!("{} of {} rules", listed(all_rules.get(), rule_count), rule_count)}</span>
+                <ShowAll all=all_rules available=rule_count testid="open-rules-show-all"/>
             </p>
         })}
         <ul class="rows" data-testid="open-rules">{rule_rows}</ul>
@@ -86,6 +79,3 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
         </table>
     }
 }
-
-/// Rules listed before "Show all".
-const SHORT_LIST: usize = 8;

@@ -3,9 +3,9 @@
 use analytics::overview::{RiskInsights, RiskLevel, RiskyEntity};
 use leptos::prelude::*;
 
-use super::common::{clicked_key, empty, Change, Drill, Stat};
+use super::common::{clicked_key, empty, listed, Change, Drill, ShowAll, Stat};
 use crate::charts::{self, Wedge};
-use crate::format::{human, thousands, when};
+use crate::format::{entity_href, human, score_decimals, thousands, when};
 
 /// Risky entities by level and by type (both filter the list), and the riskiest entities.
 #[component]
@@ -45,7 +45,7 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
             })
             .collect();
         let available = matching.len();
-        let limit = if show_all.get() { available } else { SHORT_LIST.min(available) };
+        let limit = listed(show_all.get(), available);
         let shown: Vec<RiskyEntity> = matching.into_iter().take(limit).cloned().collect();
         let digits = score_decimals(shown.iter().map(|e| e.score));
         let none = shown.is_empty();
@@ -59,14 +59,7 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
             view! {
                 <p class="list-count" data-testid="risky-count">
                     <span>{format!("{} of {}{of_risky}", shown.len(), available)}</span>
-                    {(available > SHORT_LIST).then(|| view! {
-                        " "
-                        <button type="button" class="link-button" data-testid="risky-show-all"
-                            aria-expanded=move || show_all.get().to_string()
-                            on:click=move |_| show_all.update(|all| *all = !*all)>
-                            {move || if show_all.get() { "Show fewer".to_owned() } else { format!("Show all {available}") }}
-                        </button>
-                    })}
+                    <ShowAll all=show_all available testid="risky-show-all"/>
                 </p>
             }
         });
@@ -79,7 +72,7 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
                     {shown.into_iter().map(|e| view! {
                         <tr>
                             <td><span class=format!("score risk-{}", e.level.as_str()) title=format!("{} risk", e.level.as_str())>{format!("{:.*}", digits, e.score)}</span></td>
-                            <td><a class="drill" href=drill.href(&e.query)>{e.name}</a></td>
+                            <td class="entity-name"><a href=entity_href(e.kind, &e.name) data-testid="risky-entity">{e.name.clone()}</a></td>
                             <td>{human(e.kind.as_str())}</td>
                             <td class="faint">{when(e.last_changed_ms)}</td>
                             <td class="num">{format!("{:+.*}", digits, e.change)}</td>
@@ -139,29 +132,5 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
                 {rows}
             </div>
         </div>
-    }
-}
-
-/// Rows listed before "Show all".
-const SHORT_LIST: usize = 8;
-
-/// Decimals to show scores with: none, unless two listed scores would then read the same while
-/// they differ (their order would look arbitrary), then one.
-fn score_decimals(scores: impl Iterator<Item = f64>) -> usize {
-    let scores: Vec<f64> = scores.collect();
-    let tied = scores.windows(2).any(|w| w[0] != w[1] && format!("{:.0}", w[0]) == format!("{:.0}", w[1]));
-    usize::from(tied)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::score_decimals;
-
-    #[test]
-    fn one_decimal_only_where_whole_numbers_would_hide_the_order() {
-        assert_eq!(score_decimals([96.2, 88.0, 40.5].into_iter()), 0);
-        assert_eq!(score_decimals([96.2, 95.9, 40.5].into_iter()), 1, "96 and 96");
-        assert_eq!(score_decimals([70.0, 70.0].into_iter()), 0, "a real tie reads as one");
-        assert_eq!(score_decimals(std::iter::empty()), 0);
     }
 }

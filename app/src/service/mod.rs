@@ -89,17 +89,16 @@ pub async fn list_cases() -> Result<Vec<CaseRow>, AppError> {
     Ok(engine()?.cases())
 }
 
-/// One case with its timeline, who it can be assigned to, and its incidents.
+/// One case with its timeline, who it can be assigned to, its incidents and its signals (the
+/// newest 200, and how many there are).
 #[allow(clippy::type_complexity)]
 #[server(endpoint = "cases/detail")]
-pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>, Vec<IncidentRow>)>, AppError> {
+pub async fn case_detail(id: i64) -> Result<Option<(CaseRow, Vec<HistoryRow>, Vec<Assignable>, Vec<IncidentRow>, (Vec<SignalRow>, usize))>, AppError> {
     crate::auth::require_user()?;
     let engine = engine()?;
-    Ok(engine
-        .cases()
-        .into_iter()
-        .find(|c| c.id == id)
-        .map(|case| (case, engine.case_timeline(id), engine.assignable(), engine.incidents_of_case(id))))
+    Ok(engine.cases().into_iter().find(|c| c.id == id).map(|case| {
+        (case, engine.case_timeline(id), engine.assignable(), engine.incidents_of_case(id), engine.case_signals(id, 200))
+    }))
 }
 
 /// The overview layout of the signed-in user. A stored layout that cannot be read any more
@@ -272,4 +271,55 @@ pub async fn rule_page(id: String) -> Result<Option<RuleDetailData>, AppError> {
         archived: stat.archived,
         admin: user.is_admin(),
     }))
+}
+
+/// One entity's page (`/entities/{type}/{name}`): `None` if there is no such entity.
+#[server(endpoint = "entities/detail")]
+pub async fn entity_page(kind: String, name: String) -> Result<Option<analytics::entity::EntityProfile>, AppError> {
+    let kind = analytics::EntityKind::parse(&kind).map_err(|e| AppError::BadRequest(e.to_string()))?;
+    crate::auth::require_user()?;
+    let engine = engine()?;
+    let now = analytics::time::now_ms();
+    Ok(heavy::run(move |_| analytics::entity::entity_profile(&engine.snapshot(), kind, &name, now)).await?)
+}
+
+/// How many entities the entity list shows at most.
+pub const ENTITIES_LISTED: usize = 500;
+
+/// The entity list (`/entities`), filtered by type (`""` for any) and risk level (`""` for any,
+/// `none` for entities without risk).
+#[server(endpoint = "entities/list")]
+pub async fn entity_list(kind: String, level: String) -> Result<analytics::entity::EntityList, AppError> {
+    let kind = match kind.as_str() {
+        "" => None,
+        k => Some(analytics::EntityKind::parse(k).map_err(|e| AppError::BadRequest(e.to_string()))?),
+    };
+    let level = match level.as_str() {
+        "" => None,
+        "none" => Some(None),
+        l => Some(Some(
+            analytics::overview::RiskLevel::ALL
+                .into_iter()
+                .find(|x| x.as_str() == l)
+                .ok_or_else(|| AppError::BadRequest(format!("'{l}' is not a risk level: critical, high, medium, low or none")))?,
+        )),
+    };
+    crate::auth::require_user()?;
+    let engine = engine()?;
+    let now = analytics::time::now_ms();
+    Ok(heavy::run(move |_| analytics::entity::entity_list(&engine.snapshot(), kind, level, now, ENTITIES_LISTED)).await?)
+}
+
+/// Every incident (`/incidents`).
+#[server(endpoint = "incidents/list")]
+pub async fn list_incidents() -> Result<Vec<IncidentRow>, AppError> {
+    crate::auth::require_user()?;
+    Ok(engine()?.incidents())
+}
+
+/// One incident's page (`/incidents/{id}`): `None` if there is no such incident.
+#[server(endpoint = "incidents/detail")]
+pub async fn load_incident(id: i64) -> Result<Option<IncidentDetail>, AppError> {
+    crate::auth::require_user()?;
+    Ok(engine()?.incident(id))
 }

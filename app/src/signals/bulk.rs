@@ -11,7 +11,7 @@ use crate::format::human;
 
 /// The actions on every selected signal.
 #[component]
-pub(super) fn BulkBar(
+pub(crate) fn BulkBar(
     selected: RwSignal<Vec<(i64, i64)>>,
     refresh: RwSignal<u32>,
     message: client::Outcome,

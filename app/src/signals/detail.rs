@@ -86,8 +86,17 @@ fn SignalView(d: SignalDetail, refresh: RwSignal<u32>, message: client::Outcome)
         <section class="panel-section">
             <h3>"Entities"</h3>
             <ul class="entity-list">
+                // The name opens the entity's page; "signals" its signals in the explorer.
                 {d.entities.iter().map(|(kind, name)| view! {
-                    <li><span class="entity-kind">{human(kind)}</span>" "<a href=query_href(format!("@entity.name:{}", analytics::query::render_value(name)))>{name.clone()}</a></li>
+                    <li>
+                        <span class="entity-kind">{human(kind)}</span>" "
+                        {match analytics::EntityKind::parse(kind) {
+                            Ok(k) => view! { <a href=crate::format::entity_href(k, name) data-testid="entity-link">{name.clone()}</a> }.into_any(),
+                            Err(_) => view! { <span>{name.clone()}</span> }.into_any(),
+                        }}
+                        " "<a class="faint" href=query_href(format!("@entity.name:{}", analytics::query::render_value(name)))
+                            title=format!("Signals naming {name}")>"signals"</a>
+                    </li>
                 }).collect_view()}
             </ul>
         </section>

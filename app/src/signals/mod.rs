@@ -27,7 +27,7 @@ use crate::format::{encode, human, short_time, signals_href, thousands};
 use crate::rows::SignalRow;
 use crate::service::{list_signals, signal_facets};
 use crate::window_picker::{use_window, WindowPicker};
-use bulk::BulkBar;
+pub(crate) use bulk::BulkBar;
 use detail::SidePanel;
 
 /// Where the explorer's links and the server's redirects have always found them.

@@ -20,8 +20,14 @@ pub(crate) struct SignInForm {
     pub(crate) next: String,
 }
 
-fn back_to_login(error: &str, next: &str) -> Response {
-    redirect(&format!("/login?error={}&next={}", app::format::encode(error), app::format::encode(next)))
+/// Back to the form with what went wrong, keeping the username typed (when it is one an account
+/// could have) so that only the password is typed again.
+fn back_to_login(error: &str, next: &str, username: &str) -> Response {
+    let mut to = format!("/login?error={}&next={}", app::format::encode(error), app::format::encode(next));
+    if !username.is_empty() {
+        to.push_str(&format!("&username={}", app::format::encode(username)));
+    }
+    redirect(&to)
 }
 
 /// A username as it may appear in the log: at most 64 characters, control characters escaped
@@ -71,7 +77,7 @@ pub(crate) async fn sign_in(
                 let wait = counts.pair_last_ms.unwrap_or(now) + attempt_wait_ms(counts.pair) - now;
                 format!("Too many failed sign-ins. Wait {} and try again.", wait_text(wait))
             };
-            return Ok(back_to_login(&message, &next));
+            return Ok(back_to_login(&message, &next, &recorded));
         }
         let account = if well_formed { db.account_by_username(&username).await? } else { None };
         let hash = account.as_ref().filter(|a| a.active && !a.service).and_then(|a| a.password_hash.clone());
@@ -81,7 +87,7 @@ pub(crate) async fn sign_in(
         let Some(account) = account.filter(|_| ok) else {
             tracing::warn!(username = ?loggable(&username), %address, "failed sign-in");
             tokio::time::sleep(FAILURE_DELAY).await;
-            return Ok(back_to_login("The username or password is wrong.", &next));
+            return Ok(back_to_login("The username or password is wrong.", &next, &recorded));
         };
         db.clear_sign_in_failures(&recorded, &address).await?;
         // A new sign-in never keeps the session it came with (no fixation).
@@ -107,7 +113,7 @@ pub(crate) async fn sign_in(
     .await;
     outcome.unwrap_or_else(|error| {
         tracing::error!("{error:#}");
-        back_to_login("Signing in failed on the server; try again.", &next)
+        back_to_login("Signing in failed on the server; try again.", &next, &recorded)
     })
 }
 
