@@ -23,6 +23,9 @@ fn explorer_href(query: &str, signal: Option<i64>) -> String {
     href
 }
 
+/// Rows a signal list of the entity page shows before "Show all".
+const SHORT: usize = 10;
+
 fn level_text(level: Option<RiskLevel>) -> &'static str {
     level.map_or("no risk", RiskLevel::as_str)
 }
@@ -244,8 +247,20 @@ fn EntityView(p: EntityProfile, refresh: RwSignal<u32>, message: client::Outcome
 /// time and, for the contributions, the points each adds.
 #[component]
 fn SignalTable(rows: Vec<EntitySignal>, query: String, points: bool, digits: usize, testid: &'static str) -> impl IntoView {
+    let available = rows.len();
+    let all = RwSignal::new(false);
     (!rows.is_empty()).then(|| {
         view! {
+            {(available > SHORT).then(|| view! {
+                <p class="list-count">
+                    {move || format!("{} of {} listed ", if all.get() { available } else { SHORT }, available)}
+                    <button type="button" class="link-button" data-testid=format!("{testid}-show-all")
+                        aria-expanded=move || all.get().to_string()
+                        on:click=move |_| all.update(|a| *a = !*a)>
+                        {move || if all.get() { "Show fewer".to_owned() } else { format!("Show all {available}") }}
+                    </button>
+                </p>
+            })}
             <div class="table-scroll">
                 <table class="signal-table entity-signals" data-testid=testid>
                     <thead><tr>
@@ -253,8 +268,8 @@ fn SignalTable(rows: Vec<EntitySignal>, query: String, points: bool, digits: usi
                         <th>"Severity"</th><th>"Signal"</th><th>"Rule"</th><th>"State"</th><th>"Detected"</th>
                     </tr></thead>
                     <tbody>
-                        {rows.into_iter().map(|s| view! {
-                            <tr data-signal=s.id>
+                        {rows.into_iter().enumerate().map(|(k, s)| view! {
+                            <tr data-signal=s.id hidden=move || k >= SHORT && !all.get()>
                                 {points.then(|| view! { <td class="num">{format!("{:.*}", digits.max(1), s.points)}</td> })}
                                 <td>{severity_pill(s.severity)}</td>
                                 <td><a href=explorer_href(&query, Some(s.id))>{s.title.clone()}</a></td>

@@ -29,6 +29,13 @@ test('a risky entity opens its page: score, 30-day history, contributions, and i
   expect(adds.length).toBeGreaterThan(0);
   expect(adds).toEqual([...adds].sort((a, b) => b - a));
   expect(adds.every((a) => a > 0)).toBe(true);
+  // Long lists show ten rows until asked for all of them.
+  const rows = page.getByTestId('entity-contributions').locator('tbody tr');
+  const total = await rows.count();
+  expect(total).toBeGreaterThan(10);
+  await expect(rows.filter({ visible: true })).toHaveCount(10);
+  await page.getByTestId('entity-contributions-show-all').click();
+  await expect(rows.filter({ visible: true })).toHaveCount(total);
   // Its signals of the last 30 days: the number leads to exactly that many in the explorer.
   const link = page.getByTestId('entity-signals-30d');
   const expected = Number(await link.getAttribute('data-count'));

@@ -176,6 +176,10 @@ test('MITRE ATT&CK: the matrix has every tactic; a cell opens its rules and sign
   const details = m.getByTestId('cell-details');
   await expect(details.locator('h5').first()).toHaveText('Rules');
   await expect(details.locator('.plain-list li').first()).toBeVisible();
+  // Rules are named (their id beside), and each opens its page.
+  const ruleLink = details.getByTestId('cell-rules').locator('li a').first();
+  await expect(ruleLink).toHaveAttribute('href', /^\/rules\//);
+  expect(await ruleLink.innerText()).not.toMatch(/^(def|cus)-\d{4}$/);
   await drillDown(page, details.locator('a.drill'));
   await expect(page.locator('.query-input')).toHaveValue(/^@technique:T\d{4}$/);
 });

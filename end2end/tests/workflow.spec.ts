@@ -236,7 +236,7 @@ test.describe('incidents', () => {
     const detail = await (await page.request.get(`/api/v1/signals/${signal}`)).json();
     expect(detail.case_id ?? null).toBeNull();
     const title = `Token theft ${Date.now()}`;
-    const declared = await page.request.post('/api/v1/incidents', { data: { title, severity: 'sev-2', signal_id: signal } });
+    const declared = await page.request.post('/api/v1/incidents', { data: { title, severity: 'SEV-2', signal_id: signal } });
     expect(declared.status()).toBe(201);
     const id = (await declared.json()).incident.id as number;
 

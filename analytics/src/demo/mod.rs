@@ -438,7 +438,9 @@ pub fn generate(params: DemoParams) -> Dataset {
             commander_id: c.assignee_id,
             case_id: Some(c.id),
             signal_id: None,
-            declared_at_ms: c.created_at_ms + HOUR_MS,
+            // An hour after the case was opened, or half-way to now for a case opened less than
+            // two hours ago: never in the future.
+            declared_at_ms: c.created_at_ms + HOUR_MS.min((end - c.created_at_ms) / 2),
         })
         .collect();
     data.cases = cases.into();

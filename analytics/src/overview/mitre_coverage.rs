@@ -76,6 +76,9 @@ pub struct MitreCoverage {
     pub outdated_mappings: Vec<(String, String)>,
     pub attack_version: String,
     pub copyright: String,
+    /// The name of every enabled rule the cells list (cells name rules by id), once each.
+    #[serde(default)]
+    pub rule_names: Vec<(String, String)>,
 }
 
 /// Where a mapped technique ID lands in today's matrix: revoked IDs follow their replacement;
@@ -210,6 +213,13 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
         outdated_mappings: outdated,
         attack_version: "18.1".to_owned(),
         copyright: attack::COPYRIGHT.to_owned(),
+        rule_names: data
+            .rules
+            .iter()
+            .enumerate()
+            .filter(|(r, rule)| rule.enabled && !landed[*r].is_empty())
+            .map(|(_, rule)| (rule.id.clone(), rule.name.clone()))
+            .collect(),
     }
 }
 

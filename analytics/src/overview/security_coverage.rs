@@ -105,7 +105,7 @@ pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
 }
 
 fn logs_analyzed(data: &Dataset, span: Span) -> LogsAnalyzed {
-    let bucket = bucket_for(span);
+    let bucket = log_bucket_for(span);
     let starts = buckets(span, bucket);
     let mut per_source = vec![vec![0i64; starts.len()]; data.sources.len()];
     let mut previous_total = 0i64;

@@ -5,7 +5,8 @@ use std::collections::HashMap;
 use std::hash::{BuildHasherDefault, Hasher};
 
 use super::Span;
-use crate::dataset::{Millis, HOUR_MS};
+use crate::dataset::{Millis, DAY_MS, HOUR_MS};
+use crate::time::MINUTE_MS;
 use crate::model::Severity;
 
 /// A quick, non-cryptographic hasher for small integer keys on hot paths (the multiply-rotate
@@ -44,15 +45,28 @@ pub(crate) fn severity_counts() -> [u64; Severity::COUNT] {
     [0; Severity::COUNT]
 }
 
-/// Bucket size for time series: one hour up to two days, then the window split into about 48
-/// buckets rounded to whole hours (log volume is kept per hour).
+/// Bucket size for time series. Up to a day: the smallest of 5, 10, 15 or 30 minutes or an hour
+/// that cuts the window into at most 24 buckets (12 of 5 minutes at 1 h, 24 of an hour at 1 d);
+/// then an hour up to two days; then the window split into about 48 buckets rounded to whole
+/// hours. Log volume is kept per hour, so its charts use at least an hour (see
+/// [`log_bucket_for`]).
 pub fn bucket_for(span: Span) -> Millis {
-    let raw = span.len() / 48;
+    const SHORT: [Millis; 5] = [5 * MINUTE_MS, 10 * MINUTE_MS, 15 * MINUTE_MS, 30 * MINUTE_MS, HOUR_MS];
+    let len = span.len().max(1);
+    if len <= DAY_MS {
+        return SHORT.into_iter().find(|b| (len + b - 1) / b <= 24).unwrap_or(HOUR_MS);
+    }
+    let raw = len / 48;
     if raw <= HOUR_MS {
-        HOUR_MS.min(span.len().max(1))
+        HOUR_MS
     } else {
         (raw + HOUR_MS - 1) / HOUR_MS * HOUR_MS
     }
+}
+
+/// The bucket of log volume charts: [`bucket_for`], but never under the hour the volume is kept at.
+pub fn log_bucket_for(span: Span) -> Millis {
+    bucket_for(span).max(HOUR_MS)
 }
 
 pub(crate) fn buckets(span: Span, bucket: Millis) -> Vec<Millis> {
@@ -116,6 +130,15 @@ mod tests {
 
     #[test]
     fn buckets_cover_the_window() {
+        let hour = Span { from: 0, to: HOUR_MS };
+        assert_eq!((bucket_for(hour), buckets(hour, bucket_for(hour)).len()), (5 * MINUTE_MS, 12));
+        assert_eq!(log_bucket_for(hour), HOUR_MS, "log volume is hourly");
+        let four = Span { from: 0, to: 4 * HOUR_MS };
+        assert_eq!((bucket_for(four), buckets(four, bucket_for(four)).len()), (10 * MINUTE_MS, 24));
+        let half_day = Span { from: 0, to: 12 * HOUR_MS };
+        assert_eq!(bucket_for(half_day), 30 * MINUTE_MS);
+        let two_days = Span { from: 0, to: 2 * DAY_MS };
+        assert_eq!(bucket_for(two_days), HOUR_MS);
         let day = Span { from: 0, to: DAY_MS };
         assert_eq!(bucket_for(day), HOUR_MS);
         assert_eq!(buckets(day, HOUR_MS).len(), 24);

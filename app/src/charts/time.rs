@@ -79,8 +79,16 @@ pub(crate) fn stacked_area(
     series: &[Series],
     visible: &[bool],
     times: &[String],
+    end: &str,
     anomalies: &[(usize, usize, String)],
 ) -> String {
+    // One bucket (an hour of logs in a one-hour window) is drawn across the whole width.
+    if times.len() == 1 {
+        let doubled: Vec<Series> = series.iter().map(|s| Series { values: vec![s.values.first().copied().unwrap_or(0.0); 2], ..s.clone() }).collect();
+        let times = [times[0].clone(), times[0].clone()];
+        let anomalies: Vec<(usize, usize, String)> = anomalies.iter().map(|(k, _, what)| (*k, 1, what.clone())).collect();
+        return stacked_area(size, label, &doubled, visible, &times, end, &anomalies);
+    }
     let n = times.len();
     let plot = Plot::of(size);
     let shown: Vec<usize> = (0..series.len()).filter(|&k| visible.get(k).copied().unwrap_or(true)).collect();
@@ -136,7 +144,7 @@ pub(crate) fn stacked_area(
             ..Mark::default()
         });
     }
-    let (grid, labels) = plot.axes(top, times.first().map_or("", |s| s), times.last().map_or("", |s| s));
+    let (grid, labels) = plot.axes(top, times.first().map_or("", |s| s), end);
     compose(size, label, &[grid], &marks, &labels)
 }
 
@@ -148,6 +156,7 @@ pub(crate) fn stacked_bars(
     series: &[Series],
     visible: &[bool],
     times: &[String],
+    end: &str,
     link: impl Fn(usize, usize) -> Option<String>,
 ) -> String {
     let n = times.len();
@@ -186,7 +195,7 @@ pub(crate) fn stacked_bars(
             });
         }
     }
-    let (grid, labels) = plot.axes(top, times.first().map_or("", |s| s), times.last().map_or("", |s| s));
+    let (grid, labels) = plot.axes(top, times.first().map_or("", |s| s), end);
     compose(size, label, &[grid], &marks, &labels)
 }
 
@@ -202,13 +211,18 @@ mod tests {
             Series { name: "aws <prod>".into(), colour: palette(1), values: vec![10.0, 0.0, 5.0] },
         ];
         let times: Vec<String> = ["10:00", "11:00", "12:00"].iter().map(|s| s.to_string()).collect();
-        let svg = stacked_area((300, 120), "logs", &series, &[true, true], &times, &[(1, 2, "spike".into())]);
+        let svg = stacked_area((300, 120), "logs", &series, &[true, true], &times, "13:00", &[(1, 2, "spike".into())]);
         assert!(svg.contains("<title>12:00\naws &lt;prod&gt;: 5\nokta: 3</title>"), "{svg}");
         assert!(svg.contains("class=\"mark anomaly\""));
-        let hidden = stacked_area((300, 120), "logs", &series, &[true, false], &times, &[(1, 2, "spike".into())]);
+        let hidden = stacked_area((300, 120), "logs", &series, &[true, false], &times, "13:00", &[(1, 2, "spike".into())]);
         assert!(!hidden.contains("aws"), "a hidden series is neither drawn nor listed");
         assert!(!hidden.contains("class=\"mark anomaly\""));
-        let bars = stacked_bars((300, 120), "activity", &series, &[true, true], &times, |k, j| Some(format!("/s?{k}-{j}")));
+        let bars = stacked_bars((300, 120), "activity", &series, &[true, true], &times, "13:00", |k, j| Some(format!("/s?{k}-{j}")));
+        assert!(bars.contains(">13:00<"), "the axis ends at the end given: {bars}");
+        // One bucket still fills the width, from its start to the end given.
+        let one = stacked_area((300, 120), "logs", &series[..1], &[true], &times[..1], "11:00", &[]);
+        assert!(one.contains(">10:00<") && one.contains(">11:00<"), "{one}");
+        assert_eq!(one.matches("hover-column").count(), 2);
         assert!(bars.contains(r#"href="/s?1-0" data-count="10""#), "{bars}");
         assert!(!bars.contains("/s?1-1"), "a zero segment is not drawn");
     }

@@ -20,6 +20,17 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
     let open_cell = RwSignal::new(None::<(String, String)>);
     let open_tactic = RwSignal::new(None::<String>);
     let tactics = Arc::new(d.tactics);
+    // Cells name rules by id; the module sends each rule's name once.
+    let names: Arc<std::collections::HashMap<String, String>> = Arc::new(d.rule_names.into_iter().collect());
+    let rule_item = {
+        let names = names.clone();
+        move |id: &str| {
+            let name = names.get(id).cloned().unwrap_or_else(|| id.to_owned());
+            view! {
+                <li><a href=format!("/rules/{}", crate::format::encode(id))>{name}</a>" "<span class="faint mono">{id.to_owned()}</span></li>
+            }
+        }
+    };
 
     let tactic_chart = {
         let tactics = tactics.clone();
@@ -41,6 +52,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
     };
     let tactic_rules = {
         let tactics = tactics.clone();
+        let rule_item = rule_item.clone();
         move || {
             let id = open_tactic.get()?;
             let t = tactics.iter().find(|t| t.id == id)?;
@@ -51,7 +63,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                 <div class="cell-details" data-testid="tactic-rules">
                     <h4>{format!("Rules mapped to {} ({})", t.name, t.id)}</h4>
                     <button type="button" class="icon-button close" aria-label="Close" on:click=move |_| open_tactic.set(None)>"×"</button>
-                    <ul class="plain-list">{rules.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}</ul>
+                    <ul class="plain-list">{rules.iter().map(|r| rule_item(r)).collect_view()}</ul>
                 </div>
             })
         }
@@ -115,6 +127,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
     let details = {
         let tactics = tactics.clone();
         let drill = drill.clone();
+        let names = names.clone();
         move || {
             let (tactic_id, tech_id) = open_cell.get()?;
             let t = tactics.iter().find(|t| t.id == tactic_id)?;
@@ -140,7 +153,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                             })}
                         }.into_any()
                     } else {
-                        view! { <ul class="plain-list">{c.rules.iter().map(|r| view! { <li>{r.clone()}</li> }).collect_view()}</ul> }.into_any()
+                        view! { <ul class="plain-list" data-testid="cell-rules">{c.rules.iter().map(|r| rule_item(r)).collect_view()}</ul> }.into_any()
                     }}
                     <h5>"Sub-techniques"</h5>
                     {if c.subtechniques.is_empty() {
@@ -152,7 +165,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                                     <li>
                                         <span class="mono">{s.id.clone()}</span>" "{s.name.clone()}
                                         <span class="faint">{format!(" · {} signals · {}", thousands(s.signals as f64),
-                                            if s.rules.is_empty() { "no rule".to_owned() } else { s.rules.join(", ") })}</span>
+                                            if s.rules.is_empty() { "no rule".to_owned() } else { s.rules.iter().map(|r| names.get(r).cloned().unwrap_or_else(|| r.clone())).collect::<Vec<_>>().join(", ") })}</span>
                                     </li>
                                 }).collect_view()}
                             </ul>

@@ -23,6 +23,7 @@ pub(super) fn RulePerformancePanel(d: RulePerformance, drill: Drill, window: ana
         .collect();
     let any_activity = series.iter().any(|s| s.values.iter().any(|&v| v > 0.0));
     let times: Vec<String> = d.bucket_starts.iter().map(|&t| clock(t, d.bucket_ms)).collect();
+    // The axis ends where the window does (the last bucket's end, or a custom range's end).
     let visible = RwSignal::new(vec![true; analytics::Severity::COUNT]);
     // A bar leads to its severity's signals in its own bucket of time.
     let (starts, bucket) = (d.bucket_starts.clone(), d.bucket_ms);
@@ -30,15 +31,17 @@ pub(super) fn RulePerformancePanel(d: RulePerformance, drill: Drill, window: ana
         analytics::Window::Range { to, .. } => Some(to),
         analytics::Window::Preset(_) => None,
     };
+    let end = starts.last().map(|&last| clock(window_end.map_or(last + bucket, |end| (last + bucket).min(end)), bucket)).unwrap_or_default();
     let activity = move || {
         let starts = starts.clone();
-        charts::stacked_bars((640, 170), "Signal activity by severity", &series, &visible.get(), &times, move |k, j| {
+        charts::stacked_bars((640, 170), "Signal activity by severity", &series, &visible.get(), &times, &end, move |k, j| {
             let from = *starts.get(j)?;
             let to = window_end.map_or(from + bucket, |end| (from + bucket).min(end));
             let range = analytics::Window::Range { from, to };
             Some(signals_href(&term("status", Severity::ALL[k].as_str()), &range.as_param()))
         })
     };
+    let no_false_positives = d.rules_by_false_positive_rate.is_empty();
     let reasons_max = d.important_by_archive_reason.iter().map(|r| r.1).max().unwrap_or(1).max(1) as f64;
     let ranking = |title: &'static str, rows: Vec<RuleCount>, testid: &'static str, drill: Drill| {
         view! {
@@ -48,7 +51,7 @@ pub(super) fn RulePerformancePanel(d: RulePerformance, drill: Drill, window: ana
                 <ul class="rows" data-testid=testid>
                     {rows.into_iter().take(5).map(|r| view! {
                         <li class="row">
-                            <a class="row-main drill" href=drill.href(&r.query) title=r.rule_id.clone()>{r.rule_name}</a>
+                            <a class="row-main drill" href=drill.href(&r.query) title=format!("{} ({})", r.rule_name, r.rule_id)>{r.rule_name.clone()}</a>
                             <a class="row-detail drill" href=drill.href(&r.query) data-count=r.count>{thousands(r.count as f64)}</a>
                         </li>
                     }).collect_view()}
@@ -96,7 +99,7 @@ pub(super) fn RulePerformancePanel(d: RulePerformance, drill: Drill, window: ana
                 <ul class="rows" data-testid="rule-change">
                     {d.rules_by_important_change.into_iter().take(5).map(|r| view! {
                         <li class="row">
-                            <a class="row-main drill" href=week.href(&r.query) title=r.rule_id.clone()>{r.rule_name}</a>
+                            <a class="row-main drill" href=week.href(&r.query) title=format!("{} ({})", r.rule_name, r.rule_id)>{r.rule_name.clone()}</a>
                             <span class="row-detail">
                                 <a class="drill" href=week.href(&r.query) data-count=r.last_7d>{thousands(r.last_7d as f64)}</a>
                                 {format!(" vs {} ", thousands(r.previous_7d as f64))}
@@ -142,15 +145,16 @@ pub(super) fn RulePerformancePanel(d: RulePerformance, drill: Drill, window: ana
             {ranking("Rules archived as true positive: benign", d.rules_true_positive_benign, "tp-benign", drill.clone())}
         </div>
         <h3 class="module-subtitle">"Rules by false positive rate"</h3>
-        {d.rules_by_false_positive_rate.is_empty().then(|| empty("No signal archived as a false positive in this window."))}
-        <table class="mini-table" data-testid="false-positive-rates">
+        {no_false_positives.then(|| empty("No signal archived as a false positive in this window."))}
+        // No table (and no orphan header) when there is nothing to rank.
+        <table class="mini-table" data-testid="false-positive-rates" hidden=no_false_positives>
             <thead><tr><th>"Rule"</th><th class="num">"FP rate"</th><th class="num">"False positives"</th><th class="num">"Signals"</th></tr></thead>
             <tbody>
                 {d.rules_by_false_positive_rate.into_iter().take(6).map(|r| {
                     let all = format!("{}", term("@workflow.rule.id", &r.rule_id));
                     view! {
                         <tr>
-                            <td><a class="drill" href=drill.href(&r.query) title=r.rule_id.clone()>{r.rule_name}</a></td>
+                            <td><a class="drill" href=drill.href(&r.query) title=format!("{} ({})", r.rule_name, r.rule_id)>{r.rule_name.clone()}</a></td>
                             <td class="num">{format!("{:.0}%", r.rate * 100.0)}</td>
                             <td class="num"><a class="drill" href=drill.href(&r.query) data-count=r.false_positives>{thousands(r.false_positives as f64)}</a></td>
                             <td class="num"><a class="drill" href=drill.href(&all) data-count=r.signals>{thousands(r.signals as f64)}</a></td>

@@ -86,6 +86,12 @@ pub(super) fn SecurityCoveragePanel(d: SecurityCoverage) -> impl IntoView {
         .map(|(k, s)| Series { name: s.name.clone(), colour: charts::palette(k), values: s.points.iter().map(|&v| v as f64).collect() })
         .collect();
     let times: Vec<String> = logs.bucket_starts.iter().map(|&t| clock(t, logs.bucket_ms)).collect();
+    // The last point's time, or, for a single bucket drawn across the width, its end.
+    let end = match logs.bucket_starts.as_slice() {
+        [only] => clock(only + logs.bucket_ms, logs.bucket_ms),
+        [.., last] => clock(*last, logs.bucket_ms),
+        [] => String::new(),
+    };
     let anomalies: Vec<(usize, usize, String)> = logs
         .series
         .iter()
@@ -119,7 +125,7 @@ pub(super) fn SecurityCoveragePanel(d: SecurityCoverage) -> impl IntoView {
         })
         .collect();
     let has_logs = logs.total.value > 0.0;
-    let chart = move || charts::stacked_area((640, 170), "Logs analyzed by source", &series, &visible.get(), &times, &anomalies);
+    let chart = move || charts::stacked_area((640, 170), "Logs analyzed by source", &series, &visible.get(), &times, &end, &anomalies);
 
     view! {
         <div class="stats">

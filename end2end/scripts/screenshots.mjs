@@ -1,0 +1,52 @@
+// Takes the README's screenshots from a running Signalboard in Debian's Chromium:
+//   node end2end/scripts/screenshots.mjs http://127.0.0.1:3000 USERNAME PASSWORD docs/screenshots
+// Pages: the overview, the riskiest entity's page, the first incident's page and the explorer,
+// each 1440 and 1024 pixels wide, in the dark theme (the default).
+import { chromium } from '@playwright/test';
+
+const [base, username, password, out] = process.argv.slice(2);
+if (!base || !username || !password || !out) {
+  console.error('usage: screenshots.mjs BASE_URL USERNAME PASSWORD OUT_DIR');
+  process.exit(2);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+});
+const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
+const page = await context.newPage();
+const hydrated = () => page.waitForSelector('html[data-hydrated="true"]');
+
+await page.goto(`${base}/login`);
+await page.getByLabel('Username').fill(username);
+await page.getByLabel('Password').fill(password);
+await page.getByRole('button', { name: 'Sign in' }).click();
+await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+
+// Where the entity and incident shots are taken: the riskiest entity, the first incident.
+await page.goto(`${base}/entities`);
+await hydrated();
+const entity = await page.getByTestId('entity-table').locator('tbody td.entity-name a').first().getAttribute('href');
+await page.goto(`${base}/incidents`);
+await hydrated();
+const incident = await page.getByTestId('incidents-table').locator('tbody td a').first().getAttribute('href');
+
+const shots = [
+  ['overview', '/?window=7d', true],
+  ['entity', entity, true],
+  ['incident', incident, true],
+  ['explorer', '/signals?query=%40workflow.triage.state%3Aopen&window=7d', false],
+];
+for (const width of [1440, 1024]) {
+  await page.setViewportSize({ width, height: width === 1440 ? 900 : 768 });
+  for (const [name, path, fullPage] of shots) {
+    await page.goto(`${base}${path}`);
+    await hydrated();
+    await page.waitForLoadState('networkidle');
+    const file = `${out}/${name}-${width}.png`;
+    await page.screenshot({ path: file, fullPage });
+    console.log(file);
+  }
+}
+await browser.close();
