@@ -269,7 +269,7 @@ fn SignalTable(rows: Vec<EntitySignal>, query: String, points: bool, digits: usi
                     </tr></thead>
                     <tbody>
                         {rows.into_iter().enumerate().map(|(k, s)| view! {
-                            <tr data-signal=s.id hidden=move || k >= SHORT && !all.get()>
+                            <tr data-signal=s.id hidden=move || { k >= SHORT && !all.get() }>
                                 {points.then(|| view! { <td class="num">{format!("{:.*}", digits.max(1), s.points)}</td> })}
                                 <td>{severity_pill(s.severity)}</td>
                                 <td><a href=explorer_href(&query, Some(s.id))>{s.title.clone()}</a></td>

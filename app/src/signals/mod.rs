@@ -138,8 +138,9 @@ pub fn SignalsPage() -> impl IntoView {
                         facets.into_iter().filter(|f| !f.values.is_empty()).map(|facet| {
                             let attribute = facet.attribute.clone();
                             view! {
-                                <section class="facet">
-                                    <h3>{facet.label.clone()}</h3>
+                                // Each facet folds away (its heading is the toggle).
+                                <details class="facet" open>
+                                    <summary><h3>{facet.label.clone()}</h3></summary>
                                     <ul>
                                         {facet.values.into_iter().map(|v| {
                                             let href = signals_href(
@@ -156,7 +157,7 @@ pub fn SignalsPage() -> impl IntoView {
                                             }
                                         }).collect_view()}
                                     </ul>
-                                </section>
+                                </details>
                             }
                         }).collect_view()
                     })}
