@@ -28,3 +28,14 @@ test('at 1024 px the first signal is on the first screen, and facets fold away',
   await value.click();
   await expect(page.getByTestId('signal-total')).toHaveText(expected);
 });
+
+test('at 1024 px no page is wider than the screen', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  for (const path of ['/?window=7d', '/signals?query=&window=7d', '/entities', '/cases', '/incidents', '/rules', '/audit', '/admin']) {
+    await page.goto(path);
+    await waitForHydration(page);
+    await page.waitForLoadState('networkidle');
+    const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+    expect(overflow, path).toBe(0);
+  }
+});
