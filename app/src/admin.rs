@@ -53,7 +53,7 @@ pub fn AdminPage() -> impl IntoView {
                     webhook.set(current_webhook.unwrap_or_default());
                     let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();
                     view! {
-                        <section class="admin-section">
+                        <section class="admin-section" id="users">
                             <h2>"Users"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
@@ -133,7 +133,7 @@ pub fn AdminPage() -> impl IntoView {
                                 </tbody>
                             </table>
                         </section>
-                        <section class="admin-section">
+                        <section class="admin-section" id="api-keys">
                             <h2>"API keys"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();
@@ -226,7 +226,7 @@ pub fn AdminPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
-                        <section class="admin-section">
+                        <section class="admin-section" id="webhook">
                             <h2>"Workflow webhook"</h2>
                             <form class="inline-form" on:submit=move |ev| {
                                 ev.prevent_default();

@@ -249,3 +249,18 @@ test('an empty window shows empty states, not zeros pretending to be data', asyn
   await expect(module(page, 'rule-performance').getByTestId('empty-state').first()).toBeVisible();
   await expect(module(page, 'security-coverage').getByTestId('empty-state')).toContainText('No logs');
 });
+
+test('getting started: each task opens the page where it is done', async ({ page }) => {
+  const m = module(page, 'getting-started');
+  await expect(m.getByTestId('task-connect-log-source')).toHaveAttribute('href', '/admin#api-keys');
+  await expect(m.getByTestId('task-invite-team')).toHaveAttribute('href', '/admin#users');
+  await m.getByTestId('task-set-up-notification').click();
+  await expect(page).toHaveURL(/\/admin#webhook$/);
+  await waitForHydration(page);
+  await expect(page.locator('#webhook h2')).toHaveText('Workflow webhook');
+  await overview(page);
+  await m.getByTestId('task-review-default-rules').click();
+  await expect(page).toHaveURL(/\/rules\?origin=default$/);
+  await waitForHydration(page);
+  await expect(page.locator('select[name="origin"]')).toHaveValue('default');
+});

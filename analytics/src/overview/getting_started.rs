@@ -11,6 +11,9 @@ pub struct OnboardingTask {
     pub id: String,
     pub title: String,
     pub done: bool,
+    /// The page where the task is done.
+    #[serde(default)]
+    pub href: String,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -33,16 +36,18 @@ pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
     let reviewed = data.rule_history().any(|h| {
         data.rule_by_id(&h.asset_id()).is_some_and(|r| !data.rules[r].custom)
     });
+    // Each task opens the page where it is done: an ingest key for a shipper, the rules (by their
+    // pack's log source), the default rules, the workflow webhook, the users.
     let tasks = vec![
-        ("connect-log-source", "Connect a log source", logs),
-        ("enable-content-pack", "Enable a content pack", data.packs.iter().any(|p| p.enabled)),
-        ("review-default-rules", "Review the default detection rules", reviewed),
-        ("set-up-notification", "Set up a notification", false),
-        ("invite-team", "Invite your team", data.users.iter().filter(|u| u.active).count() > 1),
+        ("connect-log-source", "Connect a log source", logs, "/admin#api-keys"),
+        ("enable-content-pack", "Enable a content pack", data.packs.iter().any(|p| p.enabled), "/rules"),
+        ("review-default-rules", "Review the default detection rules", reviewed, "/rules?origin=default"),
+        ("set-up-notification", "Set up a notification", false, "/admin#webhook"),
+        ("invite-team", "Invite your team", data.users.iter().filter(|u| u.active).count() > 1, "/admin#users"),
     ];
     let tasks: Vec<OnboardingTask> = tasks
         .into_iter()
-        .map(|(id, title, done)| OnboardingTask { id: id.to_owned(), title: title.to_owned(), done })
+        .map(|(id, title, done, href)| OnboardingTask { id: id.to_owned(), title: title.to_owned(), done, href: href.to_owned() })
         .collect();
     let count = |h: PackHealth| data.packs.iter().filter(|p| p.health == h).count() as u32;
     GettingStarted {

@@ -20,7 +20,7 @@ pub(super) fn GettingStartedPanel(d: GettingStarted) -> impl IntoView {
                     <span class=if t.done { "check done" } else { "check" } aria-label=if t.done { "done" } else { "to do" }>
                         {if t.done { "✓" } else { "" }}
                     </span>
-                    <span class="row-main">{t.title}</span>
+                    <a class="row-main" href=t.href data-testid=format!("task-{}", t.id)>{t.title}</a>
                 </li>
             }).collect_view()}
         </ul>
