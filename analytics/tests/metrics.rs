@@ -339,3 +339,38 @@ fn an_entity_profile_shows_its_score_history_contributions_cases_and_neighbours(
     assert_eq!(low.rows.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["build-01"]);
     assert_eq!(entity_list(&data, None, Some(None), NOW, 100).matching, 2);
 }
+
+#[test]
+fn getting_started_tasks_follow_the_data_and_open_their_pages() {
+    let mut f = Fixture::new();
+    f.signal("r-okta", Severity::High, 60, 5);
+    let task = |g: &GettingStarted, id: &str| g.tasks.iter().find(|t| t.id == id).cloned().unwrap();
+    let g = getting_started(&f.build(), day());
+    // Logs in the last day (okta, 2 h ago), enabled packs and two active users; no default rule
+    // reviewed and no webhook.
+    assert!(task(&g, "connect-log-source").done && task(&g, "enable-content-pack").done && task(&g, "invite-team").done);
+    assert!(!task(&g, "review-default-rules").done && !task(&g, "set-up-notification").done);
+    assert_eq!(g.completed, 3);
+    assert_eq!(task(&g, "set-up-notification").href, "/admin#webhook");
+    assert_eq!(task(&g, "review-default-rules").href, "/rules?origin=default");
+    // An admin sets the workflow webhook: the history says so, and the task is done.
+    f.history.push(HistoryEvent {
+        id: f.history.len() as i64 + 1,
+        entry: HistoryEntry {
+            at_ms: NOW - MIN,
+            actor_id: Some(1),
+            asset_type: AssetType::Rule,
+            asset_id: "workflow".into(),
+            action: "webhook".into(),
+            old_value: None,
+            new_value: Some("https://hooks.example.com/signalboard".into()),
+            reason: None,
+            comment: None,
+            api_key_id: None,
+        },
+    });
+    let g = getting_started(&f.build(), day());
+    assert!(task(&g, "set-up-notification").done);
+    assert!(!task(&g, "review-default-rules").done, "the webhook is not a rule review");
+    assert_eq!(g.completed, 4);
+}

@@ -27,7 +27,8 @@ pub struct GettingStarted {
 
 /// Getting started (§4.9). A task is done when the data shows it: a log source has sent logs
 /// in the window; a content pack is enabled; a default rule has a change in the history;
-/// a notification webhook is configured (not yet possible: always open); more than one active user.
+/// a notification webhook is configured (its setting is in the history: an admin's `webhook`
+/// change naming an address); more than one active user.
 pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
     let logs = data
         .volume
@@ -38,11 +39,16 @@ pub fn getting_started(data: &Dataset, span: Span) -> GettingStarted {
     });
     // Each task opens the page where it is done: an ingest key for a shipper, the rules (by their
     // pack's log source), the default rules, the workflow webhook, the users.
+    let notified = data
+        .rule_history()
+        .filter(|h| h.action() == "webhook")
+        .last()
+        .is_some_and(|h| h.new_value().is_some_and(|url| !url.is_empty()));
     let tasks = vec![
         ("connect-log-source", "Connect a log source", logs, "/admin#api-keys"),
         ("enable-content-pack", "Enable a content pack", data.packs.iter().any(|p| p.enabled), "/rules"),
         ("review-default-rules", "Review the default detection rules", reviewed, "/rules?origin=default"),
-        ("set-up-notification", "Set up a notification", false, "/admin#webhook"),
+        ("set-up-notification", "Set up a notification", notified, "/admin#webhook"),
         ("invite-team", "Invite your team", data.users.iter().filter(|u| u.active).count() > 1, "/admin#users"),
     ];
     let tasks: Vec<OnboardingTask> = tasks
