@@ -11,12 +11,12 @@ use leptos_router::hooks::{use_params_map, use_query_map};
 
 use crate::charts;
 use crate::client;
-use crate::format::{decode, entity_href, encode, human, thousands, when};
+use crate::format::{decode, entity_href, human, signals_href, thousands, when};
 use crate::service::{entity_list, entity_page};
 
 /// The explorer on the entity's signals of the last 30 days, with one of them open (if `signal`).
 fn explorer_href(query: &str, signal: Option<i64>) -> String {
-    let mut href = format!("/signals?query={}&window=30d", encode(query));
+    let mut href = signals_href(query, "30d");
     if let Some(id) = signal {
         href.push_str(&format!("&signal={id}"));
     }

@@ -10,7 +10,7 @@ use leptos_router::hooks::use_params_map;
 use crate::auth::use_current_user;
 use crate::client;
 use crate::contract::IncidentUpdate;
-use crate::format::{duration, encode, human, short_time};
+use crate::format::{duration, human, short_time, signals_href};
 use crate::rows::{HistoryRow, IncidentDetail, IncidentRow, SignalRow};
 use crate::service::{list_incidents, load_incident};
 
@@ -167,7 +167,7 @@ pub(crate) fn LinkedSignals(rows: Vec<SignalRow>, total: usize, query: Option<St
     let more = (total > rows.len()).then(|| {
         view! {
             <p class="list-count">{format!("The newest {} of {}. ", rows.len(), total)}
-                {query.map(|q| view! { <a href=format!("/signals?query={}&window=30d", encode(&q))>"All in the explorer"</a> })}
+                {query.map(|q| view! { <a href=signals_href(&q, "30d")>"All in the explorer"</a> })}
             </p>
         }
     });
