@@ -13,6 +13,7 @@ pub mod entity;
 pub mod model;
 pub mod overview;
 pub mod query;
+pub mod release_notes;
 pub mod time;
 pub mod window;
 pub mod workflow;

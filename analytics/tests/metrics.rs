@@ -134,10 +134,12 @@ fn risk_score_follows_the_formula_and_ignores_old_and_cleared_signals() {
     assert_eq!((r.top[0].signals, r.top[1].signals), (3, 2));
     assert_eq!(count(&data, &r.top[0].query, week), 3);
     assert_eq!(count(&data, &r.top[1].query, week), 2);
-    let levels: std::collections::HashMap<_, _> = r.by_level.iter().cloned().collect();
+    let levels: std::collections::HashMap<_, _> = r.by_level.iter().map(|(l, k)| (*l, (k.value, k.previous))).collect();
+    // Each level against the previous window's end (7 days ago): alice then summed 29 (as at
+    // the start, worked above), 25.17, low; bob had no signal yet.
     assert_eq!(
         (levels[&RiskLevel::Critical], levels[&RiskLevel::High], levels[&RiskLevel::Medium], levels[&RiskLevel::Low]),
-        (0, 0, 2, 0)
+        ((0.0, 0.0), (0.0, 0.0), (2.0, 0.0), (0.0, 1.0))
     );
     let types: std::collections::HashMap<_, _> = r.by_type.iter().cloned().collect();
     assert_eq!(types[&EntityKind::User], 2);
@@ -157,6 +159,7 @@ fn attack_coverage_counts_enabled_rules_and_follows_revoked_entries() {
     // Enabled rules cover T1621, T1078 (through T1078.004), T1562 (through .008) and T1560
     // (T1002 is revoked in its favour). T1053.004 is deprecated and covers nothing.
     assert_eq!(m.covered_techniques, 4);
+    assert_eq!((m.covered.value, m.covered.previous), (4.0, 4.0), "no rule changed during the day");
     assert_eq!((m.density_low, m.density_medium, m.density_high), (4, 0, 0));
     assert_eq!(m.density_none, 212);
     assert_eq!(m.outdated_mappings, vec![("r-old".to_owned(), "T1053.004".to_owned())]);
@@ -190,6 +193,9 @@ fn open_signals_cases_threat_map_and_coverage() {
     assert_eq!(i.open_signals.value, 4.0);
     assert_eq!(i.open_cases.iter().map(|c| c.id).collect::<Vec<_>>(), [2, 1], "P1 before P3; closed left out");
     assert_eq!(i.open_cases[1].age_ms, 5 * DAY_MS);
+    // Open cases now (1 and 2) against those open when the day began: only case 1 (case 2 is an
+    // hour old, case 3 was created as the day began and is closed).
+    assert_eq!((i.open_cases_total.value, i.open_cases_total.previous), (2.0, 1.0));
 
     let m = threat_map(&data, day());
     assert_eq!(m.countries.len(), 2);
@@ -373,4 +379,41 @@ fn getting_started_tasks_follow_the_data_and_open_their_pages() {
     assert!(task(&g, "set-up-notification").done);
     assert!(!task(&g, "review-default-rules").done, "the webhook is not a rule review");
     assert_eq!(g.completed, 4);
+}
+
+#[test]
+fn coverage_is_compared_with_the_rules_enabled_when_the_window_began() {
+    let mut f = Fixture::new();
+    // r-okta (T1078.004 and T1621) was enabled an hour ago, having been disabled; r-ct (T1562.008)
+    // was disabled two hours ago; r-old was imported half a day ago.
+    let change = |f: &mut Fixture, rule: &str, minutes_ago: i64, old: &str, new: &str| {
+        let id = f.history.len() as i64 + 1;
+        f.history.push(HistoryEvent {
+            id,
+            entry: HistoryEntry {
+                at_ms: NOW - minutes_ago * MIN,
+                actor_id: Some(1),
+                asset_type: AssetType::Rule,
+                asset_id: rule.into(),
+                action: "enabled".into(),
+                old_value: Some(old.into()),
+                new_value: Some(new.into()),
+                reason: None,
+                comment: None,
+                api_key_id: None,
+            },
+        });
+    };
+    change(&mut f, "r-okta", 60, "false", "true");
+    change(&mut f, "r-ct", 120, "true", "false");
+    f.rules.iter_mut().find(|r| r.id == "r-ct").unwrap().enabled = false;
+    f.rules.iter_mut().find(|r| r.id == "r-old").unwrap().created_at_ms = NOW - 12 * HOUR_MS;
+    let data = f.build();
+    let enabled = analytics::overview::rules_enabled_at(&data, NOW - DAY_MS);
+    let at_start = |id: &str| enabled[data.rule_by_id(id).unwrap()];
+    assert!(!at_start("r-okta") && at_start("r-ct") && !at_start("r-old") && !at_start("r-idle"));
+    let m = mitre_coverage(&data, day());
+    // Now: r-okta covers T1078 and T1621, r-old T1560 (through revoked T1002): 3 techniques.
+    // At the start: only r-ct, covering T1562: 1 technique.
+    assert_eq!((m.covered.value, m.covered.previous), (3.0, 1.0));
 }

@@ -18,12 +18,14 @@ pub mod contract;
 pub mod format;
 pub mod layout;
 pub mod overview;
+pub mod release_notes;
 pub mod rows;
 pub mod rules;
 // Leptos' `#[component]` gives each component's props builder `pub` setters, even for a
 // component private to its module.
 #[allow(unreachable_pub)]
 mod panels;
+mod roving;
 pub mod service;
 pub mod signals;
 pub mod theme;
@@ -68,15 +70,19 @@ pub fn App() -> impl IntoView {
     crate::auth::CurrentUser::provide();
     // Effects run only in the browser, after hydration: the mark tells tests (and anyone
     // scripting the page) that clicks will now be handled.
-    Effect::new(move |_| mark_hydrated());
+    Effect::new(move |_| {
+        crate::roving::install();
+        mark_hydrated();
+    });
 
     view! {
         <Stylesheet id="leptos" href=format!("/pkg/{BUNDLE_NAME}.css")/>
         <Title formatter=|page: String| format!("{page} · Signalboard")/>
         <Router>
             <div class="app">
+                <a class="skip-link" href="#main" on:click=skip_to_content>"Skip to content"</a>
                 <TopBar/>
-                <main class="main" id="main">
+                <main class="main" id="main" tabindex="-1">
                     <Routes fallback=NotFound>
                         <Route path=path!("/") view=OverviewPage/>
                         <Route path=path!("/signals") view=crate::signals::SignalsPage/>
@@ -92,10 +98,20 @@ pub fn App() -> impl IntoView {
                         <Route path=path!("/admin") view=crate::admin::AdminPage/>
                         <Route path=path!("/rules") view=crate::rules::RulesPage/>
                         <Route path=path!("/rules/:id") view=crate::rules::RulePage/>
+                        <Route path=path!("/release-notes") view=crate::release_notes::ReleaseNotesPage/>
                     </Routes>
                 </main>
             </div>
         </Router>
+    }
+}
+
+/// Moves focus to the page's content (the router would otherwise only scroll to it).
+fn skip_to_content(ev: leptos::ev::MouseEvent) {
+    use leptos::wasm_bindgen::JsCast;
+    ev.prevent_default();
+    if let Some(main) = document().get_element_by_id("main") {
+        let _ = main.unchecked_into::<web_sys::HtmlElement>().focus();
     }
 }
 

@@ -211,3 +211,34 @@ test('the theme toggle switches to light and is remembered', async ({ page }) =>
   await reload(page);
   await expect(html).toHaveAttribute('data-theme', 'dark');
 });
+
+test('the grid packs: a half-width module fills the hole beside another, and none stretches', async ({ page, request }) => {
+  await page.setViewportSize({ width: 1440, height: 900 });
+  // A wide module right after a half-width one would leave half a row empty.
+  const modules = ['security-coverage', 'risk-insights', 'important-signals', 'threat-map', 'security-overview', 'mitre-coverage', 'rule-performance', 'research', 'getting-started'];
+  const saved = await request.post('/api/layout/save', {
+    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    form: { layout: JSON.stringify({ modules: modules.map((id) => ({ id })) }) },
+  });
+  expect(saved.ok()).toBeTruthy();
+  await reload(page);
+  expect(await order(page)).toEqual(modules);
+  await expect(page.locator('[data-module] .module-loading')).toHaveCount(0);
+  const box = async (id: string) => (await page.locator(`[data-module="${id}"]`).boundingBox())!;
+  const [coverage, risk, important] = [await box('security-coverage'), await box('risk-insights'), await box('important-signals')];
+  // The later half-width module moved up beside the first; the wide one is below both.
+  expect(Math.abs(important.y - coverage.y)).toBeLessThan(2);
+  expect(important.x).toBeGreaterThan(coverage.x + coverage.width - 2);
+  expect(risk.y).toBeGreaterThanOrEqual(Math.max(coverage.y + coverage.height, important.y + important.height) - 1);
+  // Every module is as tall as its contents (plus its padding), never stretched to its row.
+  const slack = await page.locator('[data-module]').evaluateAll((els) =>
+    els.map((e) => {
+      const children = Array.from(e.children).filter((c) => (c as HTMLElement).offsetParent !== null);
+      const bottom = Math.max(...children.map((c) => c.getBoundingClientRect().bottom));
+      const rect = e.getBoundingClientRect();
+      return { id: e.getAttribute('data-module'), empty: Math.round(rect.bottom - bottom), height: rect.height };
+    }),
+  );
+  // (A module is never shorter than 220 px, its least height while loading.)
+  for (const s of slack) expect(s.empty < 48 || s.height <= 221, `${s.id} has ${s.empty} px empty at its foot`).toBe(true);
+});

@@ -148,6 +148,83 @@ test('security overview: a band of the flow diagram leads to its signals', async
   await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
 });
 
+test('security overview: every flow node is labelled and every band is reachable where it is drawn', async ({ page }) => {
+  const flow = module(page, 'security-overview').getByTestId('signal-flow');
+  // The whole chart in view: elementFromPoint answers only inside the viewport.
+  await flow.evaluate((e) => e.scrollIntoView({ block: 'center' }));
+  // Each node ("critical: 16") has its name written beside it.
+  const nodes = (await flow.locator('.mark.node title').allTextContents()).map((t) => t.slice(0, t.lastIndexOf(':')));
+  const labels = await flow.locator('text.chart-text').allTextContents();
+  expect(nodes.length).toBeGreaterThan(8);
+  expect([...labels].sort()).toEqual([...nodes].sort());
+  // The demo's fourteen sources: the smallest are grouped.
+  expect(labels.filter((l) => /^\d+ other sources$/.test(l))).toHaveLength(1);
+  // Each band is the topmost shape somewhere along its middle line, so hovering and clicking
+  // reach it there (the chart is drawn at about its own scale, so the middle of a band of 2.5 px
+  // or more is inside it).
+  const unreachable = await flow.evaluate((root) => {
+    const missed: string[] = [];
+    for (const band of Array.from(root.querySelectorAll('a.mark.band'))) {
+      const polygon = band.querySelector('polygon') as SVGGraphicsElement;
+      const points = polygon.getAttribute('points')!.trim().split(/\s+/).map((p) => p.split(',').map(Number));
+      const half = points.length / 2;
+      const ctm = polygon.getScreenCTM()!;
+      let reached = false;
+      for (let i = 1; i < half - 1 && !reached; i++) {
+        const [tx, ty] = points[i];
+        const [bx, by] = points[points.length - 1 - i];
+        const x = (tx + bx) / 2;
+        const y = (ty + by) / 2;
+        const hit = document.elementFromPoint(ctm.a * x + ctm.c * y + ctm.e, ctm.b * x + ctm.d * y + ctm.f);
+        reached = hit?.closest('a.mark.band') === band;
+      }
+      if (!reached) missed.push(band.querySelector('title')!.textContent!);
+    }
+    return missed;
+  });
+  expect(unreachable).toEqual([]);
+  // The smallest band, clicked where it is drawn, leads to its own signals.
+  const smallest = await flow.evaluate((root) => {
+    const bands = Array.from(root.querySelectorAll('a.mark.band'));
+    bands.sort((a, b) => Number(a.getAttribute('data-count')) - Number(b.getAttribute('data-count')));
+    return bands[0].querySelector('title')!.textContent!;
+  });
+  const band = flow.locator('a.mark.band').filter({ has: page.locator('title', { hasText: smallest }) }).first();
+  await drillDownAlongBand(page, band);
+});
+
+test('security overview: the "other sources" group leads to exactly its signals', async ({ page }) => {
+  const flow = module(page, 'security-overview').getByTestId('signal-flow');
+  const band = flow.locator('a.mark.band').filter({ has: page.locator('title', { hasText: /other sources → / }) }).first();
+  const expected = Number(await band.getAttribute('data-count'));
+  expect(expected).toBeGreaterThan(0);
+  await band.dispatchEvent('click');
+  await expect(page).toHaveURL(/\/signals\?query=.*OR.*&window=30d/);
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+});
+
+/** Clicks a band at the first point of its middle line where it is the topmost shape. */
+async function drillDownAlongBand(page: Page, band: Locator) {
+  const expected = Number(await band.getAttribute('data-count'));
+  const point = await band.evaluate((a) => {
+    const polygon = a.querySelector('polygon') as SVGGraphicsElement;
+    const points = polygon.getAttribute('points')!.trim().split(/\s+/).map((p) => p.split(',').map(Number));
+    const ctm = polygon.getScreenCTM()!;
+    for (let i = 1; i < points.length / 2 - 1; i++) {
+      const x = (points[i][0] + points[points.length - 1 - i][0]) / 2;
+      const y = (points[i][1] + points[points.length - 1 - i][1]) / 2;
+      const sx = ctm.a * x + ctm.c * y + ctm.e;
+      const sy = ctm.b * x + ctm.d * y + ctm.f;
+      if (document.elementFromPoint(sx, sy)?.closest('a.mark.band') === a) return { x: sx, y: sy };
+    }
+    return null;
+  });
+  expect(point).not.toBeNull();
+  await page.mouse.click(point!.x, point!.y);
+  await expect(page).toHaveURL(/\/signals\?query=.+&window=30d/);
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+}
+
 test('security overview: time to respond per severity with p50 and p90', async ({ page }) => {
   const table = module(page, 'security-overview').getByTestId('response-times');
   await expect(table.locator('tbody tr')).toHaveCount(6);
@@ -241,6 +318,20 @@ test('a custom range drives the modules and the URL; a bad one is explained', as
   await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
 });
 
+test('a window reaching back before any data says "no earlier data" instead of a change', async ({ page }) => {
+  const iso = (ms: number) => new Date(ms - (ms % 60_000)).toISOString().slice(0, 19) + 'Z';
+  const now = Date.now();
+  // 45 days: the demo data (30 days) begins inside it, so nothing lies before it.
+  await overview(page, `${iso(now - 45 * 86_400_000)}/${iso(now)}`);
+  const kpis = module(page, 'security-overview');
+  await expect(kpis.getByText('no earlier data').first()).toBeVisible();
+  await expect(kpis.getByText(/▲|▼/)).toHaveCount(0);
+  // Seven days: the weeks before are known, so the change is shown.
+  await overview(page, '7d');
+  await expect(kpis.locator('.stats').first()).toBeVisible();
+  await expect(kpis.getByText('no earlier data')).toHaveCount(0);
+});
+
 test('an empty window shows empty states, not zeros pretending to be data', async ({ page }) => {
   // A day long before the demo data begins.
   await overview(page, '2020-01-01T00:00:00Z/2020-01-02T00:00:00Z');
@@ -263,4 +354,23 @@ test('getting started: each task opens the page where it is done', async ({ page
   await expect(page).toHaveURL(/\/rules\?origin=default$/);
   await waitForHydration(page);
   await expect(page.locator('select[name="origin"]')).toHaveValue('default');
+});
+
+test('research: articles open real public pages, release notes the project\'s own notes', async ({ page }) => {
+  const links = module(page, 'research').locator('a.row-main');
+  const hrefs = await links.evaluateAll((as) => as.map((a) => a.getAttribute('href')!));
+  expect(hrefs.length).toBeGreaterThan(3);
+  for (const href of hrefs) {
+    expect(href).not.toContain('.example');
+    expect(href.startsWith('https://') || href.startsWith('/release-notes#'), href).toBe(true);
+  }
+  // Another site opens in a new tab, without access to this one.
+  await expect(module(page, 'research').locator('a.row-main[href^="https://"]').first()).toHaveAttribute('rel', /noopener/);
+  const note = module(page, 'research').locator('a.row-main[href^="/release-notes#"]').first();
+  const title = (await note.innerText()).trim();
+  const anchor = (await note.getAttribute('href'))!.split('#')[1];
+  await note.click();
+  await expect(page).toHaveURL(new RegExp(`/release-notes#${anchor}$`));
+  await expect(page.locator(`section#${anchor} h2`)).toHaveText(title);
+  await expect(page.locator(`section#${anchor} li`).first()).toBeVisible();
 });

@@ -34,7 +34,7 @@ pub(crate) fn document() -> Value {
         json!({ "name": "cursor", "in": "query", "required": false,
                 "description": "`next_cursor` of the previous page.", "schema": { "type": "string" } }),
         json!({ "name": "sort", "in": "query", "required": false,
-                "schema": { "type": "string", "enum": ["newest", "oldest", "severity"], "default": "newest" } }),
+                "schema": { "type": "string", "enum": ["newest", "oldest", "severity", "state"], "default": "newest" } }),
     ]);
     let mut module_parameters = vec![json!({
         "name": "id", "in": "path", "required": true,

@@ -1995,89 +1995,103 @@ pub const ARCHIVE_COMMENTS: &[(&str, &str)] = &[
 // Research and release notes
 // ------------------------------------------------------------------------------------------------
 
-/// Security research articles and Signalboard release notes (docs/product.md §4.8).
+/// Security research the product cites, at its real public addresses, and Signalboard's own
+/// release notes (`docs/release-notes.md`, shown at `/release-notes`) (docs/product.md §4.8).
 pub const ARTICLES: &[ArticleSpec] = &[
     ArticleSpec {
+        kind: "release_note",
+        title: "Entity and incident pages",
+        url: "/release-notes#entity-and-incident-pages",
+        summary: "Every entity has a page with its risk history and the signals behind it; \
+                  incidents have their own list and timeline.",
+        days_ago: 1,
+    },
+    ArticleSpec {
         kind: "research",
-        title: "Push fatigue is back: how attackers are timing MFA floods to shift changes",
-        url: "https://signalboard.example/research/mfa-push-fatigue-timing",
-        summary: "We looked at denied-push bursts across identity providers and found attackers \
-                  aligning them with the start of the working day, when an accept looks routine.",
+        title: "MITRE ATT&CK T1621: Multi-Factor Authentication Request Generation",
+        url: "https://attack.mitre.org/techniques/T1621/",
+        summary: "How adversaries flood users with MFA push requests until one is accepted, and \
+                  the identity-provider events that reveal it.",
         days_ago: 3,
     },
     ArticleSpec {
         kind: "release_note",
-        title: "MITRE ATT&CK coverage now shows rule density per technique",
-        url: "https://signalboard.example/releases/attack-coverage-density",
-        summary:
-            "The overview's ATT&CK module counts enabled rules per technique and sub-technique, \
-                  with KPIs for high, medium, low and no coverage.",
+        title: "Sigma rules drive detection",
+        url: "/release-notes#sigma-rules-drive-detection",
+        summary: "Import SigmaHQ rules; each runs on the log source it names and its matches are \
+                  grouped into signals by entity.",
         days_ago: 6,
     },
     ArticleSpec {
         kind: "research",
-        title: "From SSRF to the instance metadata service: three cloud breaches dissected",
-        url: "https://signalboard.example/research/ssrf-to-imds",
-        summary: "Three intrusions that started with a server-side request forgery and ended with \
-                  stolen role credentials, and the log lines that gave each one away.",
+        title: "Defense in depth against SSRF with the EC2 Instance Metadata Service v2",
+        url: "https://aws.amazon.com/blogs/security/defense-in-depth-open-firewalls-reverse-proxies-ssrf-vulnerabilities-ec2-instance-metadata-service/",
+        summary: "AWS on how open firewalls, reverse proxies and server-side request forgery \
+                  reach instance credentials, and how IMDSv2 stops them.",
         days_ago: 9,
+    },
+    ArticleSpec {
+        kind: "research",
+        title: "Stratus Red Team: adversary emulation for the cloud",
+        url: "https://github.com/DataDog/stratus-red-team",
+        summary: "Granular attack techniques for AWS, Azure, GCP and Kubernetes; Signalboard's \
+                  detection tests replay the CloudTrail logs of its detonations.",
+        days_ago: 12,
     },
     ArticleSpec {
         kind: "release_note",
         title: "Archive signals with a reason, and see your noisiest rules",
-        url: "https://signalboard.example/releases/archive-reasons",
-        summary:
-            "Every archive now records a reason and an optional comment, and the detection rule \
+        url: "/release-notes#archive-signals-with-a-reason-and-see-your-noisiest-rules",
+        summary: "Every archive records a reason and an optional comment, and the detection rule \
                   performance module ranks rules by false positive rate.",
         days_ago: 14,
     },
     ArticleSpec {
         kind: "research",
-        title: "Cryptojacking in Kubernetes: the images, the pools and the tells",
-        url: "https://signalboard.example/research/kubernetes-cryptojacking",
-        summary: "A survey of miner images pulled into exposed clusters, the mining pools they \
-                  resolve and the audit-log patterns that precede them.",
+        title: "Threat Matrix for Kubernetes",
+        url: "https://microsoft.github.io/Threat-Matrix-for-Kubernetes/",
+        summary: "Microsoft's ATT&CK-style matrix of the techniques used against Kubernetes \
+                  clusters, cryptomining among them, with mitigations.",
         days_ago: 18,
     },
     ArticleSpec {
         kind: "research",
-        title: "Residential proxies are the new Tor for password spraying",
-        url: "https://signalboard.example/research/residential-proxy-spraying",
-        summary:
-            "Spraying campaigns now rotate through consumer ISP addresses, so blocking hosting \
-                  ASNs is no longer enough; velocity per target is what still works.",
+        title: "MITRE ATT&CK T1110.003: Password Spraying",
+        url: "https://attack.mitre.org/techniques/T1110/003/",
+        summary: "One password tried against many accounts to stay under lockout thresholds; \
+                  detection from failed sign-ins across accounts.",
         days_ago: 27,
     },
     ArticleSpec {
         kind: "release_note",
-        title: "Customize your overview: reorder, hide and collapse modules",
-        url: "https://signalboard.example/releases/customize-overview",
+        title: "Customize your overview",
+        url: "/release-notes#customize-your-overview",
         summary: "Drag modules into the order you want or use the keyboard, hide what you do not \
                   need, and your layout follows you to every browser.",
         days_ago: 33,
     },
     ArticleSpec {
         kind: "research",
-        title: "Abusing GitHub Actions: poisoned pipelines in the wild",
-        url: "https://signalboard.example/research/poisoned-pipeline-execution",
-        summary: "How attackers slip commands into CI workflows through pull requests and mutable \
-                  tags, and which audit-log events reveal it.",
+        title: "OWASP CICD-SEC-4: Poisoned Pipeline Execution",
+        url: "https://owasp.org/www-project-top-10-ci-cd-security-risks/CICD-SEC-04-Poisoned-Pipeline-Execution",
+        summary: "How attackers run commands in CI pipelines through the code and configuration \
+                  those pipelines build, and how to limit it.",
         days_ago: 41,
     },
     ArticleSpec {
-        kind: "release_note",
-        title: "Threat map: drill into regions and ISPs",
-        url: "https://signalboard.example/releases/threat-map-drilldown",
-        summary: "Click a country to see its states or provinces, or an ISP to see where its \
-                  addresses attacked from.",
+        kind: "research",
+        title: "Sigma: generic detection rules for SIEM systems",
+        url: "https://github.com/SigmaHQ/sigma",
+        summary: "The open rule format and the community rule set Signalboard imports, with its \
+                  detection rule licence.",
         days_ago: 52,
     },
     ArticleSpec {
         kind: "research",
-        title: "Silencing the logs: how attackers tamper with cloud audit trails",
-        url: "https://signalboard.example/research/cloud-log-tampering",
-        summary: "Stopping trails is loud; removing data-event selectors and log sinks is not. We \
-                  catalogue the quiet ways and how to detect each.",
+        title: "MITRE ATT&CK T1562.008: Impair Defenses: Disable or Modify Cloud Logs",
+        url: "https://attack.mitre.org/techniques/T1562/008/",
+        summary: "Stopping trails is loud; changing event selectors and log sinks is not. The \
+                  technique and the data sources that detect it.",
         days_ago: 66,
     },
 ];
@@ -2344,11 +2358,18 @@ mod tests {
                 "{}",
                 article.title
             );
-            assert!(
-                article.url.starts_with("https://signalboard.example/"),
-                "{}",
-                article.url
-            );
+            // Real public pages, or the project's own release notes: never an invented host.
+            match article.kind {
+                "research" => assert!(article.url.starts_with("https://") && !article.url.contains(".example"), "{}", article.url),
+                _ => {
+                    let anchor = article.url.strip_prefix("/release-notes#").expect(article.url);
+                    let notes = include_str!("../../../docs/release-notes.md");
+                    assert!(
+                        notes.lines().any(|l| l.strip_prefix("## ").is_some_and(|t| crate::release_notes::anchor(t) == anchor)),
+                        "{anchor} is a heading of docs/release-notes.md"
+                    );
+                }
+            }
             assert!(!article.summary.is_empty());
         }
         assert!(ARTICLES.iter().any(|a| a.kind == "research"));

@@ -34,7 +34,9 @@ pub struct ImportantSignals {
     pub open_signals: Kpi,
     pub rules: Vec<RuleRow>,
     pub open_cases: Vec<CaseRow>,
-    pub open_cases_total: u32,
+    /// Cases not closed now, against those open at the window's start (created before it and
+    /// not closed by then).
+    pub open_cases_total: Kpi,
 }
 
 /// Important signals and cases (§4.2). "Recent open signals" are the signals detected in the
@@ -100,7 +102,12 @@ pub fn important_signals(data: &Dataset, span: Span, now: Millis) -> ImportantSi
         })
         .collect();
     open_cases.sort_by_key(|c| (c.priority, c.created_at_ms, c.id));
-    let open_cases_total = open_cases.len() as u32;
+    let open_at_start = data
+        .cases
+        .iter()
+        .filter(|c| c.created_at_ms < span.from && c.closed_at_ms.is_none_or(|closed| closed >= span.from))
+        .count();
+    let open_cases_total = Kpi::new(open_cases.len() as f64, open_at_start as f64);
     open_cases.truncate(10);
     ImportantSignals {
         open_signals: Kpi::new(open_now as f64, open_prev as f64),

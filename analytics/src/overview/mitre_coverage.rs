@@ -5,8 +5,8 @@ use std::collections::HashMap;
 
 use serde::{Deserialize, Serialize};
 
-use super::{term, Span};
-use crate::dataset::Dataset;
+use super::{term, Kpi, Span};
+use crate::dataset::{Dataset, Millis};
 use crate::attack::{self, Matrix};
 
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
@@ -66,6 +66,10 @@ impl Density {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct MitreCoverage {
     pub covered_techniques: u32,
+    /// Techniques covered now, against those covered by the rules enabled at the window's start
+    /// ([`rules_enabled_at`]).
+    #[serde(default = "no_change")]
+    pub covered: Kpi,
     pub total_techniques: u32,
     pub density_high: u32,
     pub density_medium: u32,
@@ -79,6 +83,26 @@ pub struct MitreCoverage {
     /// The name of every enabled rule the cells list (cells name rules by id), once each.
     #[serde(default)]
     pub rule_names: Vec<(String, String)>,
+}
+
+fn no_change() -> Kpi {
+    Kpi::new(0.0, 0.0)
+}
+
+/// Which rules were enabled at `at`: a rule created later was not; otherwise its enabled flag
+/// now, with every "enabled" change made after `at` undone (the earliest one's old value is the
+/// flag at `at`).
+pub fn rules_enabled_at(data: &Dataset, at: Millis) -> Vec<bool> {
+    let mut enabled: Vec<bool> = data.rules.iter().map(|r| r.enabled && r.created_at_ms <= at).collect();
+    let later: Vec<_> = data.rule_history().filter(|h| h.action() == "enabled" && h.at_ms() > at).collect();
+    for change in later.iter().rev() {
+        if let Some(r) = data.rule_by_id(&change.asset_id()) {
+            if data.rules[r].created_at_ms <= at {
+                enabled[r] = change.old_value() == Some("true");
+            }
+        }
+    }
+    enabled
 }
 
 /// Where a mapped technique ID lands in today's matrix: revoked IDs follow their replacement;
@@ -128,6 +152,8 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
     };
     let signal_sum = |rules: &[usize]| -> u64 { rules.iter().map(|&r| signals_per_rule[r]).sum() };
 
+    let enabled_at_start = rules_enabled_at(data, span.from);
+    let mut covered_at_start = 0u32;
     let mut technique_cells: HashMap<&str, TechniqueCell> = HashMap::new();
     let (mut covered, mut high, mut medium, mut low, mut none) = (0, 0, 0, 0, 0);
     for tech in matrix.active_techniques() {
@@ -147,6 +173,9 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
         }
         let rules = rules_on(&entries);
         let enabled = enabled_ids(&rules);
+        if rules.iter().any(|&r| enabled_at_start[r]) {
+            covered_at_start += 1;
+        }
         let density = Density::of(enabled.len());
         match density {
             Density::High => high += 1,
@@ -204,6 +233,7 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
         .collect();
     MitreCoverage {
         covered_techniques: covered,
+        covered: Kpi::new(covered as f64, covered_at_start as f64),
         total_techniques: matrix.active_techniques().count() as u32,
         density_high: high,
         density_medium: medium,

@@ -153,8 +153,10 @@ impl ModuleData {
     fn kpis_mut(&mut self) -> Vec<&mut Kpi> {
         match self {
             ModuleData::SecurityCoverage(d) => vec![&mut d.logs.total],
-            ModuleData::ImportantSignals(d) => vec![&mut d.open_signals],
-            ModuleData::RiskInsights(d) => vec![&mut d.risky_entities],
+            ModuleData::ImportantSignals(d) => vec![&mut d.open_signals, &mut d.open_cases_total],
+            ModuleData::RiskInsights(d) => {
+                std::iter::once(&mut d.risky_entities).chain(d.by_level.iter_mut().map(|(_, n)| n)).collect()
+            }
             ModuleData::ThreatMap(d) => vec![&mut d.located_signals],
             ModuleData::SecurityOverview(d) => {
                 std::iter::once(&mut d.total).chain(d.by_severity.iter_mut().map(|s| &mut s.count)).collect()

@@ -68,8 +68,9 @@ pub struct RiskInsights {
     pub risky_entities: Kpi,
     /// Risky entities (score > 0) per type, in [`EntityKind::ALL`] order.
     pub by_type: Vec<(EntityKind, u32)>,
-    /// Entities per risk level, critical first.
-    pub by_level: Vec<(RiskLevel, u32)>,
+    /// Entities per risk level at the window's end, critical first, against the previous
+    /// window's end.
+    pub by_level: Vec<(RiskLevel, Kpi)>,
 }
 
 /// The risk score window: signals of the last 30 days count.
@@ -203,11 +204,18 @@ pub fn risk_insights(data: &Dataset, span: Span) -> RiskInsights {
         })
         .collect();
     let prev_risky = prev_scores.iter().filter(|&&s| s > 0.0).count();
+    let mut prev_by_level = [0u32; 4];
+    for level in prev_scores.iter().filter_map(|&s| RiskLevel::of(s)) {
+        prev_by_level[level as usize] += 1;
+    }
     RiskInsights {
         top,
         risky_entities: Kpi::new(risky.len() as f64, prev_risky as f64),
         by_type: EntityKind::ALL.iter().map(|k| (*k, by_type[k.index()])).collect(),
-        by_level: RiskLevel::ALL.iter().map(|l| (*l, by_level[*l as usize])).collect(),
+        by_level: RiskLevel::ALL
+            .iter()
+            .map(|l| (*l, Kpi::new(by_level[*l as usize] as f64, prev_by_level[*l as usize] as f64)))
+            .collect(),
     }
 }
 

@@ -17,16 +17,20 @@ pub enum Sort {
     Oldest,
     /// Most severe first, newest first within a severity.
     Severity,
+    /// By triage state in the order work moves (open, under review, archived), newest first
+    /// within a state.
+    State,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 3] = [Sort::Newest, Sort::Oldest, Sort::Severity];
+    pub const ALL: [Sort; 4] = [Sort::Newest, Sort::Oldest, Sort::Severity, Sort::State];
 
     pub const fn as_str(self) -> &'static str {
         match self {
             Sort::Newest => "newest",
             Sort::Oldest => "oldest",
             Sort::Severity => "severity",
+            Sort::State => "state",
         }
     }
 
@@ -41,6 +45,7 @@ impl Sort {
             Sort::Newest => (0, -t.detected_at_ms[i], -t.id[i]),
             Sort::Oldest => (0, t.detected_at_ms[i], t.id[i]),
             Sort::Severity => (t.severity[i].index() as i64, -t.detected_at_ms[i], -t.id[i]),
+            Sort::State => (t.state[i] as i64, -t.detected_at_ms[i], -t.id[i]),
         }
     }
 }
@@ -78,7 +83,7 @@ pub fn search_until(
         // Signals are held in time order already.
         Sort::Oldest => {}
         Sort::Newest => found.reverse(),
-        Sort::Severity => found.sort_by_cached_key(|&i| sort.key(data, i)),
+        Sort::Severity | Sort::State => found.sort_by_cached_key(|&i| sort.key(data, i)),
     }
     Ok(found)
 }
@@ -142,6 +147,10 @@ mod paging_tests {
         let by_severity = search(&data, &all, i64::MIN, i64::MAX, Sort::Severity);
         let severities: Vec<_> = by_severity.iter().map(|&i| data.signals.severity[i].index()).collect();
         assert!(severities.windows(2).all(|w| w[0] <= w[1]), "most severe first");
+        let by_state = search(&data, &all, i64::MIN, i64::MAX, Sort::State);
+        let states: Vec<_> = by_state.iter().map(|&i| data.signals.state[i] as usize).collect();
+        assert!(states.windows(2).all(|w| w[0] <= w[1]), "open, then under review, then archived");
+        assert!(states.first() < states.last(), "the test data holds more than one state");
         assert_eq!(parse_cursor("1_2"), None);
         assert_eq!(parse_cursor("a_b_c"), None);
     }

@@ -14,9 +14,19 @@ pub(crate) struct Band {
     pub(crate) href: String,
 }
 
+/// The least height of a node, so that every node can carry its label.
+const MIN_NODE: f64 = 13.0;
+/// The least thickness of a band, so that the thinnest still has an area of its own to hover.
+const MIN_BAND: f64 = 2.5;
+
 /// A flow (Sankey) diagram in columns: nodes are `column_names[c]` entries in the order given,
 /// bands join a node of one column to a node of the next. `colour_of(node)` colours a node and
 /// the bands leaving it.
+///
+/// Every node is labelled: a node is at least [`MIN_NODE`] high, with the scale chosen so that
+/// every column still fits. Bands leave and enter a node in the order of the node at their
+/// other end, which keeps crossings few, and the thinnest are drawn last, on top, so each band
+/// keeps an area of its own that hovering and clicking reach.
 pub(crate) fn flow(
     size: (u32, u32),
     label: &str,
@@ -41,23 +51,17 @@ pub(crate) fn flow(
         })
         .collect();
     let ncols = columns.len().max(2);
-    let scale = columns
-        .iter()
-        .map(|col| {
-            let sum: f64 = col.iter().map(|n| n.2).sum();
-            (h - 4.0 - gap * col.len().saturating_sub(1) as f64) / sum.max(1e-9)
-        })
-        .fold(f64::INFINITY, f64::min);
+    let scale = fit_scale(&columns, h - 4.0, gap);
     let x_of = |c: usize| left_room + (w - left_room - right_room - node_w) * c as f64 / (ncols - 1) as f64;
-    // Node tops, and running offsets for the bands leaving and entering each node.
-    let mut top = std::collections::HashMap::new();
+    // Node tops and heights.
+    let mut place: std::collections::HashMap<&str, (usize, f64, f64)> = Default::default();
     let mut marks = Vec::new();
     let mut labels = Vec::new();
     for (c, col) in columns.iter().enumerate() {
         let mut y: f64 = 2.0;
         for (id, name, value) in col {
-            top.insert(id.clone(), (c, y));
-            let height = (value * scale).max(1.0);
+            let height = (value * scale).max(MIN_NODE);
+            place.insert(id.as_str(), (c, y, height));
             let x = x_of(c);
             let colour = colour_of(id);
             marks.push(Mark {
@@ -78,58 +82,115 @@ pub(crate) fn flow(
             } else {
                 (x + node_w + 4.0, "start")
             };
-            if height >= 9.0 {
-                labels.push(Label::new(lx, y + height / 2.0 + 4.0, name.clone(), anchor));
-            }
+            labels.push(Label::new(lx, y + height / 2.0 + 4.0, name.clone(), anchor));
             y += height + gap;
         }
     }
-    let mut out_offset: std::collections::HashMap<&str, f64> = Default::default();
-    let mut in_offset: std::collections::HashMap<&str, f64> = Default::default();
     let name_of = |id: &str| {
         columns.iter().flatten().find(|n| n.0 == id).map_or_else(|| id.to_owned(), |n| n.1.clone())
     };
-    for band in bands {
-        let (Some(&(c0, y0)), Some(&(c1, y1))) = (top.get(&band.from), top.get(&band.to)) else { continue };
-        let thickness = (band.value * scale).max(0.8);
-        let from_off = out_offset.entry(band.from.as_str()).or_insert(0.0);
-        let (a_top, a_x) = (y0 + *from_off, x_of(c0) + node_w);
-        *from_off += thickness;
-        let to_off = in_offset.entry(band.to.as_str()).or_insert(0.0);
-        let (b_top, b_x) = (y1 + *to_off, x_of(c1));
-        *to_off += thickness;
-        let curve = |t: f64, ya: f64, yb: f64| {
+    // Where each band leaves and enters its nodes: in the order of the node at the other end,
+    // spread over the node's height when it was raised to its least height.
+    let placed: Vec<(&Band, (usize, f64, f64), (usize, f64, f64))> = bands
+        .iter()
+        .filter_map(|b| Some((b, *place.get(b.from.as_str())?, *place.get(b.to.as_str())?)))
+        .collect();
+    let thickness = |b: &Band| (b.value * scale).max(MIN_BAND);
+    let mut from_top = vec![0.0; placed.len()];
+    let mut to_top = vec![0.0; placed.len()];
+    for (side, tops) in [(0, &mut from_top), (1, &mut to_top)] {
+        let mut order: Vec<usize> = (0..placed.len()).collect();
+        // Group by this end's node, then order by the other end's position.
+        let key = |k: usize| {
+            let (b, from, to) = &placed[k];
+            let (this, other) = if side == 0 { (&b.from, to) } else { (&b.to, from) };
+            (this.clone(), other.1)
+        };
+        order.sort_by(|&a, &b| {
+            let (na, ya) = key(a);
+            let (nb, yb) = key(b);
+            na.cmp(&nb).then(ya.total_cmp(&yb))
+        });
+        let mut k = 0;
+        while k < order.len() {
+            let node = key(order[k]).0;
+            let group: Vec<usize> = order[k..].iter().copied().take_while(|&j| key(j).0 == node).collect();
+            let (_, top, height) = if side == 0 { placed[group[0]].1 } else { placed[group[0]].2 };
+            let used: f64 = group.iter().map(|&j| thickness(placed[j].0)).sum();
+            // Extra room (a node raised to its least height) goes between the bands.
+            let spare = ((height - used) / (group.len() + 1) as f64).max(0.0);
+            let mut y = top + spare;
+            for &j in &group {
+                tops[j] = y;
+                y += thickness(placed[j].0) + spare;
+            }
+            k += group.len();
+        }
+    }
+    let mut band_marks: Vec<(f64, Mark)> = Vec::new();
+    for (k, (band, (c0, ..), (c1, ..))) in placed.iter().enumerate() {
+        let t = thickness(band);
+        let (a_top, a_x) = (from_top[k], x_of(*c0) + node_w);
+        let (b_top, b_x) = (to_top[k], x_of(*c1));
+        let curve = |s: f64, ya: f64, yb: f64| {
             // A cubic Bézier with horizontal tangents at both ends.
-            let mt = 1.0 - t;
-            let x = mt * mt * mt * a_x + 3.0 * mt * mt * t * (a_x + b_x) / 2.0 + 3.0 * mt * t * t * (a_x + b_x) / 2.0 + t * t * t * b_x;
-            let y = mt * mt * mt * ya + 3.0 * mt * mt * t * ya + 3.0 * mt * t * t * yb + t * t * t * yb;
+            let ms = 1.0 - s;
+            let x = ms * ms * ms * a_x + 3.0 * ms * ms * s * (a_x + b_x) / 2.0 + 3.0 * ms * s * s * (a_x + b_x) / 2.0 + s * s * s * b_x;
+            let y = ms * ms * ms * ya + 3.0 * ms * ms * s * ya + 3.0 * ms * s * s * yb + s * s * s * yb;
             (x.round() as i32, y.round() as i32)
         };
         const STEPS: usize = 20;
         let mut points: Vec<(i32, i32)> = (0..=STEPS).map(|s| curve(s as f64 / STEPS as f64, a_top, b_top)).collect();
-        points.extend(
-            (0..=STEPS).rev().map(|s| curve(s as f64 / STEPS as f64, a_top + thickness, b_top + thickness)),
-        );
+        points.extend((0..=STEPS).rev().map(|s| curve(s as f64 / STEPS as f64, a_top + t, b_top + t)));
         let colour = colour_of(&band.from);
-        marks.push(Mark {
-            body: fragment(size, |area| {
-                let _ = area.draw(&Polygon::new(points, colour.mix(0.35).filled()));
-            }),
-            title: format!(
-                "{} → {}: {}",
-                name_of(&band.from),
-                name_of(&band.to),
-                thousands(band.value)
-            ),
-            href: Some(band.href.clone()),
-            count: Some(band.value as u64),
-            class: "band",
-            key: None,
-        });
+        band_marks.push((
+            t,
+            Mark {
+                body: fragment(size, |area| {
+                    let _ = area.draw(&Polygon::new(points, colour.mix(0.35).filled()));
+                }),
+                title: format!("{} → {}: {}", name_of(&band.from), name_of(&band.to), thousands(band.value)),
+                href: Some(band.href.clone()),
+                count: Some(band.value as u64),
+                class: "band",
+                key: None,
+            },
+        ));
     }
-    // Bands under the nodes: move node marks last.
-    marks.sort_by_key(|m| m.class == "node");
-    compose(size, label, &[], &marks, &labels)
+    // The widest first: a thinner band is drawn over any wider one it crosses.
+    band_marks.sort_by(|a, b| b.0.total_cmp(&a.0));
+    let mut all: Vec<Mark> = band_marks.into_iter().map(|(_, m)| m).collect();
+    // Nodes over the bands.
+    all.append(&mut marks);
+    compose(size, label, &[], &all, &labels)
+}
+
+/// The largest scale (pixels per signal) at which every column fits in `height`, each node at
+/// least [`MIN_NODE`] high and `gap` apart.
+fn fit_scale(columns: &[Vec<(String, String, f64)>], height: f64, gap: f64) -> f64 {
+    let fits = |scale: f64| {
+        columns.iter().all(|col| {
+            let used: f64 = col.iter().map(|n| (n.2 * scale).max(MIN_NODE)).sum::<f64>();
+            used + gap * col.len().saturating_sub(1) as f64 <= height
+        })
+    };
+    let largest = columns.iter().flatten().map(|n| n.2).fold(0.0, f64::max);
+    if largest <= 0.0 {
+        return 1.0;
+    }
+    let (mut lo, mut hi) = (0.0, height / largest);
+    if fits(hi) {
+        return hi;
+    }
+    for _ in 0..50 {
+        let mid = (lo + hi) / 2.0;
+        if fits(mid) {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
 }
 
 #[cfg(test)]
@@ -156,5 +217,30 @@ mod tests {
         assert!(svg.contains("<title>B → open: 1</title>"));
         assert!(svg.contains(">open</text>"), "node names are labelled");
         assert!(!svg.contains("NaN"));
+    }
+
+    #[test]
+    fn every_node_is_labelled_and_thin_bands_are_drawn_over_wide_ones() {
+        let columns = vec![
+            vec![("s:big".to_owned(), "big".to_owned()), ("s:tiny".to_owned(), "tiny".to_owned())],
+            vec![("t:x".to_owned(), "x".to_owned()), ("t:y".to_owned(), "y".to_owned())],
+        ];
+        let bands = vec![
+            Band { from: "s:big".into(), to: "t:x".into(), value: 5000.0, href: "/a".into() },
+            Band { from: "s:big".into(), to: "t:y".into(), value: 4000.0, href: "/b".into() },
+            Band { from: "s:tiny".into(), to: "t:x".into(), value: 1.0, href: "/c".into() },
+        ];
+        let svg = flow((400, 200), "flow", &columns, &bands, |_| palette(0));
+        assert!(svg.contains(">tiny</text>"), "a one-signal node keeps its label: {svg}");
+        let at = |needle: &str| svg.find(needle).unwrap_or_else(|| panic!("{needle} in {svg}"));
+        assert!(at("href=\"/c\"") > at("href=\"/a\"") && at("href=\"/c\"") > at("href=\"/b\""), "the thinnest band is drawn last");
+        assert!(at("class=\"mark node\"") > at("href=\"/c\""), "nodes are drawn over bands");
+        let columns_fit = fit_scale(
+            &[vec![("a".into(), "a".into(), 1000.0), ("b".into(), "b".into(), 1.0), ("c".into(), "c".into(), 1.0)]],
+            100.0,
+            5.0,
+        );
+        assert!(1000.0 * columns_fit + 2.0 * MIN_NODE + 10.0 <= 100.0 + 1e-6);
+        assert!(1000.0 * columns_fit + 2.0 * MIN_NODE + 10.0 > 99.0, "the scale uses the room there is");
     }
 }

@@ -134,17 +134,27 @@ pub(crate) fn escape(text: &str) -> String {
 /// The whole chart: a responsive `<svg>` holding the background layers, the marks and the labels.
 fn compose(size: (u32, u32), label: &str, layers: &[String], marks: &[Mark], labels: &[Label]) -> String {
     let (w, h) = size;
+    // The marks that can be clicked are one tab stop, moved between with the arrow keys.
+    let interactive = marks.iter().any(|m| m.href.is_some() || m.key.is_some());
     let mut out = format!(
-        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMidYMid meet" role="img" aria-label="{}" xmlns="http://www.w3.org/2000/svg">"#,
-        escape(label)
+        r#"<svg class="chart" viewBox="0 0 {w} {h}" width="100%" preserveAspectRatio="xMidYMid meet" role="{}" aria-label="{}"{} xmlns="http://www.w3.org/2000/svg">"#,
+        // An image's parts are hidden from assistive technology: a chart with links is a group.
+        if interactive { "group" } else { "img" },
+        escape(label),
+        if interactive { r#" data-roving="""# } else { "" }
     );
     for layer in layers {
         out.push_str(layer);
     }
+    let mut first = true;
     for mark in marks {
         let mut count = mark.count.map(|n| format!(r#" data-count="{n}""#)).unwrap_or_default();
+        if mark.href.is_some() || mark.key.is_some() {
+            count.push_str(if first { r#" tabindex="0""# } else { r#" tabindex="-1""# });
+            first = false;
+        }
         if let Some(key) = &mark.key {
-            count.push_str(&format!(r#" data-key="{}" tabindex="0" role="button""#, escape(key)));
+            count.push_str(&format!(r#" data-key="{}" role="button""#, escape(key)));
         }
         let title = format!("<title>{}</title>", escape(&mark.title));
         match &mark.href {
@@ -181,5 +191,16 @@ mod tests {
         });
         assert!(!inner.contains("<svg") && !inner.contains("</svg>"), "{inner}");
         assert!(inner.contains("<rect"), "{inner}");
+    }
+
+    #[test]
+    fn clickable_marks_are_one_tab_stop() {
+        let mark = |href: Option<&str>| Mark { body: String::new(), title: "t".into(), href: href.map(str::to_owned), class: "bar", ..Mark::default() };
+        let svg = compose((10, 10), "c", &[], &[mark(Some("/a")), mark(None), mark(Some("/b")), mark(Some("/c"))], &[]);
+        assert!(svg.contains("data-roving"), "{svg}");
+        assert_eq!(svg.matches(r#"tabindex="0""#).count(), 1, "{svg}");
+        assert_eq!(svg.matches(r#"tabindex="-1""#).count(), 2, "{svg}");
+        let still = compose((10, 10), "c", &[], &[mark(None)], &[]);
+        assert!(!still.contains("data-roving") && !still.contains("tabindex"), "{still}");
     }
 }

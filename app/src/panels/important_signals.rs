@@ -44,7 +44,8 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
                 <span class="stat-value">{thousands(d.open_signals.value)}</span>
                 <Change kpi=d.open_signals lower_is_better=true/>
             </a>
-            <Stat label="Open cases" value=d.open_cases_total.to_string()/>
+            <Stat label="Open cases" value=thousands(d.open_cases_total.value)
+                change=view! { <Change kpi=d.open_cases_total.clone() lower_is_better=true/> }.into_any()/>
         </div>
         <h3 class="module-subtitle">"Recent open signals by rule"</h3>
         {empty_rules.then(|| empty("No open signals in this window."))}
@@ -59,7 +60,7 @@ pub(super) fn ImportantSignalsPanel(d: ImportantSignals, drill: Drill) -> impl I
         {d.open_cases.is_empty().then(|| empty("No open cases."))}
         {(!d.open_cases.is_empty()).then(|| view! {
             <p class="list-count" data-testid="open-cases-count">
-                {format!("{} of {} open cases ", d.open_cases.len().min(5), d.open_cases_total)}
+                {format!("{} of {} open cases ", d.open_cases.len().min(5), thousands(d.open_cases_total.value))}
                 <a href="/cases">"All cases"</a>
             </p>
         })}

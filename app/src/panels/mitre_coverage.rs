@@ -6,7 +6,7 @@ use std::sync::Arc;
 use analytics::overview::{Density, MitreCoverage};
 use leptos::prelude::*;
 
-use super::common::{clicked_key, Drill, Stat};
+use super::common::{clicked_key, Change, Drill, Stat};
 use crate::charts::{self, Bar};
 use crate::format::{compact, thousands};
 
@@ -87,18 +87,22 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
             let max = max_of(rules);
             tactics
                 .iter()
-                .map(|t| {
+                .enumerate()
+                .map(|(column, t)| {
                     let cells = t
                         .techniques
                         .iter()
-                        .map(|c| {
+                        .enumerate()
+                        .map(|(row, c)| {
+                            // The matrix is one tab stop; the arrow keys move between cells.
+                            let tab_stop = if column == 0 && row == 0 { "0" } else { "-1" };
                             let value = if rules { c.rules.len() as f64 } else { c.signals as f64 };
                             let dim = only.is_some_and(|o| o != c.density);
                             let key = (t.id.clone(), c.id.clone());
                             let open_key = key.clone();
                             let is_open = move || open_cell.get().as_ref() == Some(&open_key);
                             view! {
-                                <button type="button" class="cell" class:dim=dim class:covered=!c.rules.is_empty()
+                                <button type="button" class="cell" class:dim=dim class:covered=!c.rules.is_empty() tabindex=tab_stop
                                     data-technique=c.id.clone() data-count=value
                                     aria-pressed=move || is_open().to_string()
                                     title=format!("{} {}: {} signals, {} rules", c.id, c.name, thousands(c.signals as f64), c.rules.len())
@@ -189,7 +193,8 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
 
     view! {
         <div class="stats">
-            <Stat label="Techniques covered" value=format!("{} / {}", d.covered_techniques, d.total_techniques)/>
+            <Stat label="Techniques covered" value=format!("{} / {}", d.covered_techniques, d.total_techniques)
+                change=view! { <Change kpi=d.covered/> }.into_any()/>
             <Stat label="Coverage" value=format!("{pct:.0}%")/>
             {density_kpi(Density::High, "high (4+ rules)", d.density_high)}
             {density_kpi(Density::Medium, "medium (2–3)", d.density_medium)}
@@ -206,7 +211,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
         {tactic_rules}
         <h3 class="module-subtitle">{move || format!("Techniques by tactic ({}, ATT&CK v{})", if show_rules.get() { "rules" } else { "signals" }, d.attack_version)}</h3>
         {details}
-        <div class="matrix" data-testid="attack-matrix">{matrix}</div>
+        <div class="matrix" data-testid="attack-matrix" data-roving="" role="group" aria-label="ATT&CK matrix: arrow keys move between techniques">{matrix}</div>
         <p class="attribution">{d.copyright}</p>
     }
 }

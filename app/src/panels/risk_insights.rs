@@ -97,7 +97,8 @@ pub(super) fn RiskInsightsPanel(d: RiskInsights, drill: Drill) -> impl IntoView 
                     aria-pressed=move || (filter.get() == Some(Filter::Level(level))).to_string()
                     on:click=move |_| filter.update(|f| *f = if *f == Some(Filter::Level(level)) { None } else { Some(Filter::Level(level)) })>
                     <span class="stat-label">{level.as_str()}</span>
-                    <span class=format!("stat-value risk-{}", level.as_str())>{n.to_string()}</span>
+                    <span class=format!("stat-value risk-{}", level.as_str())>{thousands(n.value)}</span>
+                    <Change kpi=n lower_is_better=true/>
                 </button>
             }).collect_view()}
         </div>

@@ -14,22 +14,24 @@ fn world_map(d: &ThreatMap, drill: &Drill) -> String {
     let max = d.countries.iter().map(|c| c.signals).max().unwrap_or(1).max(1) as f64;
     let (vw, vh) = crate::world::VIEW_BOX;
     let mut map = format!(
-        r#"<svg class="world-map" viewBox="0 0 {vw} {vh}" width="100%" role="img" aria-label="Signals by country" xmlns="http://www.w3.org/2000/svg">"#
+        r#"<svg class="world-map" viewBox="0 0 {vw} {vh}" width="100%" role="group" aria-label="Signals by country: arrow keys move between countries" data-roving="" xmlns="http://www.w3.org/2000/svg">"#
     );
     for c in crate::world::COUNTRIES {
         if !d.countries.iter().any(|k| k.iso == c.iso) {
             map.push_str(&format!(r##"<use href="/world.svg#c-{}" class="land"/>"##, charts::escape(c.iso)));
         }
     }
-    for c in &d.countries {
+    for (k, c) in d.countries.iter().enumerate() {
         let t = (c.signals as f64 / max).sqrt();
+        // The map is one tab stop (see `crate::roving`).
+        let tab_stop = if k == 0 { "0" } else { "-1" };
         let name = crate::world::name(&c.iso);
         let title = format!("{name}: {} signals, {} important", thousands(c.signals as f64), thousands(c.important as f64));
         let marker = crate::world::country(&c.iso)
             .map(|p| format!(r#"<circle cx="{:.1}" cy="{:.1}" r="{:.1}" class="map-dot"/>"#, p.x, p.y, 1.5 + 4.0 * t))
             .unwrap_or_default();
         map.push_str(&format!(
-            r##"<a class="mark country" href="{}" data-count="{}" data-iso="{}"><title>{}</title><use href="/world.svg#c-{}" fill="{}" class="hit"/>{marker}</a>"##,
+            r##"<a class="mark country" href="{}" tabindex="{tab_stop}" data-count="{}" data-iso="{}"><title>{}</title><use href="/world.svg#c-{}" fill="{}" class="hit"/>{marker}</a>"##,
             charts::escape(&drill.href(&c.query)),
             c.signals,
             charts::escape(&c.iso),
@@ -216,7 +218,7 @@ pub(super) fn ThreatMapPanel(d: ThreatMap, drill: Drill) -> impl IntoView {
                                 <a class="row-main drill" href=drill.href(&isp.query) data-count=isp.signals>{isp.isp.clone()}</a>
                                 <span class="row-detail">{isp.asn.map(|a| format!("AS{a} · ")).unwrap_or_default()}{thousands(isp.signals as f64)}</span>
                                 <button type="button" class="button button-small" aria-expanded=move || is_open.get().to_string()
-                                    aria-label=format!("Locations of {}", isp.isp)
+                                    aria-label=format!("by location: {}", isp.isp)
                                     on:click=move |_| open_isp.update(|o| *o = if o.as_deref() == Some(toggle_name.as_str()) { None } else { Some(toggle_name.clone()) })>
                                     "by location"
                                 </button>

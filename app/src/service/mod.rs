@@ -83,6 +83,12 @@ pub async fn audit_trail(actor: String, action: String, asset_type: String, limi
     engine()?.audit(&actor, &action, &asset_type, limit.clamp(1, 5_000))
 }
 
+/// Signalboard's release notes, from the repository's `docs/release-notes.md`.
+#[server(endpoint = "release-notes")]
+pub async fn release_notes() -> Result<Vec<analytics::release_notes::ReleaseNote>, AppError> {
+    Ok(analytics::release_notes::parse(analytics::release_notes::TEXT))
+}
+
 #[server(endpoint = "cases/list")]
 pub async fn list_cases() -> Result<Vec<CaseRow>, AppError> {
     crate::auth::require_user()?;

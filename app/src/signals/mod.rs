@@ -94,6 +94,10 @@ pub fn SignalsPage() -> impl IntoView {
     let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
     let selected = RwSignal::new(Vec::<(i64, i64)>::new());
     let message = RwSignal::new(None::<Result<String, String>>);
+    let hidden_columns = RwSignal::new(Vec::<&'static str>::new());
+    // The columns each person chose are kept in their browser, read once the page is live (the
+    // server renders every column).
+    Effect::new(move |_| hidden_columns.set(stored_hidden_columns()));
 
     view! {
         <Title text="Signals"/>
@@ -188,10 +192,12 @@ pub fn SignalsPage() -> impl IntoView {
                                                     Sort::Newest => "Newest first ▾",
                                                     Sort::Oldest => "Oldest first ▴",
                                                     Sort::Severity => "Most severe first ▾",
+                                                    Sort::State => "By state: open first ▾",
                                                 }}
                                             </a>
                                             {move || cursor().map(|_| view! { <a href=href_with(sort_param(), None)>"First page"</a> })}
                                             {next.map(|next| view! { <a href=href_with(sort_param(), Some(next)) rel="next">"Next page"</a> })}
+                                            <ColumnChooser hidden=hidden_columns/>
                                         </span>
                                     </div>
                                     <Show when=move || can_write() && !selected.get().is_empty()>
@@ -202,7 +208,15 @@ pub fn SignalsPage() -> impl IntoView {
                                     } else {
                                         let all = versions.clone();
                                         view! {
-                                            <table class="signal-table">
+                                            <div class="signal-scroll">
+                                            <table class=move || {
+                                                let mut class = String::from("signal-table");
+                                                for column in hidden_columns.get() {
+                                                    class.push_str(" hide-");
+                                                    class.push_str(column);
+                                                }
+                                                class
+                                            }>
                                                 <thead>
                                                     <tr>
                                                         <Show when=can_write>
@@ -224,16 +238,18 @@ pub fn SignalsPage() -> impl IntoView {
                                                                 />
                                                             </th>
                                                         </Show>
-                                                        <th aria-sort=move || match sort() { Sort::Newest => "descending", Sort::Oldest => "ascending", Sort::Severity => "none" }>
+                                                        <th aria-sort=move || match sort() { Sort::Newest => "descending", Sort::Oldest => "ascending", Sort::Severity | Sort::State => "none" }>
                                                             <a class="sort-header" href=move || href_with(if sort() == Sort::Newest { Sort::Oldest } else { Sort::Newest }, None)>"Detected"</a>
                                                         </th>
                                                         <th aria-sort=move || if sort() == Sort::Severity { "descending" } else { "none" }>
                                                             <a class="sort-header" href=move || href_with(Sort::Severity, None)>"Severity"</a>
                                                         </th>
-                                                        <th>"Title"</th>
+                                                        <th class="col-title">"Title"</th>
                                                         <th class="col-rule">"Rule"</th>
                                                         <th class="col-source">"Source"</th>
-                                                        <th>"State"</th>
+                                                        <th class="col-state" aria-sort=move || if sort() == Sort::State { "ascending" } else { "none" }>
+                                                            <a class="sort-header" href=move || href_with(Sort::State, None)>"State"</a>
+                                                        </th>
                                                         <th class="col-assignee">"Assignee"</th>
                                                         <th class="col-country">"Country"</th>
                                                         <th class="col-ip">"IP"</th>
@@ -263,13 +279,14 @@ pub fn SignalsPage() -> impl IntoView {
                                                                         />
                                                                     </td>
                                                                 </Show>
-                                                                <td class="mono">{short_time(&row.detected_at)}</td>
+                                                                // Month, day and time: the year is in the hover text.
+                                                                <td class="mono col-detected" title=short_time(&row.detected_at)>{short_time(&row.detected_at).get(5..).unwrap_or_default().to_owned()}</td>
                                                                 <td><span class=format!("pill sev-{}", row.severity.as_str())>{row.severity.as_str()}</span></td>
-                                                                <td><a class="signal-link" href=panel_href(Some(row.id))>{row.title.clone()}</a></td>
-                                                                <td class="col-rule">{row.rule_name.clone()}</td>
+                                                                <td class="col-title"><a class="signal-link" href=panel_href(Some(row.id)) title=row.title.clone()>{row.title.clone()}</a></td>
+                                                                <td class="col-rule" title=row.rule_name.clone()>{row.rule_name.clone()}</td>
                                                                 <td class="col-source">{row.source.clone()}</td>
-                                                                <td data-testid="state">{state_label(&row)}</td>
-                                                                <td class="col-assignee">{row.assignee.clone().unwrap_or_default()}</td>
+                                                                <td class="col-state" data-testid="state" title=state_label(&row)>{state_label(&row)}</td>
+                                                                <td class="col-assignee" title=row.assignee.clone().unwrap_or_default()>{row.assignee.clone().unwrap_or_default()}</td>
                                                                 <td class="col-country">{row.country.clone().unwrap_or_default()}</td>
                                                                 <td class="mono col-ip">{row.ip.clone().unwrap_or_default()}</td>
                                                             </tr>
@@ -277,6 +294,7 @@ pub fn SignalsPage() -> impl IntoView {
                                                     }).collect_view()}
                                                 </tbody>
                                             </table>
+                                            </div>
                                         }
                                         .into_any()
                                     }}
@@ -289,6 +307,65 @@ pub fn SignalsPage() -> impl IntoView {
             </div>
             {move || open_signal().map(|id| view! { <SidePanel id refresh message close_href=panel_href(None)/> })}
         </div>
+    }
+}
+
+/// The columns a person can hide or show (`class`, label), beyond detection time, severity
+/// and title, which every row keeps.
+const OPTIONAL_COLUMNS: [(&str, &str); 6] =
+    [("rule", "Rule"), ("source", "Source"), ("state", "State"), ("assignee", "Assignee"), ("country", "Country"), ("ip", "IP")];
+
+/// Where the browser keeps the hidden columns.
+#[cfg_attr(feature = "ssr", allow(dead_code))]
+const COLUMNS_KEY: &str = "signalboard.explorer.hidden-columns";
+
+fn stored_hidden_columns() -> Vec<&'static str> {
+    #[cfg(not(feature = "ssr"))]
+    {
+        let stored = window().local_storage().ok().flatten().and_then(|s| s.get_item(COLUMNS_KEY).ok().flatten()).unwrap_or_default();
+        OPTIONAL_COLUMNS.iter().map(|c| c.0).filter(|c| stored.split(',').any(|s| s == *c)).collect()
+    }
+    #[cfg(feature = "ssr")]
+    {
+        Vec::new()
+    }
+}
+
+fn store_hidden_columns(hidden: &[&'static str]) {
+    #[cfg(not(feature = "ssr"))]
+    if let Some(storage) = window().local_storage().ok().flatten() {
+        let _ = storage.set_item(COLUMNS_KEY, &hidden.join(","));
+    }
+    #[cfg(feature = "ssr")]
+    let _ = hidden;
+}
+
+/// "Columns": a fold-out list of the optional columns, each a checkbox.
+#[component]
+fn ColumnChooser(hidden: RwSignal<Vec<&'static str>>) -> impl IntoView {
+    view! {
+        <details class="column-chooser" data-testid="column-chooser">
+            <summary>"Columns"</summary>
+            <fieldset>
+                <legend class="visually-hidden">"Columns shown"</legend>
+                {OPTIONAL_COLUMNS.iter().map(|&(column, label)| view! {
+                    <label>
+                        <input type="checkbox" prop:checked=move || !hidden.with(|h| h.contains(&column))
+                            on:change=move |ev| {
+                                let show = event_target_checked(&ev);
+                                hidden.update(|h| {
+                                    h.retain(|c| *c != column);
+                                    if !show {
+                                        h.push(column);
+                                    }
+                                });
+                                store_hidden_columns(&hidden.get_untracked());
+                            }/>
+                        {label}
+                    </label>
+                }).collect_view()}
+            </fieldset>
+        </details>
     }
 }
 

@@ -75,7 +75,7 @@ async fn signals(State(engine): State<Arc<Engine>>, QueryParams(params): QueryPa
     let sort = match params.sort.as_deref() {
         None => analytics::query::Sort::Newest,
         Some(text) => analytics::query::Sort::parse(text)
-            .ok_or_else(|| ApiError::bad(format!("parameter 'sort': '{text}' is not one of newest, oldest, severity")))?,
+            .ok_or_else(|| ApiError::bad(format!("parameter 'sort': '{text}' is not one of newest, oldest, severity, state")))?,
     };
     let cursor = match params.cursor.as_deref() {
         None => None,
