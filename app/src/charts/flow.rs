@@ -51,7 +51,13 @@ pub(crate) fn flow(
         })
         .collect();
     let ncols = columns.len().max(2);
-    let scale = fit_scale(&columns, h - 4.0, gap);
+    // A node is as tall as its value, but never shorter than its label needs nor than the bands
+    // leaving or entering it, each at its least thickness.
+    let node_height = |id: &str, value: f64, scale: f64| -> f64 {
+        let side = |of: &dyn Fn(&Band) -> bool| -> f64 { bands.iter().filter(|b| of(b)).map(|b| (b.value * scale).max(MIN_BAND)).sum() };
+        (value * scale).max(MIN_NODE).max(side(&|b| b.from == id)).max(side(&|b| b.to == id))
+    };
+    let scale = fit_scale(&columns, h - 4.0, gap, &node_height);
     let x_of = |c: usize| left_room + (w - left_room - right_room - node_w) * c as f64 / (ncols - 1) as f64;
     // Node tops and heights.
     let mut place: std::collections::HashMap<&str, (usize, f64, f64)> = Default::default();
@@ -60,7 +66,7 @@ pub(crate) fn flow(
     for (c, col) in columns.iter().enumerate() {
         let mut y: f64 = 2.0;
         for (id, name, value) in col {
-            let height = (value * scale).max(MIN_NODE);
+            let height = node_height(id, *value, scale);
             place.insert(id.as_str(), (c, y, height));
             let x = x_of(c);
             let colour = colour_of(id);
@@ -165,12 +171,17 @@ pub(crate) fn flow(
     compose(size, label, &[], &all, &labels)
 }
 
-/// The largest scale (pixels per signal) at which every column fits in `height`, each node at
-/// least [`MIN_NODE`] high and `gap` apart.
-fn fit_scale(columns: &[Vec<(String, String, f64)>], height: f64, gap: f64) -> f64 {
+/// The largest scale (pixels per signal) at which every column fits in `height`, each node
+/// `node_height(id, value, scale)` high and `gap` apart.
+fn fit_scale(
+    columns: &[Vec<(String, String, f64)>],
+    height: f64,
+    gap: f64,
+    node_height: &dyn Fn(&str, f64, f64) -> f64,
+) -> f64 {
     let fits = |scale: f64| {
         columns.iter().all(|col| {
-            let used: f64 = col.iter().map(|n| (n.2 * scale).max(MIN_NODE)).sum::<f64>();
+            let used: f64 = col.iter().map(|n| node_height(&n.0, n.2, scale)).sum::<f64>();
             used + gap * col.len().saturating_sub(1) as f64 <= height
         })
     };
@@ -239,8 +250,27 @@ mod tests {
             &[vec![("a".into(), "a".into(), 1000.0), ("b".into(), "b".into(), 1.0), ("c".into(), "c".into(), 1.0)]],
             100.0,
             5.0,
+            &|_, v, scale| (v * scale).max(MIN_NODE),
         );
         assert!(1000.0 * columns_fit + 2.0 * MIN_NODE + 10.0 <= 100.0 + 1e-6);
         assert!(1000.0 * columns_fit + 2.0 * MIN_NODE + 10.0 > 99.0, "the scale uses the room there is");
+    }
+
+    #[test]
+    fn a_small_node_with_many_bands_holds_them_all_inside_the_chart() {
+        // One big source and a small one with a band to each of eight resolutions.
+        let resolutions: Vec<(String, String)> = (0..8).map(|k| (format!("r:{k}"), format!("r{k}"))).collect();
+        let columns = vec![vec![("s:big".to_owned(), "big".to_owned()), ("s:small".to_owned(), "small".to_owned())], resolutions];
+        let mut bands: Vec<Band> = (0..8).map(|k| Band { from: "s:big".into(), to: format!("r:{k}"), value: 10_000.0, href: format!("/b{k}") }).collect();
+        bands.extend((0..8).map(|k| Band { from: "s:small".into(), to: format!("r:{k}"), value: 1.0, href: format!("/s{k}") }));
+        let svg = flow((400, 200), "flow", &columns, &bands, |_| palette(0));
+        // Every point of every polygon lies inside the 200-pixel-high canvas.
+        for polygon in svg.split("<polygon points=\"").skip(1) {
+            let points = &polygon[..polygon.find('"').unwrap()];
+            for point in points.split_whitespace() {
+                let y: f64 = point.split(',').nth(1).unwrap().parse().unwrap();
+                assert!((0.0..=200.0).contains(&y), "{point} in {points}");
+            }
+        }
     }
 }

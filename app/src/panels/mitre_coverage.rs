@@ -10,6 +10,10 @@ use super::common::{clicked_key, Change, Drill, Stat};
 use crate::charts::{self, Bar};
 use crate::format::{compact, thousands};
 
+/// The most a cell is shaded (of [`charts::heat`]'s range): beyond it, the cell's text would
+/// fall under WCAG AA contrast in one of the themes.
+const MAX_CELL_HEAT: f64 = 0.55;
+
 /// Coverage and rule density (which filters the matrix), the bars per tactic (signals, or rules
 /// with a click listing them) and the technique matrix (a click opens a cell's details).
 #[component]
@@ -106,7 +110,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                                     data-technique=c.id.clone() data-count=value
                                     aria-pressed=move || is_open().to_string()
                                     title=format!("{} {}: {} signals, {} rules", c.id, c.name, thousands(c.signals as f64), c.rules.len())
-                                    style=format!("background: {}", charts::heat(value / max))
+                                    style=format!("background: {}", charts::heat(value / max * MAX_CELL_HEAT))
                                     on:click=move |_| open_cell.update(|o| *o = if o.as_ref() == Some(&key) { None } else { Some(key.clone()) })>
                                     <span class="cell-name">{c.name.clone()}</span>
                                     <span class="cell-value">{compact(value)}</span>
