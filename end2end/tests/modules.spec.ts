@@ -374,3 +374,30 @@ test('research: articles open real public pages, release notes the project\'s ow
   await expect(page.locator(`section#${anchor} h2`)).toHaveText(title);
   await expect(page.locator(`section#${anchor} li`).first()).toBeVisible();
 });
+
+test('at 1 h the charts read: five-minute buckets, axes that end at the window end, sparklines drawn', async ({ page }) => {
+  await overview(page, '1h');
+  // Time axes: the last label is the window's end, not the first bucket's start again.
+  for (const [id, chart] of [['security-coverage', 'logs-chart'], ['rule-performance', 'activity-chart']] as const) {
+    const box = module(page, id).getByTestId(chart);
+    if ((await box.count()) === 0) continue; // an hour without logs or signals shows its empty state
+    const texts = await box.locator('text.chart-text').allTextContents();
+    const [first, last] = texts.slice(-2);
+    expect(first, `${chart} axis`).not.toEqual(last);
+  }
+  // Signal activity in five-minute buckets: at most twelve, their times five minutes apart
+  // (bars read "Dec 02 22:35 · high: 3").
+  const bars = await module(page, 'rule-performance').getByTestId('activity-chart').locator('.mark.bar title').allTextContents();
+  const minutes = [...new Set(bars.map((t) => { const [, h, m] = t.match(/(\d\d):(\d\d) ·/)!; return Number(h) * 60 + Number(m); }))];
+  expect(minutes.length).toBeLessThanOrEqual(12);
+  for (const m of minutes) expect((((m - minutes[0]) % 5) + 5) % 5, `${m} against ${minutes[0]}`).toBe(0);
+  // A sparkline per severity, each drawn.
+  const sparklines = module(page, 'security-overview').locator('.sparkline svg');
+  await expect(sparklines).toHaveCount(5);
+  for (const s of await sparklines.all()) expect(await s.locator('path, polyline, rect').count()).toBeGreaterThan(0);
+  // The false-positive table is shown with rows, or its empty state alone: never an orphan header.
+  const m = module(page, 'rule-performance');
+  const table = m.getByTestId('false-positive-rates');
+  if (await table.isVisible()) expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
+  else await expect(m.getByText('No signal archived as a false positive in this window.')).toBeVisible();
+});
