@@ -105,3 +105,27 @@ test('the State header sorts by triage state, open first, and pages keep the ord
   expect(second).toEqual([...second].sort((a, b) => a - b));
   await expect(page.locator('.signal-table thead th.col-state')).toHaveAttribute('aria-sort', 'ascending');
 });
+
+test('the case page\'s controls have the product\'s look, in both themes', async ({ page }) => {
+  await page.goto('/cases');
+  await waitForHydration(page);
+  const href = await page.locator('main a[href^="/cases/"]').first().getAttribute('href');
+  await page.goto(href!);
+  await waitForHydration(page);
+  for (const theme of ['dark', 'light']) {
+    await page.evaluate((t) => document.documentElement.setAttribute('data-theme', t), theme);
+    const looks = await page.locator('main select, main textarea').evaluateAll((els) =>
+      els.map((e) => {
+        const style = getComputedStyle(e);
+        const sunken = getComputedStyle(document.documentElement).getPropertyValue('--bg-sunken').trim();
+        return { radius: parseFloat(style.borderTopLeftRadius), background: style.backgroundColor, sunken, color: style.color };
+      }),
+    );
+    expect(looks.length).toBeGreaterThanOrEqual(4); // status, priority, assignee, description, incident severity
+    const hex = (rgb: string) => '#' + rgb.match(/\d+/g)!.slice(0, 3).map((n) => Number(n).toString(16).padStart(2, '0')).join('');
+    for (const look of looks) {
+      expect(look.radius).toBeGreaterThanOrEqual(6);
+      expect(hex(look.background)).toBe(look.sunken);
+    }
+  }
+});
