@@ -416,4 +416,10 @@ fn coverage_is_compared_with_the_rules_enabled_when_the_window_began() {
     // Now: r-okta covers T1078 and T1621, r-old T1560 (through revoked T1002): 3 techniques.
     // At the start: only r-ct, covering T1562: 1 technique.
     assert_eq!((m.covered.value, m.covered.previous), (3.0, 1.0));
+    // Each density against the start: three techniques of one rule now (low), one then.
+    let densities: Vec<_> = m.densities.iter().map(|(d, k)| (*d, k.value, k.previous)).collect();
+    assert_eq!(
+        densities,
+        [(Density::High, 0.0, 0.0), (Density::Medium, 0.0, 0.0), (Density::Low, 3.0, 1.0), (Density::None, 213.0, 215.0)]
+    );
 }

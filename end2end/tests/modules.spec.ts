@@ -401,3 +401,21 @@ test('at 1 h the charts read: five-minute buckets, axes that end at the window e
   if (await table.isVisible()) expect(await table.locator('tbody tr').count()).toBeGreaterThan(0);
   else await expect(m.getByText('No signal archived as a false positive in this window.')).toBeVisible();
 });
+
+test('open cases, risk levels, coverage and densities are compared with the previous window', async ({ page }) => {
+  await overview(page, '7d');
+  const change = /no change|▲|▼|no earlier data/;
+  const openCases = module(page, 'important-signals').locator('.stat', { hasText: 'Open cases' });
+  await expect(openCases.locator('.change')).toHaveText(change);
+  for (const level of ['critical', 'high', 'medium', 'low']) {
+    await expect(module(page, 'risk-insights').getByTestId(`risk-level-${level}`).locator('.change')).toHaveText(change);
+  }
+  const attack = module(page, 'mitre-coverage');
+  await expect(attack.locator('.stat', { hasText: 'Techniques covered' }).locator('.change')).toHaveText(change);
+  for (const label of ['high (4+ rules)', 'medium (2–3)', 'low (1)', 'no rules']) {
+    await expect(attack.getByTestId(`density-${label}`).locator('.change')).toHaveText(change);
+  }
+  // The previous figure is on hover, so "no change" can be checked against it.
+  const title = await openCases.locator('.change').getAttribute('title');
+  expect(title).toMatch(/^previous window: [\d,]+$/);
+});

@@ -70,6 +70,10 @@ pub struct MitreCoverage {
     /// ([`rules_enabled_at`]).
     #[serde(default = "no_change")]
     pub covered: Kpi,
+    /// Techniques per density (high, medium, low, none), against the rules enabled at the
+    /// window's start.
+    #[serde(default)]
+    pub densities: Vec<(Density, Kpi)>,
     pub total_techniques: u32,
     pub density_high: u32,
     pub density_medium: u32,
@@ -154,6 +158,8 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
 
     let enabled_at_start = rules_enabled_at(data, span.from);
     let mut covered_at_start = 0u32;
+    // Techniques per density at the window's start, in `Density` order (high, medium, low, none).
+    let mut density_at_start = [0u32; 4];
     let mut technique_cells: HashMap<&str, TechniqueCell> = HashMap::new();
     let (mut covered, mut high, mut medium, mut low, mut none) = (0, 0, 0, 0, 0);
     for tech in matrix.active_techniques() {
@@ -173,9 +179,11 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
         }
         let rules = rules_on(&entries);
         let enabled = enabled_ids(&rules);
-        if rules.iter().any(|&r| enabled_at_start[r]) {
+        let enabled_then = rules.iter().filter(|&&r| enabled_at_start[r]).count();
+        if enabled_then > 0 {
             covered_at_start += 1;
         }
+        density_at_start[Density::of(enabled_then) as usize] += 1;
         let density = Density::of(enabled.len());
         match density {
             Density::High => high += 1,
@@ -234,6 +242,10 @@ pub fn mitre_coverage(data: &Dataset, span: Span) -> MitreCoverage {
     MitreCoverage {
         covered_techniques: covered,
         covered: Kpi::new(covered as f64, covered_at_start as f64),
+        densities: [(Density::High, high), (Density::Medium, medium), (Density::Low, low), (Density::None, none)]
+            .into_iter()
+            .map(|(d, now)| (d, Kpi::new(now as f64, density_at_start[d as usize] as f64)))
+            .collect(),
         total_techniques: matrix.active_techniques().count() as u32,
         density_high: high,
         density_medium: medium,

@@ -183,7 +183,9 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
             })
         }
     };
+    let densities = d.densities.clone();
     let density_kpi = move |which: Density, label: &'static str, n: u32| {
+        let change = densities.iter().find(|(d, _)| *d == which).map(|(_, kpi)| *kpi);
         view! {
             <button type="button" class="stat stat-button" data-testid=format!("density-{label}")
                 aria-pressed=move || (density.get() == Some(which)).to_string()
@@ -191,6 +193,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                 on:click=move |_| density.update(|d| *d = if *d == Some(which) { None } else { Some(which) })>
                 <span class="stat-label">{label}</span>
                 <span class="stat-value">{n.to_string()}</span>
+                {change.map(|kpi| view! { <Change kpi=kpi lower_is_better={which == Density::None}/> })}
             </button>
         }
     };
