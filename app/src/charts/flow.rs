@@ -53,9 +53,16 @@ pub(crate) fn flow(
     let ncols = columns.len().max(2);
     // A node is as tall as its value, but never shorter than its label needs nor than the bands
     // leaving or entering it, each at its least thickness.
+    // Each node's band values, leaving and entering, gathered once: the scale is searched for.
+    let mut ends: std::collections::HashMap<&str, (Vec<f64>, Vec<f64>)> = Default::default();
+    for b in bands {
+        ends.entry(b.from.as_str()).or_default().0.push(b.value);
+        ends.entry(b.to.as_str()).or_default().1.push(b.value);
+    }
     let node_height = |id: &str, value: f64, scale: f64| -> f64 {
-        let side = |of: &dyn Fn(&Band) -> bool| -> f64 { bands.iter().filter(|b| of(b)).map(|b| (b.value * scale).max(MIN_BAND)).sum() };
-        (value * scale).max(MIN_NODE).max(side(&|b| b.from == id)).max(side(&|b| b.to == id))
+        let side = |values: &[f64]| -> f64 { values.iter().map(|v| (v * scale).max(MIN_BAND)).sum() };
+        let (out, inn) = ends.get(id).map_or((0.0, 0.0), |(o, i)| (side(o), side(i)));
+        (value * scale).max(MIN_NODE).max(out).max(inn)
     };
     let scale = fit_scale(&columns, h - 4.0, gap, &node_height);
     let x_of = |c: usize| left_room + (w - left_room - right_room - node_w) * c as f64 / (ncols - 1) as f64;

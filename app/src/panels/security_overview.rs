@@ -111,22 +111,20 @@ fn small_sources(sources: &[(String, u64)]) -> Vec<String> {
 /// The diagram's bands: each flow link, with the links of grouped sources summed into bands
 /// to and from "other sources", whose drill-down names every grouped source.
 fn flow_bands(flow: &[FlowLink], grouped: &[String], drill: &Drill) -> Vec<Band> {
-    let any_grouped = || {
-        let terms: Vec<String> = grouped.iter().map(|id| term("source", id.trim_start_matches("source:"))).collect();
-        format!("({})", terms.join(" OR "))
-    };
+    let terms: Vec<String> = grouped.iter().map(|id| term("source", id.trim_start_matches("source:"))).collect();
+    let any_grouped = format!("({})", terms.join(" OR "));
     let mut bands: Vec<Band> = Vec::new();
     let mut other: Vec<(String, String, u64, String)> = Vec::new();
     for link in flow {
         let (from, to, rest) = if grouped.contains(&link.to) {
             // severity → grouped source: the severity's term, then any of the grouped sources.
             let severity = term("status", link.from.trim_start_matches("severity:"));
-            (link.from.clone(), OTHER.to_owned(), format!("{severity} {}", any_grouped()))
+            (link.from.clone(), OTHER.to_owned(), format!("{severity} {any_grouped}"))
         } else if grouped.contains(&link.from) {
             // grouped source → resolution: the link's query less its source term.
             let own = format!("{} ", term("source", link.from.trim_start_matches("source:")));
             let resolution = link.query.strip_prefix(&own).unwrap_or(&link.query).to_owned();
-            (OTHER.to_owned(), link.to.clone(), format!("{} {resolution}", any_grouped()))
+            (OTHER.to_owned(), link.to.clone(), format!("{any_grouped} {resolution}"))
         } else {
             bands.push(Band { from: link.from.clone(), to: link.to.clone(), value: link.signals as f64, href: drill.href(&link.query) });
             continue;
