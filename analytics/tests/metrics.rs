@@ -208,7 +208,7 @@ fn open_signals_cases_threat_map_and_coverage() {
     assert_eq!(count(&data, &m.isps[1].query, day()), 1);
 
     let c = security_coverage(&data, day());
-    assert_eq!((c.packs_active, c.packs_warning, c.packs_broken), (1, 1, 1));
+    assert_eq!((c.packs_active.value, c.packs_warning.value, c.packs_broken.value), (1.0, 1.0, 1.0));
     assert_eq!(c.problems[0].health, PackHealth::Broken, "broken first");
     assert_eq!(c.logs.total.value, 157.0);
     assert_eq!(c.logs.total.previous, 40.0);
@@ -382,6 +382,49 @@ fn getting_started_tasks_follow_the_data_and_open_their_pages() {
 }
 
 #[test]
+fn pack_health_is_compared_with_the_states_when_the_window_began() {
+    let mut f = Fixture::new();
+    let change = |f: &mut Fixture, pack: &str, minutes_ago: i64, old: Option<&str>, new: &str| {
+        let id = f.history.len() as i64 + 1;
+        f.history.push(HistoryEvent {
+            id,
+            entry: HistoryEntry {
+                at_ms: NOW - minutes_ago * MIN,
+                actor_id: None,
+                asset_type: AssetType::Rule,
+                asset_id: analytics::overview::pack_asset_id(pack),
+                action: "health".into(),
+                old_value: old.map(Into::into),
+                new_value: Some(new.into()),
+                reason: None,
+                comment: None,
+                api_key_id: None,
+            },
+        });
+    };
+    // aws-pack: active, then warning 30 hours ago (before the day), then broken 3 hours ago.
+    // dns-pack: registered 2 days ago, warning 5 hours ago. okta-pack: registered 2 hours ago.
+    change(&mut f, "aws-pack", 30 * 60, Some("active"), "warning");
+    change(&mut f, "aws-pack", 3 * 60, Some("warning"), "broken");
+    change(&mut f, "dns-pack", 2 * 24 * 60, None, "active");
+    change(&mut f, "dns-pack", 5 * 60, Some("active"), "warning");
+    change(&mut f, "okta-pack", 2 * 60, None, "active");
+    let data = f.build();
+    let at = |t| analytics::overview::pack_health_at(&data, t);
+    assert_eq!(at(NOW - DAY_MS), [Some(PackHealth::Warning), Some(PackHealth::Active), None]);
+    assert_eq!(at(NOW - 3 * DAY_MS), [Some(PackHealth::Active), None, None]);
+    assert_eq!(at(NOW), [Some(PackHealth::Broken), Some(PackHealth::Warning), Some(PackHealth::Active)]);
+    // Now: okta active, dns warning, aws broken. When the day began: dns active, aws warning,
+    // okta not there yet.
+    let c = security_coverage(&data, day());
+    let kpi = |k: &analytics::overview::Kpi| (k.value, k.previous);
+    assert_eq!(kpi(&c.packs_active), (1.0, 1.0));
+    assert_eq!(kpi(&c.packs_warning), (1.0, 1.0));
+    assert_eq!(kpi(&c.packs_broken), (1.0, 0.0));
+    assert_eq!(kpi(&c.packs_disabled), (0.0, 0.0));
+}
+
+#[test]
 fn coverage_is_compared_with_the_rules_enabled_when_the_window_began() {
     let mut f = Fixture::new();
     // r-okta (T1078.004 and T1621) was enabled an hour ago, having been disabled; r-ct (T1562.008)
@@ -422,4 +465,60 @@ fn coverage_is_compared_with_the_rules_enabled_when_the_window_began() {
         densities,
         [(Density::High, 0.0, 0.0), (Density::Medium, 0.0, 0.0), (Density::Low, 3.0, 1.0), (Density::None, 213.0, 215.0)]
     );
+}
+
+#[test]
+fn team_performance_counts_who_took_answered_archived_and_reopened_from_the_history() {
+    let data = fixture::team_work().build();
+    let t = team_performance(&data, day(), true);
+    let all = &t.views[0];
+    assert_eq!(all.severity, None);
+    let minutes = |m: f64| Some(m * MIN as f64);
+    // Team: taken 1 (ana, by assignment), 2 (bo), 3 (ana), 4 (ed, by assignment).
+    let team = &all.team;
+    assert_eq!(team.taken.count, 4);
+    assert_eq!((all.taken.value, all.taken.previous), (4.0, 1.0), "the day before: signal 6");
+    // Responses after 4, 10 and 20 minutes (signal 4 has none).
+    assert_eq!(team.first_response.count, 3);
+    assert_eq!((team.first_response.p50_ms, team.first_response.p90_ms, team.first_response.p99_ms), (minutes(10.0), minutes(20.0), minutes(20.0)));
+    assert_eq!(all.previous_first_response_p50_ms, minutes(8.0));
+    // Archived last by someone: 1, 2, 3; still archived: 1 (30 min) and 2 (60 min).
+    assert_eq!(team.archived.count, 3);
+    assert_eq!((team.to_archive.count, team.to_archive.p50_ms, team.to_archive.p90_ms), (2, minutes(30.0), minutes(60.0)));
+    let reasons: Vec<(ArchiveReason, u64)> = team.by_reason.iter().map(|(r, c)| (*r, c.count)).collect();
+    assert_eq!(reasons, [(ArchiveReason::FalsePositive, 1), (ArchiveReason::TruePositiveMalicious, 1)]);
+    assert_eq!(team.reopened.count, 1);
+    assert!((team.reopen_rate_pct.unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    assert_eq!(team.open_assigned.count, 1, "signal 4, on ed's desk");
+
+    // Per analyst: ana took two, ed one (with an open one on the desk), bo one.
+    let names: Vec<&str> = all.analysts.iter().map(|r| r.username.as_deref().unwrap()).collect();
+    assert_eq!(names, ["ana", "ed", "bo"]);
+    let ana = &all.analysts[0];
+    assert_eq!((ana.taken.count, ana.first_response.p50_ms, ana.first_response.p90_ms), (2, minutes(4.0), minutes(10.0)));
+    assert_eq!((ana.archived.count, ana.to_archive.count, ana.reopened.count), (2, 1, 1));
+    assert_eq!(ana.reopen_rate_pct, Some(50.0), "signal 3, which bo reopened, was ana's archive");
+    let ed = &all.analysts[1];
+    assert_eq!((ed.taken.count, ed.first_response.count, ed.first_response.p50_ms), (1, 0, None), "an analyst with no responses");
+    assert_eq!((ed.archived.count, ed.reopen_rate_pct, ed.open_assigned.count), (0, None, 1));
+    let bo = &all.analysts[2];
+    assert_eq!((bo.taken.count, bo.first_response.p50_ms, bo.to_archive.p50_ms, bo.reopen_rate_pct), (1, minutes(20.0), minutes(60.0), Some(0.0)));
+
+    // The severity filter: high is signals 1 and 2 (and 6 the day before).
+    let high = t.views.iter().find(|v| v.severity == Some(Severity::High)).unwrap();
+    assert_eq!((high.taken.value, high.taken.previous), (2.0, 1.0));
+    assert_eq!(high.analysts.iter().map(|r| r.username.as_deref().unwrap()).collect::<Vec<_>>(), ["ana", "bo"]);
+
+    // Every count leads to exactly its signals.
+    for view in &t.views {
+        for row in std::iter::once(&view.team).chain(&view.analysts) {
+            let mut counted = vec![&row.taken, &row.archived, &row.reopened, &row.open_assigned];
+            counted.extend(row.by_reason.iter().map(|(_, c)| c));
+            for c in counted {
+                assert_eq!(count(&data, &c.query, day()) as u64, c.count, "{:?} {:?}: {}", view.severity, row.username, c.query);
+            }
+        }
+    }
+    // The shared module names nobody.
+    assert!(team_performance(&data, day(), false).views.iter().all(|v| v.analysts.is_empty()));
 }

@@ -1,4 +1,5 @@
 import { test, expect, type Page, type Locator } from '@playwright/test';
+import { storageFor } from '../e2e-accounts';
 
 // Every module's widgets, and at least one drill-down per module whose list holds exactly the
 // number clicked.
@@ -61,6 +62,28 @@ test('security coverage: pack health KPIs list the packs, logs chart toggles sou
   const texts = await marks.allTextContents();
   expect(texts.some((t) => /^Cloudflare HTTP and firewall events at .+: spike/.test(t))).toBe(true);
   for (const t of texts) expect(t).toMatch(/^Cloudflare HTTP and firewall events at .+: spike|: drop: 0 (in the hour from .+ )?against/);
+});
+
+test('security coverage: pack health is compared with the states when the window began', async ({ page }) => {
+  // The demo's packs in trouble were active until their trouble began: the broken ones two days
+  // ago, those in warning within the last day. A week ago, every one of them was active.
+  await overview(page, '7d');
+  const m = module(page, 'security-coverage');
+  const count = async (state: string) => Number(await m.getByTestId(`packs-${state}`).locator('.stat-value').innerText());
+  const [active, warning, broken] = [await count('active'), await count('warning'), await count('broken')];
+  expect(broken).toBeGreaterThan(0);
+  expect(warning).toBeGreaterThan(0);
+  const change = (state: string) => m.getByTestId(`packs-${state}`).locator('.change');
+  await expect(change('broken')).toHaveText(`▲ ${broken}`);
+  await expect(change('broken')).toHaveAttribute('title', 'previous window: 0');
+  await expect(change('broken')).toHaveClass(/change bad/);
+  await expect(change('warning')).toHaveAttribute('title', 'previous window: 0');
+  await expect(change('active')).toHaveAttribute('title', `previous window: ${active + warning + broken}`);
+  await expect(change('active')).toHaveClass(/change bad/);
+  // Over the last hour, nothing changed state.
+  await overview(page, '1h');
+  await expect(change('broken')).toHaveText('no change');
+  await expect(change('active')).toHaveText('no change');
 });
 
 test('important signals: the open-signal KPI and a case lead to their signals', async ({ page }) => {
@@ -418,4 +441,50 @@ test('open cases, risk levels, coverage and densities are compared with the prev
   // The previous figure is on hover, so "no change" can be checked against it.
   const title = await openCases.locator('.change').getAttribute('title');
   expect(title).toMatch(/^previous window: [\d,]+$/);
+});
+
+test.describe('team performance', () => {
+  test('the team row and each analyst lead to exactly their signals; the severity filter applies', async ({ page }) => {
+    await overview(page, '30d');
+    const m = module(page, 'team-performance');
+    const table = m.getByTestId('team-table');
+    // The default account is an admin: one row per analyst under the team's.
+    await expect(table.locator('tr[data-testid^="analyst-"]').first()).toBeVisible();
+    const analysts = await table.locator('tr[data-testid^="analyst-"]').count();
+    expect(analysts).toBeGreaterThan(1);
+    // Everyone's signals taken add up to the team's.
+    const taken = async (row: Locator) => Number((await row.locator('td').nth(0).innerText()).replace(/,/g, ''));
+    const team = await taken(table.getByTestId('team-row'));
+    let sum = 0;
+    for (const row of await table.locator('tr[data-testid^="analyst-"]').all()) sum += await taken(row);
+    expect(sum).toBe(team);
+    expect(Number((await m.getByTestId('team-taken').getAttribute('data-count'))!)).toBe(team);
+    // An analyst's archives by reason, then their signals taken.
+    const first = table.locator('tr[data-testid^="analyst-"]').first();
+    await drillDown(page, first.locator('a.pill.reason').first());
+    await overview(page, '30d');
+    await drillDown(page, first.locator('td').nth(0).locator('a'));
+    // The severity filter: critical only, and its drill-down carries the severity.
+    await overview(page, '30d');
+    await m.getByTestId('team-severity').selectOption('critical');
+    const critical = m.getByTestId('team-taken');
+    await expect(critical).toHaveAttribute('href', /status%3Acritical|status:critical/);
+    expect(Number(await critical.getAttribute('data-count'))).toBeLessThan(team);
+    await drillDown(page, critical);
+  });
+
+  test.describe('as a viewer', () => {
+    test.use({ storageState: storageFor('viewer') });
+    test('the team row only, and a note that names are for admins', async ({ page }) => {
+      await overview(page, '30d');
+      const m = module(page, 'team-performance');
+      await expect(m.getByTestId('team-row')).toBeVisible();
+      await expect(m.getByTestId('team-note')).toContainText('admins only');
+      await expect(m.locator('tr[data-testid^="analyst-"]')).toHaveCount(0);
+      // The server refuses the per-analyst figures to a viewer, whatever the page does.
+      const answer = await page.request.get('/api/v1/team-performance?window=30d');
+      expect(answer.status()).toBe(403);
+      await drillDown(page, m.getByTestId('team-open'));
+    });
+  });
 });

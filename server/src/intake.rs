@@ -181,10 +181,11 @@ impl Intake {
         }
         let now = now_ms();
         let catalog = catalog(source);
-        self.db.register_source(&catalog, now).await?;
+        let registered = self.db.register_source(&catalog, now).await?;
         if let Some(engine) = &self.engine {
             let _writing = engine.write_lock().await;
             engine.update(|data| {
+                data.append_history(registered.history);
                 let pack = data.pack_by_id(&catalog.pack_id).unwrap_or_else(|| {
                     data.add_pack(ContentPack {
                         id: catalog.pack_id.clone(),
@@ -335,8 +336,9 @@ impl Intake {
             let id = current.id.clone();
             tracing::info!(pack = %id, health = judged.health.as_str(), detail = judged.detail.as_deref().unwrap_or(""), "content pack health changed");
             let _writing = engine.write_lock().await;
-            self.db.set_pack_health(&id, judged.health, judged.detail.as_deref(), judged.since_ms).await?;
+            let recorded = self.db.set_pack_health(&id, judged.health, judged.detail.as_deref(), judged.since_ms, now).await?;
             engine.update(|data| {
+                data.append_history(recorded);
                 let p = &mut data.packs[pack];
                 p.health = judged.health;
                 p.health_detail = judged.detail.clone();

@@ -79,6 +79,18 @@ pub(crate) fn document() -> Value {
                     }
                 }
             },
+            "/api/v1/team-performance": {
+                "get": {
+                    "summary": "Team performance with a row per analyst (signals taken, response and archive times, archives by reason, reopens, open work). Admins only: the team-performance module has the team row for everyone.",
+                    "parameters": window_parameters(),
+                    "responses": {
+                        "200": { "description": "{from, to, data}: data as the team-performance module's, with `analysts` filled in" },
+                        "400": error.clone(),
+                        "403": error.clone(),
+                        "503": error.clone()
+                    }
+                }
+            },
             "/api/v1/signals": {
                 "get": {
                     "summary": "Signals matching an explorer query in a window, with their triage history.",

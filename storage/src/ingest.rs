@@ -5,12 +5,13 @@
 
 use std::collections::{HashMap, HashSet};
 
-use analytics::dataset::{Entity, SignalRecord, HOUR_MS};
+use analytics::dataset::{AssetType, Entity, HistoryEntry, HistoryEvent, SignalRecord, HOUR_MS};
 use analytics::model::*;
 use sqlx::{QueryBuilder, Row};
 
 use crate::data::on_pool;
 use crate::feed::{BeginWrite as _, Sequenced as _};
+use crate::workflow::insert_history;
 use crate::{Database, StorageError};
 
 /// Inserts one signal row (its entity links are separate).
@@ -69,11 +70,30 @@ pub struct SourceCatalog {
 }
 
 /// What was added to the catalog for a source that was not there yet.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct Registered {
     pub pack: bool,
     pub source: bool,
     pub rule: bool,
+    /// The pack's first health, recorded when the pack is new.
+    pub history: Vec<HistoryEvent>,
+}
+
+/// A content pack's change of health, as the history keeps it (with the rules' changes; no
+/// actor: the intake judged it).
+fn pack_health_entry(pack_id: &str, old: Option<&str>, new: PackHealth, detail: Option<&str>, at_ms: i64) -> HistoryEntry {
+    HistoryEntry {
+        at_ms,
+        actor_id: None,
+        asset_type: AssetType::Rule,
+        asset_id: analytics::overview::pack_asset_id(pack_id),
+        action: "health".into(),
+        old_value: old.map(str::to_owned),
+        new_value: Some(new.as_str().to_owned()),
+        reason: None,
+        comment: detail.map(str::to_owned),
+        api_key_id: None,
+    }
 }
 
 /// One event of a batch: its idempotency key and the entities it names.
@@ -192,8 +212,10 @@ impl Database {
             )
             .bind(&c.rule_id).bind(&c.rule_name).bind(c.rule_severity.as_str()).bind(&c.source_id).bind(now_ms)
             .execute(&mut *tx).await?.rows_affected() > 0;
+            let entries: Vec<HistoryEntry> = pack.then(|| pack_health_entry(&c.pack_id, None, PackHealth::Active, None, now_ms)).into_iter().collect();
+            let history = insert_history!(tx, entries);
             tx.commit().await?;
-            Ok(Registered { pack, source, rule })
+            Ok(Registered { pack, source, rule, history })
         })
     }
 
@@ -398,14 +420,30 @@ impl Database {
         })
     }
 
-    /// Sets a pack's health as judged from its sources.
-    pub async fn set_pack_health(&self, pack_id: &str, health: PackHealth, detail: Option<&str>, since_ms: Option<i64>) -> Result<(), StorageError> {
+    /// Sets a pack's health as judged from its sources. A change of state (not of detail alone)
+    /// is recorded in the history, so the overview can compare with an earlier window; answers
+    /// the entries stored.
+    pub async fn set_pack_health(
+        &self,
+        pack_id: &str,
+        health: PackHealth,
+        detail: Option<&str>,
+        since_ms: Option<i64>,
+        now_ms: i64,
+    ) -> Result<Vec<HistoryEvent>, StorageError> {
         on_pool!(self, pool => {
+            let mut tx = pool.begin_write().await?;
+            let old: Option<String> = sqlx::query_scalar("SELECT health FROM content_packs WHERE id = $1")
+                .bind(pack_id).fetch_optional(&mut *tx).await?;
             sqlx::query("UPDATE content_packs SET health = $1, health_detail = $2, health_since_ms = $3 WHERE id = $4")
                 .bind(health.as_str()).bind(detail).bind(since_ms).bind(pack_id)
-                .execute(pool).await?;
-        });
-        Ok(())
+                .execute(&mut *tx).await?;
+            let changed = old.as_deref().is_some_and(|old| old != health.as_str());
+            let entries: Vec<HistoryEntry> = changed.then(|| pack_health_entry(pack_id, old.as_deref(), health, detail, now_ms)).into_iter().collect();
+            let stored = insert_history!(tx, entries);
+            tx.commit().await?;
+            Ok(stored)
+        })
     }
 
     /// How many events the source has had counted per hour since `from_ms`.

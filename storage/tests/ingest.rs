@@ -116,6 +116,35 @@ async fn a_batch_commits_its_events_once_with_entities_signals_and_volume() {
 }
 
 #[tokio::test]
+async fn a_pack_keeps_its_changes_of_health_in_the_history() {
+    on_both_backends(|db: Database| async move {
+        let at = 1_767_323_045_000;
+        let registered = db.register_source(&catalog(), at).await.unwrap();
+        assert_eq!(registered.history.len(), 1, "the pack's first state");
+        let first = &registered.history[0];
+        assert_eq!((first.asset_id.as_str(), first.action.as_str()), ("pack:okta", "health"));
+        assert_eq!((first.old_value.as_deref(), first.new_value.as_deref()), (None, Some("active")));
+
+        let broken = db.set_pack_health("okta", PackHealth::Broken, Some("Okta System Log: silent"), Some(at), at + HOUR_MS).await.unwrap();
+        assert_eq!(broken.len(), 1);
+        assert_eq!((broken[0].old_value.as_deref(), broken[0].new_value.as_deref()), (Some("active"), Some("broken")));
+        assert_eq!((broken[0].at_ms, broken[0].comment.as_deref()), (at + HOUR_MS, Some("Okta System Log: silent")));
+        // A new detail in the same state is no change of health.
+        let detail = db.set_pack_health("okta", PackHealth::Broken, Some("Okta System Log: refusing"), Some(at), at + 2 * HOUR_MS).await.unwrap();
+        assert!(detail.is_empty());
+
+        let data = db.load_dataset().await.unwrap();
+        let pack = data.pack_by_id("okta").unwrap();
+        assert_eq!(data.packs[pack].health_detail.as_deref(), Some("Okta System Log: refusing"));
+        let at_time = |t| analytics::overview::pack_health_at(&data, t)[pack];
+        assert_eq!(at_time(at - 1), None, "not registered yet");
+        assert_eq!(at_time(at + HOUR_MS - 1), Some(PackHealth::Active));
+        assert_eq!(at_time(at + HOUR_MS), Some(PackHealth::Broken));
+    })
+    .await;
+}
+
+#[tokio::test]
 async fn refusals_run_together_within_an_hour_and_intel_lists_replace_by_name() {
     on_both_backends(|db: Database| async move {
         let at = 1_767_323_045_000;

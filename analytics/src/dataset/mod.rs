@@ -306,6 +306,9 @@ impl Dataset {
         t.entities.extend(entity_idx);
         t.first_response_ms.push(NO_TIME);
         t.archived_at_ms.push(NO_TIME);
+        t.taken_by.push(OptionalId::NONE);
+        t.archived_by.push(OptionalId::NONE);
+        t.reopened.push(false);
         self.history_last.push(NONE);
         if self.ids_out_of_order {
             self.signal_index.insert(s.id, i);
@@ -329,6 +332,9 @@ impl Dataset {
         let t = &mut self.signals;
         t.first_response_ms.fill(NO_TIME);
         t.archived_at_ms.fill(NO_TIME);
+        t.taken_by.fill(OptionalId::NONE);
+        t.archived_by.fill(OptionalId::NONE);
+        t.reopened.fill(false);
         for event in history {
             if let Some(i) = self.link(&event) {
                 let event = EventRef { held: &self.history[self.history.len() - 1], strings: &self.history_strings, numbers: &self.history_numbers };
@@ -387,14 +393,31 @@ impl Dataset {
     /// Takes one event of signal `i`, in order, into its derived times: the first state change
     /// away from `open`, and the latest change to `archived`.
     fn derive_step(t: &mut SignalTable, i: usize, event: EventRef<'_>) {
-        if event.action() != "state" {
-            return;
-        }
-        if event.old_value() == Some("open") && t.first_response_ms[i] == NO_TIME {
-            t.first_response_ms.set(i, event.at_ms());
-        }
-        if event.new_value() == Some("archived") {
-            t.archived_at_ms.set(i, event.at_ms());
+        let untaken = t.taken_by[i].get().is_none();
+        match event.action() {
+            "assignee" if untaken => {
+                if let Some(user) = event.new_value().and_then(|v| v.parse::<i64>().ok()) {
+                    t.taken_by.set(i, Some(user).into());
+                }
+            }
+            "state" => {
+                if event.old_value() == Some("open") {
+                    if t.first_response_ms[i] == NO_TIME {
+                        t.first_response_ms.set(i, event.at_ms());
+                    }
+                    if untaken {
+                        t.taken_by.set(i, event.actor_id().into());
+                    }
+                }
+                if event.new_value() == Some("archived") {
+                    t.archived_at_ms.set(i, event.at_ms());
+                    t.archived_by.set(i, event.actor_id().into());
+                }
+                if event.old_value() == Some("archived") && event.new_value() != Some("archived") {
+                    t.reopened.set(i, true);
+                }
+            }
+            _ => {}
         }
     }
 
@@ -404,6 +427,9 @@ impl Dataset {
         let t = &mut self.signals;
         t.first_response_ms.set(i, NO_TIME);
         t.archived_at_ms.set(i, NO_TIME);
+        t.taken_by.set(i, OptionalId::NONE);
+        t.archived_by.set(i, OptionalId::NONE);
+        t.reopened.set(i, false);
         for k in positions {
             let event = EventRef { held: &self.history[k], strings: &self.history_strings, numbers: &self.history_numbers };
             Self::derive_step(&mut self.signals, i, event);

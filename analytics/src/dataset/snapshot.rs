@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use super::{ContentPack, Dataset};
 
 /// The file's first bytes, with the format's version in the last two.
-const MAGIC: &[u8; 8] = b"SBSNAP05";
+const MAGIC: &[u8; 8] = b"SBSNAP06";
 
 /// What a snapshot was taken of.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -154,6 +154,9 @@ impl Dataset {
             ("entity_start", t.entity_start.len()),
             ("first_response_ms", t.first_response_ms.len()),
             ("archived_at_ms", t.archived_at_ms.len()),
+            ("taken_by", t.taken_by.len()),
+            ("archived_by", t.archived_by.len()),
+            ("reopened", t.reopened.len()),
             ("history_last", self.history_last.len()),
         ];
         if let Some((column, len)) = lengths.iter().find(|(_, len)| *len != n) {

@@ -130,6 +130,13 @@ pub struct SignalTable {
     pub first_response_ms: Column<Millis>,
     /// When the signal was (last) archived (from the history), or [`Millis::MIN`].
     pub archived_at_ms: Column<Millis>,
+    /// Who took the signal (from the history): the user its first assignment named, or who
+    /// first moved it out of `open`, whichever came first.
+    pub taken_by: Column<OptionalId>,
+    /// Who archived it last (from the history), even if it was reopened since.
+    pub archived_by: Column<OptionalId>,
+    /// Whether it was ever moved out of `archived` (from the history).
+    pub reopened: Column<bool>,
     pub strings: Interner,
 }
 

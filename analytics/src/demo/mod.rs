@@ -444,6 +444,26 @@ pub fn generate(params: DemoParams) -> Dataset {
         })
         .collect();
     data.cases = cases.into();
+    // The packs in trouble were active until their trouble began.
+    for pack in data.packs.iter() {
+        if let Some(since) = pack.health_since_ms {
+            history.push(HistoryEvent {
+                id: 0,
+                entry: HistoryEntry {
+                    at_ms: since,
+                    actor_id: None,
+                    asset_type: AssetType::Rule,
+                    asset_id: crate::overview::pack_asset_id(&pack.id),
+                    action: "health".to_owned(),
+                    old_value: Some(PackHealth::Active.as_str().to_owned()),
+                    new_value: Some(pack.health.as_str().to_owned()),
+                    reason: None,
+                    comment: pack.health_detail.clone(),
+                    api_key_id: None,
+                },
+            });
+        }
+    }
 
     history.sort_by_key(|h| h.at_ms);
     for (k, h) in history.iter_mut().enumerate() {

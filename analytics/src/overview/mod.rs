@@ -19,6 +19,7 @@ mod rule_performance;
 mod security_coverage;
 mod security_overview;
 pub mod stats;
+mod team_performance;
 mod threat_map;
 
 pub use getting_started::*;
@@ -30,6 +31,7 @@ pub use rule_performance::*;
 pub use security_coverage::*;
 pub use security_overview::*;
 pub use stats::{mean, percentile, select_percentile, FastHasher};
+pub use team_performance::*;
 pub use threat_map::*;
 pub use crate::time::Span;
 
@@ -49,6 +51,7 @@ spelled_enum! {
         RulePerformance => "rule-performance",
         Research => "research",
         GettingStarted => "getting-started",
+        TeamPerformance => "team-performance",
     }
 }
 
@@ -72,6 +75,7 @@ impl ModuleId {
             ModuleId::RulePerformance => "Detection rule performance",
             ModuleId::Research => "Security research and release notes",
             ModuleId::GettingStarted => "Getting started",
+            ModuleId::TeamPerformance => "Team performance",
         }
     }
 
@@ -87,6 +91,7 @@ impl ModuleId {
             ModuleId::RulePerformance => "Time to detect, signal activity, noisy and changing rules",
             ModuleId::Research => "Recent research articles and product release notes",
             ModuleId::GettingStarted => "Onboarding tasks and content pack health at a glance",
+            ModuleId::TeamPerformance => "Signals taken, response and archive times, reopens and open work per analyst",
         }
     }
 
@@ -94,7 +99,11 @@ impl ModuleId {
     pub const fn wide(self) -> bool {
         matches!(
             self,
-            ModuleId::RiskInsights | ModuleId::ThreatMap | ModuleId::SecurityOverview | ModuleId::MitreCoverage
+            ModuleId::RiskInsights
+                | ModuleId::ThreatMap
+                | ModuleId::SecurityOverview
+                | ModuleId::MitreCoverage
+                | ModuleId::TeamPerformance
         )
     }
 }
@@ -112,6 +121,7 @@ pub enum ModuleData {
     RulePerformance(RulePerformance),
     Research(Research),
     GettingStarted(GettingStarted),
+    TeamPerformance(TeamPerformance),
 }
 
 impl ModuleData {
@@ -127,6 +137,7 @@ impl ModuleData {
             ModuleData::RulePerformance(_) => ModuleId::RulePerformance,
             ModuleData::Research(_) => ModuleId::Research,
             ModuleData::GettingStarted(_) => ModuleId::GettingStarted,
+            ModuleData::TeamPerformance(_) => ModuleId::TeamPerformance,
         }
     }
 }
@@ -152,7 +163,9 @@ impl ModuleData {
     /// The counts compared with the previous window.
     fn kpis_mut(&mut self) -> Vec<&mut Kpi> {
         match self {
-            ModuleData::SecurityCoverage(d) => vec![&mut d.logs.total],
+            ModuleData::SecurityCoverage(d) => {
+                vec![&mut d.packs_active, &mut d.packs_warning, &mut d.packs_broken, &mut d.packs_disabled, &mut d.logs.total]
+            }
             ModuleData::ImportantSignals(d) => vec![&mut d.open_signals, &mut d.open_cases_total],
             ModuleData::RiskInsights(d) => {
                 std::iter::once(&mut d.risky_entities).chain(d.by_level.iter_mut().map(|(_, n)| n)).collect()
@@ -161,6 +174,7 @@ impl ModuleData {
             ModuleData::SecurityOverview(d) => {
                 std::iter::once(&mut d.total).chain(d.by_severity.iter_mut().map(|s| &mut s.count)).collect()
             }
+            ModuleData::TeamPerformance(d) => d.views.iter_mut().map(|v| &mut v.taken).collect(),
             ModuleData::MitreCoverage(_)
             | ModuleData::RulePerformance(_)
             | ModuleData::Research(_)
@@ -180,6 +194,8 @@ fn compute_module(data: &Dataset, id: ModuleId, span: Span, now: Millis) -> Modu
         ModuleId::RulePerformance => ModuleData::RulePerformance(rule_performance(data, span)),
         ModuleId::Research => ModuleData::Research(research(data)),
         ModuleId::GettingStarted => ModuleData::GettingStarted(getting_started(data, span)),
+        // Shared by every role: the team rows only (see `team_performance`).
+        ModuleId::TeamPerformance => ModuleData::TeamPerformance(team_performance(data, span, false)),
     }
 }
 

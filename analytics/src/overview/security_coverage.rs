@@ -48,17 +48,18 @@ pub struct LogsAnalyzed {
 #[derive(Debug, Clone, Serialize, Deserialize, PartialEq)]
 pub struct SecurityCoverage {
     pub enabled_by_category: Vec<CategorySegment>,
-    pub packs_active: u32,
-    pub packs_warning: u32,
-    pub packs_broken: u32,
-    pub packs_disabled: u32,
+    /// Packs in each state now, against the packs in that state when the window began.
+    pub packs_active: Kpi,
+    pub packs_warning: Kpi,
+    pub packs_broken: Kpi,
+    pub packs_disabled: Kpi,
     /// Packs in warning or broken, worst first.
     pub problems: Vec<PackProblem>,
     pub logs: LogsAnalyzed,
 }
 
-/// Security coverage (§4.1). Pack health counts every pack by its state; "enabled" packs are
-/// those with `enabled` set. Log volume sums the hourly counts whose hour starts in the window.
+/// Security coverage (§4.1). Pack health counts every pack by its state, compared with the
+/// states at the window's start ([`pack_health_at`]); "enabled" packs are those with `enabled` set. Log volume sums the hourly counts whose hour starts in the window.
 /// Unusual spikes and drops are found by [`anomalies`].
 pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
     let mut enabled_by_category: Vec<CategorySegment> = Vec::new();
@@ -78,7 +79,12 @@ pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
             });
         }
     }
-    let count = |h: PackHealth| data.packs.iter().filter(|p| p.health == h).count() as u32;
+    let before = pack_health_at(data, span.from);
+    let count = |h: PackHealth| {
+        let now = data.packs.iter().filter(|p| p.health == h).count();
+        let then = before.iter().filter(|&&b| b == Some(h)).count();
+        Kpi::new(now as f64, then as f64)
+    };
     let mut problems: Vec<PackProblem> = data
         .packs
         .iter()
@@ -102,6 +108,28 @@ pub fn security_coverage(data: &Dataset, span: Span) -> SecurityCoverage {
         problems,
         logs: logs_analyzed(data, span),
     }
+}
+
+/// The history's asset id for content pack `pack_id` (pack changes are kept with the rules').
+pub fn pack_asset_id(pack_id: &str) -> String {
+    format!("{PACK_ASSET_PREFIX}{pack_id}")
+}
+
+const PACK_ASSET_PREFIX: &str = "pack:";
+
+/// Each pack's health at `at`: today's, with every later recorded health change undone. A
+/// change from nothing is the pack's registration, so before it the pack did not exist (`None`).
+/// A pack whose changes predate their recording keeps today's state.
+pub fn pack_health_at(data: &Dataset, at: Millis) -> Vec<Option<PackHealth>> {
+    let mut health: Vec<Option<PackHealth>> = data.packs.iter().map(|p| Some(p.health)).collect();
+    let later: Vec<_> = data.rule_history().filter(|h| h.action() == "health" && h.at_ms() > at).collect();
+    for change in later.iter().rev() {
+        let pack = change.asset_id().strip_prefix(PACK_ASSET_PREFIX).and_then(|id| data.pack_by_id(id));
+        if let Some(p) = pack {
+            health[p] = change.old_value().and_then(|old| PackHealth::parse(old).ok());
+        }
+    }
+    health
 }
 
 fn logs_analyzed(data: &Dataset, span: Span) -> LogsAnalyzed {

@@ -25,6 +25,9 @@ pub enum Attribute {
     TriageState,
     ArchiveReason,
     Assignee,
+    TakenBy,
+    ArchivedBy,
+    Reopened,
     Severity,
     RuleName,
     RuleId,
@@ -46,10 +49,13 @@ pub enum Attribute {
 }
 
 impl Attribute {
-    pub const ALL: [Attribute; 21] = [
+    pub const ALL: [Attribute; 24] = [
         Attribute::TriageState,
         Attribute::ArchiveReason,
         Attribute::Assignee,
+        Attribute::TakenBy,
+        Attribute::ArchivedBy,
+        Attribute::Reopened,
         Attribute::Severity,
         Attribute::RuleName,
         Attribute::RuleId,
@@ -75,6 +81,9 @@ impl Attribute {
             Attribute::TriageState => "@workflow.triage.state",
             Attribute::ArchiveReason => "@workflow.triage.archive_reason",
             Attribute::Assignee => "@workflow.triage.assignee",
+            Attribute::TakenBy => "@workflow.triage.taken_by",
+            Attribute::ArchivedBy => "@workflow.triage.archived_by",
+            Attribute::Reopened => "@workflow.triage.reopened",
             Attribute::Severity => "status",
             Attribute::RuleName => "@workflow.rule.name",
             Attribute::RuleId => "@workflow.rule.id",
@@ -203,11 +212,10 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
     match attribute {
         Attribute::TriageState => vec![t.state[i].as_str().to_owned()],
         Attribute::ArchiveReason => t.archive_reason[i].map(|r| r.as_str().to_owned()).into_iter().collect(),
-        Attribute::Assignee => t.assignee[i].get()
-            .and_then(|id| data.user(id))
-            .map(|u| u.username.clone())
-            .into_iter()
-            .collect(),
+        Attribute::Assignee => username(data, t.assignee[i].get()),
+        Attribute::TakenBy => username(data, t.taken_by[i].get()),
+        Attribute::ArchivedBy => username(data, t.archived_by[i].get()),
+        Attribute::Reopened => vec![t.reopened[i].to_string()],
         Attribute::Severity => vec![t.severity[i].as_str().to_owned()],
         Attribute::RuleName => vec![rule.name.clone()],
         Attribute::RuleId => vec![rule.id.clone()],
@@ -259,6 +267,11 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
         Attribute::TiIntention => t.ti_intention[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
         Attribute::TiSubcategory => t.ti_subcategory[i].map(|c| c.as_str().to_owned()).into_iter().collect(),
     }
+}
+
+/// The username of user `id`, if there is one.
+fn username(data: &Dataset, id: Option<i64>) -> Vec<String> {
+    id.and_then(|id| data.user(id)).map(|u| u.username.clone()).into_iter().collect()
 }
 
 /// Case-insensitive equality where `*` in the pattern matches any run of characters.

@@ -241,6 +241,10 @@ fn validate(attribute: Attribute, value: &str, position: usize) -> Result<(), Qu
         Attribute::TiCategory => check(ThreatCategory::parse(value).map(drop)),
         Attribute::TiIntention => check(ThreatIntention::parse(value).map(drop)),
         Attribute::TiSubcategory => check(ThreatSubcategory::parse(value).map(drop)),
+        Attribute::Reopened => match value.to_ascii_lowercase().as_str() {
+            "true" | "false" => Ok(()),
+            _ => Err(error(format!("'{value}' is not true or false"), position)),
+        },
         Attribute::CaseId => value
             .parse::<i64>()
             .map(drop)

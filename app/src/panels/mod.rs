@@ -14,6 +14,7 @@ mod risk_insights;
 mod rule_performance;
 mod security_coverage;
 mod security_overview;
+mod team_performance;
 mod threat_map;
 
 use analytics::overview::ModuleData;
@@ -28,6 +29,7 @@ use risk_insights::RiskInsightsPanel;
 use rule_performance::RulePerformancePanel;
 use security_coverage::SecurityCoveragePanel;
 use security_overview::SecurityOverviewPanel;
+use team_performance::TeamPerformancePanel;
 use threat_map::ThreatMapPanel;
 
 /// Draws one module's data; its numbers lead to the signals behind them in the same window.
@@ -45,5 +47,6 @@ pub(crate) fn ModuleBody(data: ModuleData, window: analytics::Window) -> impl In
         ModuleData::RulePerformance(d) => view! { <RulePerformancePanel d drill window/> }.into_any(),
         ModuleData::Research(d) => view! { <ResearchPanel d/> }.into_any(),
         ModuleData::GettingStarted(d) => view! { <GettingStartedPanel d/> }.into_any(),
+        ModuleData::TeamPerformance(d) => view! { <TeamPerformancePanel d drill window/> }.into_any(),
     }
 }

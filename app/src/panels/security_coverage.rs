@@ -1,7 +1,7 @@
 //! The security coverage module (§4.1): content pack health, enabled packs by category and the
 //! logs analyzed per source.
 
-use analytics::overview::SecurityCoverage;
+use analytics::overview::{Kpi, SecurityCoverage};
 use analytics::PackHealth;
 use leptos::prelude::*;
 
@@ -15,13 +15,14 @@ use crate::format::{clock, compact, thousands, when};
 pub(super) fn SecurityCoveragePanel(d: SecurityCoverage) -> impl IntoView {
     let total: u32 = d.enabled_by_category.iter().map(|c| c.enabled_packs).sum();
     let open_list = RwSignal::new(None::<PackHealth>);
-    let kpi = move |health: PackHealth, label: &'static str, n: u32| {
+    let kpi = move |health: PackHealth, label: &'static str, n: Kpi| {
         view! {
             <button type="button" class="stat stat-button" aria-pressed=move || (open_list.get() == Some(health)).to_string()
                 data-testid=format!("packs-{}", health.as_str())
                 on:click=move |_| open_list.update(|open| *open = if *open == Some(health) { None } else { Some(health) })>
                 <span class="stat-label">{label}</span>
-                <span class="stat-value">{n.to_string()}</span>
+                <span class="stat-value">{thousands(n.value)}</span>
+                <Change kpi=n lower_is_better={health != PackHealth::Active}/>
             </button>
         }
     };

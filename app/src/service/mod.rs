@@ -44,6 +44,20 @@ pub async fn load_module(id: String, window: String) -> Result<ModuleResult, App
     Ok(result.result().clone())
 }
 
+/// Team performance with a row per analyst (docs/product.md §4.10): for admins only, since it
+/// names people; everyone else sees the team row in the overview module.
+#[server(endpoint = "team-performance")]
+pub async fn team_performance_by_analyst(window: String) -> Result<analytics::overview::TeamPerformance, AppError> {
+    let window = self::window(&window)?;
+    let user = crate::auth::require_user()?;
+    if !user.is_admin() {
+        return Err(AppError::Forbidden("per-analyst figures are for admins".to_owned()));
+    }
+    let engine = engine()?;
+    let span = window.span(analytics::time::now_ms());
+    Ok(heavy::run(move |_| analytics::overview::team_performance(&engine.snapshot(), span, true)).await?)
+}
+
 #[server(endpoint = "signals")]
 pub async fn list_signals(query: String, window: String, cursor: Option<String>, sort: String) -> Result<SignalPage, AppError> {
     let window = self::window(&window)?;

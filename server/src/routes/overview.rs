@@ -28,6 +28,7 @@ pub(crate) fn router() -> Router<AppState> {
     Router::new()
         .route("/api/v1/overview", get(overview))
         .route("/api/v1/modules/{id}", get(module))
+        .route("/api/v1/team-performance", get(team_performance))
         .route("/api/v1/openapi.json", get(openapi))
 }
 
@@ -152,6 +153,24 @@ async fn module(
     Ok(json_response(body))
 }
 
+/// `GET /api/v1/team-performance`: the team performance module with a row per analyst, for
+/// admins only (docs/product.md §4.10: it names people; the overview module has the team row).
+async fn team_performance(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    Query(params): Query<WindowParams>,
+) -> ApiResult<Response> {
+    super::require_admin(&user)?;
+    let span = resolve_window(&params, now_ms())?;
+    let body = app::service::heavy::run(move |_| {
+        let data = analytics::overview::team_performance(&engine.snapshot(), span, true);
+        serde_json::to_string(&serde_json::json!({ "from": rfc3339(span.from), "to": rfc3339(span.to), "data": data }))
+    })
+    .await?
+    .map_err(ApiError::internal)?;
+    Ok(json_response(body))
+}
+
 async fn openapi() -> Json<Value> {
     Json(crate::openapi::document())
 }
@@ -202,6 +221,31 @@ mod tests {
         let text = serde_json::to_string(&Modules(t.engine().overview(preset_span(WindowPreset::OneDay, now_ms()), now_ms(), Fresh::Current))).unwrap();
         let positions: Vec<usize> = ModuleId::ALL.iter().map(|m| text.find(&format!("\"{}\":{{", m.as_str())).unwrap()).collect();
         assert!(positions.windows(2).all(|w| w[0] < w[1]), "{positions:?}");
+    }
+
+    #[tokio::test]
+    async fn per_analyst_team_performance_is_for_admins_and_the_module_names_nobody() {
+        let t = TestState::new(300).await;
+        for role in [Role::Viewer, Role::Analyst] {
+            let (status, body) = t.send(router(), role, Method::GET, "/api/v1/team-performance?window=30d", None).await;
+            assert_eq!(status, StatusCode::FORBIDDEN, "{role:?}: {body}");
+        }
+        let (status, body) = t.send(router(), Role::Admin, Method::GET, "/api/v1/team-performance?window=30d", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let all = &body["data"]["views"][0];
+        assert_eq!(body["data"]["per_analyst"], true);
+        let analysts = all["analysts"].as_array().unwrap();
+        assert!(!analysts.is_empty(), "the demo's analysts took signals: {all}");
+        let taken: u64 = analysts.iter().map(|a| a["taken"]["count"].as_u64().unwrap()).sum();
+        assert_eq!(taken, all["team"]["taken"]["count"].as_u64().unwrap(), "every signal taken is someone's");
+        let (status, body) = t.send(router(), Role::Admin, Method::GET, "/api/v1/team-performance?window=nope", None).await;
+        assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
+
+        let (status, body) = t.send(router(), Role::Viewer, Method::GET, "/api/v1/modules/team-performance?window=30d", None).await;
+        assert_eq!(status, StatusCode::OK, "{body}");
+        let views = body["result"]["data"]["views"].as_array().unwrap();
+        assert_eq!(views.len(), 6, "every severity, then each one");
+        assert!(views.iter().all(|v| v["analysts"].as_array().unwrap().is_empty()), "the shared module names nobody");
     }
 
     /// Every module's data (without `computed_at`) as `role` reads the overview over `range`.

@@ -67,3 +67,18 @@ async fn stored_response_times_read_back_with_the_same_metrics() {
 async fn stored_entity_risk_reads_back_with_the_same_metrics() {
     on_both_backends(|db| assert_round_trip(db, fixture::entity_risk())).await;
 }
+
+#[tokio::test]
+async fn stored_team_work_reads_back_with_the_same_team_performance() {
+    on_both_backends(|db: Database| async move {
+        assert_round_trip(db.clone(), fixture::team_work()).await;
+        // With the per-analyst rows, which the shared module leaves out.
+        let built = fixture::team_work().build();
+        let loaded = db.load_dataset().await.expect("load");
+        let span = Span { from: NOW - DAY_MS, to: NOW };
+        let per_analyst = |data: &Dataset| format!("{:?}", analytics::overview::team_performance(data, span, true));
+        assert_eq!(per_analyst(&loaded), per_analyst(&built));
+        assert!(per_analyst(&loaded).contains("\"ana\""), "the analysts are there");
+    })
+    .await;
+}
