@@ -522,3 +522,136 @@ fn team_performance_counts_who_took_answered_archived_and_reopened_from_the_hist
     // The shared module names nobody.
     assert!(team_performance(&data, day(), false).views.iter().all(|v| v.analysts.is_empty()));
 }
+
+#[test]
+fn case_aging_lists_breaches_first_and_counts_each_case_once() {
+    let data = fixture::case_work().build();
+    let a = case_aging(&data, day(), NOW);
+    let ids = |set: &CaseSet| set.ids.clone();
+    // Open now: 1, 2, 3, 4 and 6; at the day's start: 3, 4, 5 and 6 (1 and 2 did not exist yet).
+    assert_eq!((a.open.value, a.open.previous), (5.0, 4.0));
+    assert_eq!(ids(&a.open_cases), [1, 2, 3, 4, 6]);
+    // Breaching now: 6 (response 10 days late), 4 (close 9 days late), 1 (response an hour late).
+    // At the start: 4, 5 and 6.
+    assert_eq!(ids(&a.breaching_cases), [6, 4, 1]);
+    assert_eq!((a.breaching.value, a.breaching.previous), (3.0, 3.0));
+    assert_eq!(ids(&a.at_risk), [2], "closes in 30 minutes: the last quarter of its 4 hours");
+    let order: Vec<(i64, SlaState)> = a.cases.iter().map(|c| (c.id, c.sla)).collect();
+    assert_eq!(
+        order,
+        [(6, SlaState::Breached), (4, SlaState::Breached), (1, SlaState::Breached), (2, SlaState::AtRisk), (3, SlaState::Within)]
+    );
+    let case = |id: i64| a.cases.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(case(1).detail, "response overdue by 60 min");
+    assert_eq!(case(4).detail, "close overdue by 9 d");
+    assert_eq!(case(2).detail, "close due in 30 min");
+    assert_eq!(case(3).detail, "response due in 24 h");
+    assert_eq!((case(2).response_due_ms, case(4).response_due_ms), (None, None), "both responded");
+    // Idle: case 2 was last touched through its signal an hour ago; case 1, a case with no
+    // events, since its creation.
+    assert_eq!((case(2).idle_ms, case(1).idle_ms, case(3).idle_ms), (HOUR_MS, 5 * HOUR_MS, 2 * DAY_MS));
+    // Ages 3.5 h, 5 h, 2 d, 10 d, 40 d.
+    let hours = |h: f64| Some(h * HOUR_MS as f64);
+    assert_eq!(a.mean_age_ms, hours((3.5 + 5.0 + 48.0 + 240.0 + 960.0) / 5.0));
+    assert_eq!(a.p90_age_ms, hours(960.0));
+    let cells: Vec<(CasePriority, usize, Vec<i64>)> = a
+        .by_age
+        .iter()
+        .flat_map(|(p, sets)| sets.iter().enumerate().filter(|(_, s)| s.count > 0).map(move |(k, s)| (*p, k, s.ids.clone())))
+        .collect();
+    assert_eq!(
+        cells,
+        [(CasePriority::P1, 0, vec![1, 2]), (CasePriority::P2, 3, vec![4]), (CasePriority::P3, 1, vec![3]), (CasePriority::P5, 4, vec![6])]
+    );
+    let load: Vec<(Option<&str>, Vec<i64>)> = a.by_assignee.iter().map(|(who, s)| (who.as_deref(), s.ids.clone())).collect();
+    assert_eq!(load, [(Some("Ana"), vec![1, 2]), (Some("Bo"), vec![3, 6]), (None, vec![4])]);
+    assert_eq!(a.targets, SlaTargets::default());
+}
+
+#[test]
+fn sla_targets_come_from_the_newest_recorded_change_and_bad_ones_are_refused() {
+    let mut f = fixture::case_work();
+    let tight = SlaTargets(
+        CasePriority::ALL.iter().map(|&priority| SlaTarget { priority, response_ms: HOUR_MS, close_ms: 2 * DAY_MS }).collect(),
+    );
+    let id = f.history.len() as i64 + 1;
+    f.history.push(HistoryEvent {
+        id,
+        entry: HistoryEntry {
+            at_ms: NOW - 10 * MIN,
+            actor_id: Some(4),
+            asset_type: AssetType::Rule,
+            asset_id: SLA_ASSET_ID.into(),
+            action: SLA_ACTION.into(),
+            old_value: Some(SlaTargets::default().to_text()),
+            new_value: Some(tight.to_text()),
+            reason: None,
+            comment: None,
+            api_key_id: None,
+        },
+    });
+    let data = f.build();
+    assert_eq!(SlaTargets::current(&data), tight);
+    let a = case_aging(&data, day(), NOW);
+    // Every open case but 2 (responded, 3.5 hours old) and 3 (2 days: at the close target,
+    // which is breached) is past its one-hour response or two-day close.
+    let case = |id: i64| a.cases.iter().find(|c| c.id == id).unwrap();
+    assert_eq!(case(2).sla, SlaState::Within);
+    assert_eq!(case(3).detail, "response overdue by 47 h");
+    assert_eq!(a.breaching_cases.ids, [6, 4, 3, 1]);
+
+    // What an admin may send.
+    let mut missing = SlaTargets::default();
+    missing.0.pop();
+    assert_eq!(missing.check().unwrap_err(), "P5: no targets given (every priority needs both)");
+    let mut twice = SlaTargets::default();
+    twice.0.push(twice.0[0]);
+    assert_eq!(twice.check().unwrap_err(), "P1: given more than once");
+    let mut inverted = SlaTargets::default();
+    inverted.0[1].response_ms = 2 * DAY_MS;
+    assert_eq!(inverted.check().unwrap_err(), "P2: the response target is longer than the close target");
+    let mut zero = SlaTargets::default();
+    zero.0[2].response_ms = 0;
+    assert_eq!(zero.check().unwrap_err(), "P3: the response target must be longer than zero");
+    let mut long = SlaTargets::default();
+    long.0[4].close_ms = 400 * DAY_MS;
+    assert_eq!(long.check().unwrap_err(), "P5: the close target is longer than 365 days");
+    assert_eq!(SlaTargets::from_text(&tight.to_text()), Some(tight));
+    assert_eq!(SlaTargets::from_text("P1 1 2; P9 3 4"), None);
+}
+
+#[test]
+fn the_noise_report_ranks_rules_by_false_positives_and_testing_with_their_cost_and_months() {
+    let data = fixture::noise_work().build();
+    let n = noise_report(&data, day());
+    assert_eq!((n.noise.value, n.noise.previous), (4.0, 1.0));
+    assert_eq!((n.analyst_time_ms.value, n.analyst_time_ms.previous), ((190 * MIN) as f64, (20 * MIN) as f64));
+    assert_eq!(n.noisy_rules, 2);
+    assert_eq!(n.month_labels, ["Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026"]);
+    assert_eq!(n.month_starts.len(), NOISE_MONTHS + 1);
+    let okta = &n.rules[0];
+    assert_eq!((okta.rule_id.as_str(), okta.noise.count, okta.signals.count), ("r-okta", 3, 4));
+    assert_eq!((okta.share_pct, okta.analyst_time_ms), (75.0, 180 * MIN));
+    let reasons: Vec<_> = okta.by_reason.iter().map(|(r, c)| (*r, c.count)).collect();
+    assert_eq!(reasons, [(ArchiveReason::FalsePositive, 2), (ArchiveReason::TestingOrMaintenance, 1)]);
+    // November holds the day's three and the day before's false positive.
+    let nov = &okta.months[5];
+    assert_eq!((nov.false_positives, nov.testing), (3, 1));
+    let ct = &n.rules[1];
+    assert_eq!((ct.rule_id.as_str(), ct.noise.count, ct.analyst_time_ms), ("r-ct", 1, 10 * MIN));
+    assert!((ct.share_pct - 100.0 / 3.0).abs() < 1e-9);
+    let months: Vec<u64> = ct.months.iter().map(|m| m.false_positives + m.testing).collect();
+    assert_eq!(months, [0, 0, 0, 0, 1, 1], "October's false positive, November's");
+    // Every count leads to its signals: in the window, and a month's in that month.
+    for rule in &n.rules {
+        let mut counted = vec![&rule.signals, &rule.noise];
+        counted.extend(rule.by_reason.iter().map(|(_, c)| c));
+        for c in counted {
+            assert_eq!(count(&data, &c.query, day()) as u64, c.count, "{}", c.query);
+        }
+        for (k, m) in rule.months.iter().enumerate() {
+            let month = Span { from: n.month_starts[k], to: n.month_starts[k + 1] };
+            assert_eq!(count(&data, &noise_query(&rule.rule_id), month) as u64, m.false_positives + m.testing);
+        }
+    }
+}

@@ -3,12 +3,12 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use analytics::Role;
+use analytics::{CasePriority, Role};
 
 use crate::client;
 use analytics::model::{ThreatCategory, ThreatIntention, ThreatSubcategory};
 
-use crate::contract::{ApiKeyRequest, IntelListRequest, InviteRequest, KeyScope, UserChange, WebhookRequest};
+use crate::contract::{ApiKeyRequest, CaseSla, IntelListRequest, InviteRequest, KeyScope, UserChange, WebhookRequest};
 use crate::service::admin_overview;
 
 #[component]
@@ -37,6 +37,8 @@ pub fn AdminPage() -> impl IntoView {
     let intel_intention = RwSignal::new(ThreatIntention::Unknown);
     let intel_entries = RwSignal::new(String::new());
     let webhook = RwSignal::new(String::new());
+    // Per priority (P1 first), the targets as typed: hours to the first response and to close.
+    let sla = RwSignal::new(vec![(String::new(), String::new()); CasePriority::COUNT]);
     // The row waiting for "Deactivate" to be confirmed, and the admin's own id (no action on it).
     let confirming = RwSignal::new(None::<i64>);
     let user = crate::auth::use_current_user();
@@ -48,7 +50,11 @@ pub fn AdminPage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || data.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error" role="alert">{e.to_string()}</p> }.into_any(),
-                Ok(crate::rows::AdminData { accounts, keys, webhook: current_webhook, intel }) => {
+                Ok(crate::rows::AdminData { accounts, keys, webhook: current_webhook, intel, case_sla }) => {
+                    let hours = |ms: i64| format!("{}", ms as f64 / 3_600_000.0);
+                    sla.set(CasePriority::ALL.iter().map(|p| {
+                        case_sla.iter().find(|t| t.priority == *p).map_or_else(Default::default, |t| (hours(t.response_ms), hours(t.close_ms)))
+                    }).collect());
                     let me = user.get().map_or(0, |u| u.id);
                     webhook.set(current_webhook.unwrap_or_default());
                     let service_accounts: Vec<(i64, String)> = accounts.iter().filter(|a| a.service && a.active).map(|a| (a.id, a.username.clone())).collect();
@@ -226,6 +232,37 @@ pub fn AdminPage() -> impl IntoView {
                                 }.into_any()
                             }}
                         </section>
+                        <section class="admin-section" id="case-sla">
+                            <h2>"Case SLA targets"</h2>
+                            <p class="admin-hint">"Hours from a case's creation to its first response (its first move out of open) and to closing, per priority. The case aging module on the overview measures every open case against them."</p>
+                            <form data-testid="sla-form" on:submit=move |ev| {
+                                ev.prevent_default();
+                                match sla_request(&sla.get_untracked()) {
+                                    Err(problem) => message.set(Some(Err(problem))),
+                                    Ok(request) => client::run(refresh, message, async move { client::set_case_sla(&request).await }, |_| {
+                                        "Case SLA targets saved".to_owned()
+                                    }),
+                                }
+                            }>
+                                <table class="mini-table sla-table">
+                                    <thead><tr><th scope="col">"Priority"</th><th scope="col">"First response (hours)"</th><th scope="col">"Close (hours)"</th></tr></thead>
+                                    <tbody>
+                                        {CasePriority::ALL.iter().enumerate().map(|(k, p)| view! {
+                                            <tr>
+                                                <th scope="row">{p.as_str()}</th>
+                                                <td><input type="number" min="0" step="any" required aria-label=format!("{p} first response, hours")
+                                                    prop:value=move || sla.with(|s| s[k].0.clone())
+                                                    on:input=move |ev| sla.update(|s| s[k].0 = event_target_value(&ev))/></td>
+                                                <td><input type="number" min="0" step="any" required aria-label=format!("{p} close, hours")
+                                                    prop:value=move || sla.with(|s| s[k].1.clone())
+                                                    on:input=move |ev| sla.update(|s| s[k].1 = event_target_value(&ev))/></td>
+                                            </tr>
+                                        }).collect_view()}
+                                    </tbody>
+                                </table>
+                                <button class="button" type="submit">"Save targets"</button>
+                            </form>
+                        </section>
                         <section class="admin-section" id="webhook">
                             <h2>"Workflow webhook"</h2>
                             <form class="inline-form" on:submit=move |ev| {
@@ -244,4 +281,23 @@ pub fn AdminPage() -> impl IntoView {
             })}
         </Suspense>
     }
+}
+
+/// The targets as typed (hours, per priority) as the API takes them; a value that is not a
+/// positive number of hours is named.
+fn sla_request(typed: &[(String, String)]) -> Result<CaseSla, String> {
+    let ms = |priority: CasePriority, what: &str, text: &str| -> Result<i64, String> {
+        match text.trim().parse::<f64>() {
+            Ok(hours) if hours > 0.0 && hours.is_finite() => Ok((hours * 3_600_000.0).round() as i64),
+            _ => Err(format!("{priority} {what}: '{text}' is not a positive number of hours")),
+        }
+    };
+    let targets = CasePriority::ALL
+        .iter()
+        .zip(typed)
+        .map(|(&priority, (response, close))| {
+            Ok(analytics::overview::SlaTarget { priority, response_ms: ms(priority, "first response", response)?, close_ms: ms(priority, "close", close)? })
+        })
+        .collect::<Result<Vec<_>, String>>()?;
+    Ok(CaseSla { targets })
 }

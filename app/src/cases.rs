@@ -16,6 +16,12 @@ use crate::format::{human, signals_href};
 pub fn CasesPage() -> impl IntoView {
     let refresh = RwSignal::new(0u32);
     let cases = Resource::new(move || refresh.get(), |_| list_cases());
+    // `?ids=1,2,3&label=…`: only those cases (a number on the overview opens them).
+    let query = leptos_router::hooks::use_query_map();
+    let only = move || {
+        query.with(|q| q.get("ids").map(|ids| ids.split(',').filter_map(|id| id.trim().parse::<i64>().ok()).collect::<Vec<i64>>()))
+    };
+    let label = move || query.with(|q| q.get("label")).unwrap_or_else(|| "Selected cases".to_owned());
     let user = use_current_user();
     let can_write = move || user.get().is_some_and(|u| u.can_write_signals());
     let title = RwSignal::new(String::new());
@@ -50,7 +56,20 @@ pub fn CasesPage() -> impl IntoView {
         <Suspense fallback=|| view! { <div class="module-loading" aria-busy="true">"Loading…"</div> }>
             {move || cases.get().map(|r| match r {
                 Err(e) => view! { <p class="module-error">{e.to_string()}</p> }.into_any(),
-                Ok(cases) => view! {
+                Ok(cases) => {
+                    let only = only();
+                    let cases: Vec<_> = match &only {
+                        Some(ids) => cases.into_iter().filter(|c| ids.contains(&c.id)).collect(),
+                        None => cases,
+                    };
+                    let shown = cases.len();
+                    view! {
+                    {only.map(|_| view! {
+                        <p class="list-count" data-testid="cases-filter">
+                            {format!("{} · {shown} case{}", label(), if shown == 1 { "" } else { "s" })}
+                            " · " <a href="/cases">"Show all cases"</a>
+                        </p>
+                    })}
                     <div class="table-scroll" data-testid="cases-table">
                     <table class="signal-table cases-table">
                         <thead><tr><th>"Case"</th><th>"Title"</th><th>"Status"</th><th>"Priority"</th><th>"Assignee"</th><th>"Signals"</th><th>"Updated"</th></tr></thead>
@@ -69,7 +88,8 @@ pub fn CasesPage() -> impl IntoView {
                         </tbody>
                     </table>
                     </div>
-                }.into_any(),
+                }.into_any()
+                }
             })}
         </Suspense>
     }

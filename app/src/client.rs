@@ -99,6 +99,11 @@ pub async fn set_webhook(request: &WebhookRequest) -> Result<WebhookSetting, Str
     call(Method::Put, "/api/v1/settings/webhook", request).await
 }
 
+/// `PUT /api/v1/settings/case-sla`.
+pub async fn set_case_sla(request: &CaseSla) -> Result<CaseSla, String> {
+    call(Method::Put, "/api/v1/settings/case-sla", request).await
+}
+
 /// `POST /api/v1/users`.
 pub async fn invite_user(request: &InviteRequest) -> Result<Invited, String> {
     call(Method::Post, "/api/v1/users", request).await

@@ -193,6 +193,8 @@ pub struct AdminData {
     pub keys: Vec<ApiKeyRow>,
     pub webhook: Option<String>,
     pub intel: Vec<crate::contract::IntelListView>,
+    /// The case SLA targets in force, P1 first.
+    pub case_sla: Vec<analytics::overview::SlaTarget>,
 }
 
 /// One rule in the detection rule explorer (`/rules`).

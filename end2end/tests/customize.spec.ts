@@ -56,6 +56,9 @@ const DEFAULT = [
   'rule-performance',
   'research',
   'getting-started',
+  'team-performance',
+  'case-aging',
+  'noise-report',
 ];
 
 test.beforeEach(async ({ page, request }) => {

@@ -488,3 +488,94 @@ test.describe('team performance', () => {
     });
   });
 });
+
+test.describe('case aging and SLAs', () => {
+  /** Follows a link to the cases list and checks it lists exactly the count on the link. */
+  async function openCases(page: Page, link: Locator) {
+    const expected = Number(await link.getAttribute('data-count'));
+    expect(expected).toBeGreaterThan(0);
+    await link.click();
+    await expect(page).toHaveURL(/\/cases\?ids=/);
+    await expect(page.getByTestId('cases-filter')).toContainText(`${expected} case`);
+    await expect(page.getByTestId('cases-table').locator('tbody tr')).toHaveCount(expected);
+  }
+
+  test('each number opens exactly its cases, breaches listed first', async ({ page }) => {
+    const m = module(page, 'case-aging');
+    const open = Number(await m.getByTestId('aging-open').getAttribute('data-count'));
+    // The table lists breaches first, then cases about to breach, then the rest.
+    const states = await m.getByTestId('aging-cases').locator('tbody tr').evaluateAll((rows) => rows.map((r) => r.getAttribute('data-sla')));
+    const rank = (s: string | null) => ['breached', 'at_risk', 'within'].indexOf(s ?? '');
+    expect(states.length).toBe(Math.min(open, 12));
+    for (let k = 1; k < states.length; k++) expect(rank(states[k])).toBeGreaterThanOrEqual(rank(states[k - 1]));
+    // The matrix's cells add up to the open cases.
+    const cells = await m.getByTestId('aging-matrix').locator('a.drill').evaluateAll((links) => links.map((l) => Number(l.getAttribute('data-count'))));
+    expect(cells.reduce((a, b) => a + b, 0)).toBe(open);
+    await openCases(page, m.getByTestId('aging-breaching'));
+    await page.getByTestId('cases-filter').getByRole('link', { name: 'Show all cases' }).click();
+    await expect(page.getByTestId('cases-filter')).toHaveCount(0);
+    await overview(page);
+    await openCases(page, m.getByTestId('aging-matrix').locator('a.drill').first());
+    await overview(page);
+    await openCases(page, m.getByTestId('aging-assignees').locator('a.drill').first());
+  });
+
+  test('an admin changes the targets and the module follows; bad targets are refused', async ({ page }) => {
+    await page.goto('/admin#case-sla');
+    await waitForHydration(page);
+    const form = page.getByTestId('sla-form');
+    // Tighten every priority to one hour for a response and two for closing.
+    for (const p of ['P1', 'P2', 'P3', 'P4', 'P5']) {
+      await form.getByLabel(`${p} first response, hours`).fill('1');
+      await form.getByLabel(`${p} close, hours`).fill('2');
+    }
+    await form.getByRole('button', { name: 'Save targets' }).click();
+    await expect(page.getByRole('status')).toContainText('targets saved');
+    await overview(page);
+    const m = module(page, 'case-aging');
+    await expect(m.getByTestId('aging-targets')).toContainText('P5: respond 1 h, close 2 h');
+    // With two hours to close, every open case older than that breaches.
+    const open = Number(await m.getByTestId('aging-open').getAttribute('data-count'));
+    const breaching = Number(await m.getByTestId('aging-breaching').getAttribute('data-count'));
+    expect(breaching).toBeGreaterThan(0);
+    expect(breaching).toBeLessThanOrEqual(open);
+    // A response target longer than the close is refused by the server, naming the priority.
+    const refused = await page.request.put('/api/v1/settings/case-sla', {
+      data: { targets: ['P1', 'P2', 'P3', 'P4', 'P5'].map((priority) => ({ priority, response_ms: 7_200_000, close_ms: 3_600_000 })) },
+    });
+    expect(refused.status()).toBe(400);
+    expect((await refused.json()).error).toContain('P1: the response target is longer than the close target');
+    // Back to the defaults, so the other tests see the demo as seeded.
+    await page.goto('/admin#case-sla');
+    await waitForHydration(page);
+    for (const [p, hours] of [['P1', '4'], ['P2', '24'], ['P3', '72'], ['P4', '168'], ['P5', '720']]) {
+      await form.getByLabel(`${p} first response, hours`).fill(hours);
+      await form.getByLabel(`${p} close, hours`).fill(hours);
+    }
+    await form.getByRole('button', { name: 'Save targets' }).click();
+    await expect(page.getByRole('status')).toContainText('targets saved');
+  });
+});
+
+test('noise report: noise, reasons and a month lead to exactly their signals; a rule opens its page', async ({ page }) => {
+  const m = module(page, 'noise-report');
+  const first = m.getByTestId('noise-rules').locator('tbody tr').first();
+  await expect(first).toBeVisible();
+  const name = (await first.locator('td.rule-name a').innerText()).trim();
+  await drillDown(page, first.locator('td').nth(1).locator('a'));
+  await overview(page);
+  await drillDown(page, first.locator('a.pill.reason').first());
+  // The newest month's bar opens that month's noise (the window is the month).
+  await overview(page);
+  const bar = first.locator('a.month-bar').last();
+  const expected = Number(await bar.getAttribute('data-count'));
+  expect(expected).toBeGreaterThan(0);
+  await bar.click();
+  await expect(page).toHaveURL(/\/signals\?query=.+&window=\d{4}-\d\d-01T00/);
+  await expect(page.getByTestId('signal-total')).toHaveText(expected.toLocaleString('en-US'));
+  // The rule's name opens its rule page, where it is tuned or disabled.
+  await overview(page);
+  await first.locator('td.rule-name a').click();
+  await expect(page).toHaveURL(/\/rules\/.+/);
+  await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
+});

@@ -194,4 +194,6 @@ const WRITES: &[(&str, &str, &str, &str)] = &[
     ("/api/v1/api-keys/{id}", "delete", "Revoke an API key.", "the admin role"),
     ("/api/v1/settings/webhook", "get", "The workflow webhook URL.", "the admin role"),
     ("/api/v1/settings/webhook", "put", "Set the workflow webhook URL: {url}.", "the admin role"),
+    ("/api/v1/settings/case-sla", "get", "The case SLA targets: {targets: [{priority, response_ms, close_ms}]}, P1 first.", "a session"),
+    ("/api/v1/settings/case-sla", "put", "Set the case SLA targets: {targets: [{priority, response_ms, close_ms}]} for every priority, each above zero, at most 365 days, the response no later than the close.", "the admin role"),
 ];

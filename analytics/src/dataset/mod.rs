@@ -144,6 +144,23 @@ impl Dataset {
         self.positions_of(i).into_iter().map(|k| self.event(k).to_event())
     }
 
+    /// History events about anything but signals (rules, cases, users), oldest first.
+    pub fn other_history(&self) -> impl Iterator<Item = EventRef<'_>> {
+        self.other_history.iter().map(|&k| self.event(k as usize))
+    }
+
+    /// When signal `i`'s newest event happened, if it has any.
+    pub fn last_event_ms(&self, i: usize) -> Option<Millis> {
+        let mut k = self.history_last.get(i).copied().unwrap_or(NONE);
+        let mut newest: Option<Millis> = None;
+        while k != NONE {
+            let at = self.history[k as usize].at_ms;
+            newest = Some(newest.map_or(at, |n| n.max(at)));
+            k = self.history_prev[k as usize];
+        }
+        newest
+    }
+
     /// History events about rules, oldest first.
     pub fn rule_history(&self) -> impl Iterator<Item = EventRef<'_>> {
         self.other_history

@@ -10,9 +10,11 @@ use serde::{Deserialize, Serialize};
 use crate::dataset::{Dataset, Millis};
 use crate::model::spelled_enum;
 
+mod case_aging;
 mod getting_started;
 mod important_signals;
 mod mitre_coverage;
+mod noise_report;
 mod research;
 mod risk_insights;
 mod rule_performance;
@@ -22,9 +24,11 @@ pub mod stats;
 mod team_performance;
 mod threat_map;
 
+pub use case_aging::*;
 pub use getting_started::*;
 pub use important_signals::*;
 pub use mitre_coverage::*;
+pub use noise_report::*;
 pub use research::*;
 pub use risk_insights::*;
 pub use rule_performance::*;
@@ -52,6 +56,8 @@ spelled_enum! {
         Research => "research",
         GettingStarted => "getting-started",
         TeamPerformance => "team-performance",
+        CaseAging => "case-aging",
+        NoiseReport => "noise-report",
     }
 }
 
@@ -76,6 +82,8 @@ impl ModuleId {
             ModuleId::Research => "Security research and release notes",
             ModuleId::GettingStarted => "Getting started",
             ModuleId::TeamPerformance => "Team performance",
+            ModuleId::CaseAging => "Case aging and SLAs",
+            ModuleId::NoiseReport => "Noise report",
         }
     }
 
@@ -92,6 +100,8 @@ impl ModuleId {
             ModuleId::Research => "Recent research articles and product release notes",
             ModuleId::GettingStarted => "Onboarding tasks and content pack health at a glance",
             ModuleId::TeamPerformance => "Signals taken, response and archive times, reopens and open work per analyst",
+            ModuleId::CaseAging => "Open cases by age, idle time and load, against their SLA targets",
+            ModuleId::NoiseReport => "The rules producing most false positives and testing noise, and what it costs",
         }
     }
 
@@ -104,6 +114,8 @@ impl ModuleId {
                 | ModuleId::SecurityOverview
                 | ModuleId::MitreCoverage
                 | ModuleId::TeamPerformance
+                | ModuleId::CaseAging
+                | ModuleId::NoiseReport
         )
     }
 }
@@ -122,6 +134,8 @@ pub enum ModuleData {
     Research(Research),
     GettingStarted(GettingStarted),
     TeamPerformance(TeamPerformance),
+    CaseAging(CaseAging),
+    NoiseReport(NoiseReport),
 }
 
 impl ModuleData {
@@ -138,6 +152,8 @@ impl ModuleData {
             ModuleData::Research(_) => ModuleId::Research,
             ModuleData::GettingStarted(_) => ModuleId::GettingStarted,
             ModuleData::TeamPerformance(_) => ModuleId::TeamPerformance,
+            ModuleData::CaseAging(_) => ModuleId::CaseAging,
+            ModuleData::NoiseReport(_) => ModuleId::NoiseReport,
         }
     }
 }
@@ -175,6 +191,8 @@ impl ModuleData {
                 std::iter::once(&mut d.total).chain(d.by_severity.iter_mut().map(|s| &mut s.count)).collect()
             }
             ModuleData::TeamPerformance(d) => d.views.iter_mut().map(|v| &mut v.taken).collect(),
+            ModuleData::CaseAging(d) => vec![&mut d.open, &mut d.breaching],
+            ModuleData::NoiseReport(d) => vec![&mut d.noise, &mut d.analyst_time_ms],
             ModuleData::MitreCoverage(_)
             | ModuleData::RulePerformance(_)
             | ModuleData::Research(_)
@@ -196,6 +214,8 @@ fn compute_module(data: &Dataset, id: ModuleId, span: Span, now: Millis) -> Modu
         ModuleId::GettingStarted => ModuleData::GettingStarted(getting_started(data, span)),
         // Shared by every role: the team rows only (see `team_performance`).
         ModuleId::TeamPerformance => ModuleData::TeamPerformance(team_performance(data, span, false)),
+        ModuleId::CaseAging => ModuleData::CaseAging(case_aging(data, span, now)),
+        ModuleId::NoiseReport => ModuleData::NoiseReport(noise_report(data, span)),
     }
 }
 

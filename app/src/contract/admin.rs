@@ -445,3 +445,12 @@ pub struct RuleView {
 pub struct RuleList {
     pub rules: Vec<RuleView>,
 }
+
+// --- case SLA targets: GET and PUT /settings/case-sla ---------------------------------------------
+
+/// The case SLA targets (`GET`, the body of `PUT` and its answer): one entry per priority.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseSla {
+    pub targets: Vec<analytics::overview::SlaTarget>,
+}

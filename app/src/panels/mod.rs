@@ -5,10 +5,12 @@
 //!
 //! One file per module, named after its id; [`ModuleBody`] picks the panel for a module's data.
 
+mod case_aging;
 mod common;
 mod getting_started;
 mod important_signals;
 mod mitre_coverage;
+mod noise_report;
 mod research;
 mod risk_insights;
 mod rule_performance;
@@ -20,10 +22,12 @@ mod threat_map;
 use analytics::overview::ModuleData;
 use leptos::prelude::*;
 
+use case_aging::CaseAgingPanel;
 use common::Drill;
 use getting_started::GettingStartedPanel;
 use important_signals::ImportantSignalsPanel;
 use mitre_coverage::MitreCoveragePanel;
+use noise_report::NoiseReportPanel;
 use research::ResearchPanel;
 use risk_insights::RiskInsightsPanel;
 use rule_performance::RulePerformancePanel;
@@ -48,5 +52,7 @@ pub(crate) fn ModuleBody(data: ModuleData, window: analytics::Window) -> impl In
         ModuleData::Research(d) => view! { <ResearchPanel d/> }.into_any(),
         ModuleData::GettingStarted(d) => view! { <GettingStartedPanel d/> }.into_any(),
         ModuleData::TeamPerformance(d) => view! { <TeamPerformancePanel d drill window/> }.into_any(),
+        ModuleData::CaseAging(d) => view! { <CaseAgingPanel d/> }.into_any(),
+        ModuleData::NoiseReport(d) => view! { <NoiseReportPanel d drill/> }.into_any(),
     }
 }

@@ -17,18 +17,21 @@ pub(super) fn TeamPerformancePanel(d: TeamPerformance, drill: Drill, window: ana
     let severity = RwSignal::new(None::<Severity>);
     let user = crate::auth::use_current_user();
     let param = window.as_param();
-    let analysts = Resource::new(
-        move || user.get().is_some_and(|u| u.is_admin()),
-        move |admin| {
-            let param = param.clone();
-            async move {
-                match admin {
-                    true => crate::service::team_performance_by_analyst(param).await.map(Some),
-                    false => Ok(None),
-                }
-            }
-        },
-    );
+    // Fetched in the browser once hydrated (panels render what they are given, so the server's
+    // page and the hydrated one agree): the per-analyst rows for an admin, a note for others.
+    let analysts = RwSignal::new(None::<Result<Vec<TeamView>, String>>);
+    Effect::new(move |_| {
+        let Some(user) = user.get() else { return };
+        if !user.is_admin() {
+            analysts.set(Some(Err("Per-analyst figures are shown to admins only.".to_owned())));
+            return;
+        }
+        let param = param.clone();
+        leptos::task::spawn_local(async move {
+            let answer = crate::service::team_performance_by_analyst(param).await;
+            analysts.set(Some(answer.map(|t| t.views).map_err(|e| format!("Per-analyst figures could not be loaded: {e}"))));
+        });
+    });
     let views = d.views.clone();
     let current = Memo::new(move |_| {
         let chosen = severity.get();
@@ -42,11 +45,9 @@ pub(super) fn TeamPerformancePanel(d: TeamPerformance, drill: Drill, window: ana
         let drill = drill.clone();
         let chosen = severity.get();
         let team = current.get()?;
-        let per_analyst: Option<Result<Vec<PerformanceRow>, String>> = analysts.get().map(|answer| match answer {
-            Ok(Some(all)) => Ok(all.views.into_iter().find(|v| v.severity == chosen).map(|v| v.analysts).unwrap_or_default()),
-            Ok(None) => Err("Per-analyst figures are shown to admins only.".to_owned()),
-            Err(error) => Err(format!("Per-analyst figures could not be loaded: {error}")),
-        });
+        let per_analyst: Option<Result<Vec<PerformanceRow>, String>> = analysts
+            .get()
+            .map(|answer| answer.map(|views| views.into_iter().find(|v| v.severity == chosen).map(|v| v.analysts).unwrap_or_default()));
         Some(view! {
             <div class="table-scroll">
                 <table class="mini-table team-table" data-testid="team-table">
@@ -95,7 +96,7 @@ pub(super) fn TeamPerformancePanel(d: TeamPerformance, drill: Drill, window: ana
         </div>
         {headline}
         {(!anything).then(|| empty("Nobody took or archived a signal detected in this window."))}
-        <Suspense fallback=|| ()>{table}</Suspense>
+        {table}
     }
 }
 

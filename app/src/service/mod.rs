@@ -193,7 +193,8 @@ pub async fn admin_overview() -> Result<AdminData, AppError> {
         .into_iter()
         .map(crate::contract::IntelListView::from)
         .collect();
-    Ok(AdminData { accounts, keys, webhook, intel })
+    let case_sla = analytics::overview::SlaTargets::current(&engine()?.snapshot()).0;
+    Ok(AdminData { accounts, keys, webhook, intel, case_sla })
 }
 
 /// The detection rule explorer (`/rules`): rules filtered by tactic, technique, log source,

@@ -7,7 +7,9 @@ use analytics::dataset::AssetType;
 use analytics::time::{now_ms, rfc3339};
 use analytics::Role;
 use app::auth::SessionUser;
+use analytics::overview::{SlaTargets, SLA_ACTION, SLA_ASSET_ID};
 use app::contract::{
+    CaseSla,
     IntelListRequest, IntelListView, IntelLists, KeyScope,
     ApiKeyCreated, ApiKeyList, ApiKeyRequest, ApiKeyView, InviteRequest, Invited, UserAnswer, UserChange, UserList, UserView, WebhookRequest,
     WebhookSetting,
@@ -37,6 +39,7 @@ pub(crate) fn router() -> Router<AppState> {
         .route("/api/v1/api-keys", get(api_keys).post(create_api_key))
         .route("/api/v1/api-keys/{id}", delete(revoke_api_key))
         .route("/api/v1/settings/webhook", put(set_webhook).get(webhook))
+        .route("/api/v1/settings/case-sla", put(set_case_sla).get(case_sla))
         .route("/api/v1/intel-lists", get(intel_lists).post(import_intel_list))
         .route("/api/v1/intel-lists/{id}", delete(remove_intel_list))
 }
@@ -322,6 +325,46 @@ async fn set_webhook(
 async fn webhook(State(engine): State<Arc<Engine>>, Extension(user): Extension<SessionUser>) -> ApiResult<Json<WebhookSetting>> {
     require_admin(&user)?;
     Ok(Json(WebhookSetting { url: engine.database().setting(WEBHOOK_SETTING).await? }))
+}
+
+// --- case SLA targets ---------------------------------------------------------------------------
+
+/// `GET /api/v1/settings/case-sla`: the SLA targets in force (every signed-in user reads them:
+/// the case aging module shows them).
+async fn case_sla(State(engine): State<Arc<Engine>>) -> Json<CaseSla> {
+    Json(CaseSla { targets: SlaTargets::current(&engine.snapshot()).0 })
+}
+
+/// `PUT /api/v1/settings/case-sla`: new targets for every priority. Kept in the history (old and
+/// new), so the change is audited and reaches every instance; the same targets again change
+/// nothing. A bad target is a 400 naming the priority.
+async fn set_case_sla(
+    State(engine): State<Arc<Engine>>,
+    Extension(user): Extension<SessionUser>,
+    JsonBody(request): JsonBody<CaseSla>,
+) -> ApiResult<Json<CaseSla>> {
+    require_admin(&user)?;
+    let targets = SlaTargets(request.targets).check().map_err(ApiError::BadRequest)?;
+    let _writing = engine.write_lock().await;
+    let old = SlaTargets::current(&engine.snapshot());
+    if old == targets {
+        return Ok(Json(CaseSla { targets: targets.0 }));
+    }
+    let entry = HistoryEntry {
+        at_ms: now_ms(),
+        actor_id: Some(user.id),
+        asset_type: AssetType::Rule,
+        asset_id: SLA_ASSET_ID.into(),
+        action: SLA_ACTION.into(),
+        old_value: Some(old.to_text()),
+        new_value: Some(targets.to_text()),
+        reason: None,
+        comment: None,
+        api_key_id: user.api_key_id,
+    };
+    let stored = engine.database().append_history(vec![entry]).await?;
+    engine.update(|data| data.append_history(stored));
+    Ok(Json(CaseSla { targets: targets.0 }))
 }
 
 #[cfg(test)]

@@ -69,6 +69,16 @@ async fn stored_entity_risk_reads_back_with_the_same_metrics() {
 }
 
 #[tokio::test]
+async fn stored_case_work_reads_back_with_the_same_case_aging() {
+    on_both_backends(|db| assert_round_trip(db, fixture::case_work())).await;
+}
+
+#[tokio::test]
+async fn stored_noise_reads_back_with_the_same_noise_report() {
+    on_both_backends(|db| assert_round_trip(db, fixture::noise_work())).await;
+}
+
+#[tokio::test]
 async fn stored_team_work_reads_back_with_the_same_team_performance() {
     on_both_backends(|db: Database| async move {
         assert_round_trip(db.clone(), fixture::team_work()).await;
