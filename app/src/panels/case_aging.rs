@@ -18,7 +18,7 @@ pub(crate) fn cases_href(set: &CaseSet, label: &str) -> String {
 fn count(set: &CaseSet, label: &str) -> AnyView {
     match set.count {
         0 => view! { <span class="faint">"0"</span> }.into_any(),
-        n => view! { <a class="drill" href=cases_href(set, label) data-count=n aria-label=label.to_owned()>{thousands(n as f64)}</a> }.into_any(),
+        n => view! { <a class="drill" href=cases_href(set, label) data-count=n title=label.to_owned() tabindex="-1">{thousands(n as f64)}</a> }.into_any(),
     }
 }
 
@@ -61,7 +61,8 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
         <div class="split">
             <div class="split-main">
                 <h3 class="module-subtitle">"Open cases by age and priority"</h3>
-                <table class="mini-table" data-testid="aging-matrix">
+                <div data-roving="" role="group" aria-label="Open cases by age and priority: arrow keys move between its links">
+                <table class="mini-table" data-testid="aging-matrix" tabindex="0">
                     <thead><tr><th scope="col">"Priority"</th>
                         {d.age_buckets.iter().map(|b| view! { <th scope="col" class="num">{b.clone()}</th> }).collect_view()}
                     </tr></thead>
@@ -76,10 +77,11 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
                         }).collect_view()}
                     </tbody>
                 </table>
+                </div>
             </div>
             <div class="split-side">
                 <h3 class="module-subtitle">"Open cases per assignee"</h3>
-                <ul class="rows" data-testid="aging-assignees">
+                <ul class="rows" data-testid="aging-assignees" data-roving="" role="group" aria-label="Open cases per assignee: arrow keys move between them" tabindex="0">
                     {d.by_assignee.iter().map(|(who, set)| {
                         let name = who.clone().unwrap_or_else(|| "Unassigned".to_owned());
                         view! {
@@ -93,8 +95,8 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
             </div>
         </div>
         <h3 class="module-subtitle">"Open cases against their SLA"</h3>
-        <div class="table-scroll">
-            <table class="mini-table aging-table" data-testid="aging-cases">
+        <div class="table-scroll" data-roving="" role="group" aria-label="Open cases against their SLA: arrow keys move between them">
+            <table class="mini-table aging-table" data-testid="aging-cases" tabindex="0">
                 <thead><tr>
                     <th scope="col">"Case"</th><th scope="col">"SLA"</th><th scope="col">"Priority"</th>
                     <th scope="col">"Assignee"</th><th scope="col" class="num">"Age"</th><th scope="col" class="num" title="Since the last event on the case or its signals">"Idle"</th>
@@ -102,7 +104,7 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
                 <tbody>
                     {d.cases.iter().take(12).map(|c| view! {
                         <tr data-sla=c.sla.as_str()>
-                            <td class="case-title"><a href=format!("/cases/{}", c.id) title=c.title.clone()>{format!("#{} {}", c.id, c.title)}</a></td>
+                            <td class="case-title"><a href=format!("/cases/{}", c.id) title=c.title.clone() tabindex="-1">{format!("#{} {}", c.id, c.title)}</a></td>
                             <td><span class=format!("pill sla-{}", c.sla.as_str())>{sla_label(c.sla)}</span>" "<span class="faint">{c.detail.clone()}</span></td>
                             <td>{c.priority.as_str()}</td>
                             <td>{c.assignee.clone().unwrap_or_else(|| "–".into())}</td>

@@ -29,8 +29,8 @@ pub(super) fn NoiseReportPanel(d: NoiseReport, drill: Drill) -> impl IntoView {
             <Stat label="Rules with noise" value=thousands(d.noisy_rules as f64)/>
         </div>
         {none.then(|| empty("No signal of this window was archived as a false positive or as testing."))}
-        <div class="table-scroll" hidden=none>
-            <table class="mini-table noise-table" data-testid="noise-rules">
+        <div class="table-scroll" hidden=none data-roving="" role="group" aria-label="Noisy rules: arrow keys move between their links">
+            <table class="mini-table noise-table" data-testid="noise-rules" tabindex="0">
                 <thead><tr>
                     <th scope="col">"Rule"</th>
                     <th scope="col" class="num" title="Archived as false positive or as testing or maintenance">"Noise"</th>
@@ -64,7 +64,7 @@ fn row(r: NoisyRule, drill: &Drill, months: &[i64], labels: &[String], tallest: 
                 <span class="month" title=title.clone()>
                     {(total > 0).then(|| view! {
                         <a class="month-bar" href=signals_href(&analytics::overview::noise_query(&r.rule_id), &window)
-                            data-count=total aria-label=title.clone()>
+                            data-count=total aria-label=title.clone() tabindex="-1">
                             <span class="month-testing" style=height(m.testing)></span>
                             <span class="month-fp" style=height(m.false_positives)></span>
                         </a>
@@ -76,19 +76,19 @@ fn row(r: NoisyRule, drill: &Drill, months: &[i64], labels: &[String], tallest: 
     view! {
         <tr data-testid=format!("noise-{}", r.rule_id)>
             <td class="rule-name">
-                <a href=format!("/rules/{}", crate::format::encode(&r.rule_id)) title=format!("{} ({}): tune or disable it on its rule page", r.rule_name, r.rule_id)>
+                <a tabindex="-1" href=format!("/rules/{}", crate::format::encode(&r.rule_id)) title=format!("{} ({}): tune or disable it on its rule page", r.rule_name, r.rule_id)>
                     {r.rule_name.clone()}
                 </a>
                 {(!r.enabled).then(|| view! { <span class="pill faint">"disabled"</span> })}
             </td>
-            <td class="num"><a class="drill" href=drill.href(&r.noise.query) data-count=r.noise.count>{thousands(r.noise.count as f64)}</a></td>
+            <td class="num"><a class="drill" tabindex="-1" href=drill.href(&r.noise.query) data-count=r.noise.count>{thousands(r.noise.count as f64)}</a></td>
             <td class="num" title=format!("{} of {} signals", r.noise.count, r.signals.count)>
-                <a class="drill" href=drill.href(&r.signals.query) data-count=r.signals.count>{format!("{:.0}%", r.share_pct)}</a>
+                <a class="drill" tabindex="-1" href=drill.href(&r.signals.query) data-count=r.signals.count>{format!("{:.0}%", r.share_pct)}</a>
             </td>
             <td class="num">{duration(r.analyst_time_ms as f64)}</td>
             <td class="reasons">
                 {r.by_reason.iter().map(|(reason, c)| view! {
-                    <a class="pill reason drill" href=drill.href(&c.query) data-count=c.count title=human(reason.as_str())>
+                    <a class="pill reason drill" tabindex="-1" href=drill.href(&c.query) data-count=c.count title=human(reason.as_str())>
                         {format!("{} {}", human(reason.as_str()), thousands(c.count as f64))}
                     </a>
                 }).collect_view()}

@@ -49,8 +49,8 @@ pub(super) fn TeamPerformancePanel(d: TeamPerformance, drill: Drill, window: ana
             .get()
             .map(|answer| answer.map(|views| views.into_iter().find(|v| v.severity == chosen).map(|v| v.analysts).unwrap_or_default()));
         Some(view! {
-            <div class="table-scroll">
-                <table class="mini-table team-table" data-testid="team-table">
+            <div class="table-scroll" data-roving="" role="group" aria-label="Team performance table: arrow keys move between its links">
+                <table class="mini-table team-table" data-testid="team-table" tabindex="0">
                     <thead>
                         <tr>
                             <th scope="col">"Analyst"</th>
@@ -138,7 +138,7 @@ fn count(c: &Counted, drill: &Drill, label: String) -> AnyView {
     match c.count {
         0 => view! { <span class="faint">"0"</span> }.into_any(),
         n => view! {
-            <a class="drill" href=drill.href(&c.query) data-count=n aria-label=label>{thousands(n as f64)}</a>
+            <a class="drill" href=drill.href(&c.query) data-count=n title=label tabindex="-1">{thousands(n as f64)}</a>
         }
         .into_any(),
     }
@@ -163,7 +163,7 @@ fn row(r: PerformanceRow, drill: &Drill) -> impl IntoView {
             <td class="num" title=archives>{ms(r.to_archive.p99_ms)}</td>
             <td class="reasons">
                 {r.by_reason.iter().map(|(reason, c)| view! {
-                    <a class="pill reason drill" href=drill.href(&c.query) data-count=c.count
+                    <a class="pill reason drill" href=drill.href(&c.query) data-count=c.count tabindex="-1"
                         title=format!("{}: {}", human(reason.as_str()), c.count)>
                         {format!("{} {}", short(*reason), thousands(c.count as f64))}
                     </a>
