@@ -169,6 +169,49 @@ impl Matrix {
     }
 }
 
+/// MITRE ATT&CK's groups (intrusion sets) of the same release, with the techniques each is known
+/// to use (`uses` relationships), as `scripts/derive-attack-groups.py` writes them.
+const GROUPS: &str = include_str!("../data/attack/enterprise-attack-groups.tsv");
+
+/// An ATT&CK group, in MITRE's terms.
+#[derive(Debug, Clone)]
+pub struct Group {
+    /// `G0016`.
+    pub id: &'static str,
+    pub name: &'static str,
+    pub aliases: Vec<&'static str>,
+    /// Technique and sub-technique IDs, as MITRE lists them.
+    pub techniques: Vec<&'static str>,
+}
+
+/// Every group of the release, by ID.
+pub fn groups() -> &'static [Group] {
+    static GROUP_LIST: OnceLock<Vec<Group>> = OnceLock::new();
+    GROUP_LIST.get_or_init(|| parse_groups(GROUPS).expect("the embedded ATT&CK groups table is well formed"))
+}
+
+/// Group `id` (`G0016`, any case).
+pub fn group(id: &str) -> Option<&'static Group> {
+    groups().iter().find(|g| g.id.eq_ignore_ascii_case(id.trim()))
+}
+
+fn parse_groups(text: &'static str) -> Result<Vec<Group>, String> {
+    let list = |field: &'static str| -> Vec<&'static str> {
+        if field == "-" { Vec::new() } else { field.split(',').filter(|s| !s.is_empty()).collect() }
+    };
+    let mut groups = Vec::new();
+    for (number, line) in text.lines().enumerate() {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        match line.split('\t').collect::<Vec<_>>()[..] {
+            ["group", id, name, aliases, techniques] => groups.push(Group { id, name, aliases: list(aliases), techniques: list(techniques) }),
+            _ => return Err(format!("line {}: not a group line", number + 1)),
+        }
+    }
+    Ok(groups)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -233,5 +276,21 @@ mod tests {
         let err = Matrix::parse("tactic\tTA0001\tinitial-access\tInitial Access\ntechnique\tT1\tX\tnowhere\tactive\t-\n")
             .unwrap_err();
         assert_eq!(err, "line 2: unknown tactic 'nowhere'");
+    }
+
+    #[test]
+    fn the_groups_of_the_release_name_their_techniques() {
+        let apt29 = group("g0016").expect("APT29");
+        assert_eq!(apt29.name, "APT29");
+        assert!(apt29.aliases.contains(&"Cozy Bear"));
+        assert!(apt29.techniques.len() > 20);
+        // Every technique a group uses is in the matrix.
+        for g in groups() {
+            for t in &g.techniques {
+                assert!(matrix().technique(t).is_some(), "{} uses {t}, which the matrix lacks", g.id);
+            }
+        }
+        assert!(group("Scattered Spider").is_none(), "by ID, not by name");
+        assert_eq!(group("G1015").unwrap().name, "Scattered Spider");
     }
 }

@@ -6,6 +6,7 @@
 //! and the server share one definition of each concept.
 
 pub mod attack;
+pub mod navigator;
 pub mod audit;
 pub mod dataset;
 pub mod demo;

@@ -104,6 +104,11 @@ pub async fn set_case_sla(request: &CaseSla) -> Result<CaseSla, String> {
     call(Method::Put, "/api/v1/settings/case-sla", request).await
 }
 
+/// `POST /api/v1/attack/layers`: the layer file's JSON, as read.
+pub async fn import_attack_layer(layer: &serde_json::Value) -> Result<LayerImported, String> {
+    call(Method::Post, "/api/v1/attack/layers", layer).await
+}
+
 /// `POST /api/v1/users`.
 pub async fn invite_user(request: &InviteRequest) -> Result<Invited, String> {
     call(Method::Post, "/api/v1/users", request).await

@@ -1,4 +1,5 @@
 import { test, expect, type Page, type Locator } from '@playwright/test';
+import { readFileSync } from 'node:fs';
 import { storageFor } from '../e2e-accounts';
 
 // Every module's widgets, and at least one drill-down per module whose list holds exactly the
@@ -574,4 +575,44 @@ test('noise report: noise, reasons and a month lead to exactly their signals; a 
   await first.locator('td.rule-name a').click();
   await expect(page).toHaveURL(/\/rules\/.+/);
   await expect(page.getByRole('heading', { level: 1 })).toContainText(name);
+});
+
+test.describe('threat-informed coverage', () => {
+  test('the coverage exports as a Navigator layer, and imported back it is all covered', async ({ page }, testInfo) => {
+    const m = module(page, 'mitre-coverage');
+    const [download] = await Promise.all([page.waitForEvent('download'), m.getByTestId('export-layer').click()]);
+    const path = testInfo.outputPath('layer.json');
+    await download.saveAs(path);
+    const layer = JSON.parse(readFileSync(path, 'utf8'));
+    expect(layer.versions.layer).toBe('4.5');
+    expect(layer.domain).toBe('enterprise-attack');
+    expect(layer.techniques.length).toBeGreaterThan(0);
+    // Import the file: every technique of it is covered, and its cells are outlined.
+    await m.getByTestId('import-layer').setInputFiles(path);
+    const summary = m.getByTestId('overlay-summary');
+    await expect(summary).toContainText('Signalboard detection coverage');
+    const [covered, total] = (await m.getByTestId('overlay-covered').innerText()).split(' of ').map(Number);
+    expect(covered).toBe(total);
+    expect(total).toBeGreaterThan(0);
+    await expect(m.locator('.cell.in-overlay')).not.toHaveCount(0);
+    // The layer is kept: after a reload it is one of the user's layers.
+    await overview(page);
+    await expect(m.getByTestId('overlay-select').locator('optgroup[label="Your layers"] option').first()).toContainText('Signalboard detection coverage');
+  });
+
+  test('an ATT&CK group is drawn over the matrix, its uncovered techniques first', async ({ page }) => {
+    const m = module(page, 'mitre-coverage');
+    await expect(m.getByTestId('overlay-select').locator('option[value="group:G0016"]')).toHaveCount(1);
+    await m.getByTestId('overlay-select').selectOption('group:G0016');
+    await expect(m.getByTestId('overlay-summary')).toContainText('APT29 (G0016)');
+    const [covered, total] = (await m.getByTestId('overlay-covered').innerText()).split(' of ').map(Number);
+    expect(total).toBeGreaterThan(20);
+    expect(covered).toBeLessThan(total);
+    await expect(m.getByTestId('overlay-uncovered').locator('.pill').first()).toBeVisible();
+    // Every outlined cell is a technique of the group; as many as the overlay places.
+    await expect(m.locator('.cell.in-overlay')).not.toHaveCount(0);
+    // A file that is not a layer is refused with the reason.
+    await m.getByTestId('import-layer').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"techniques":[{"techniqueID":"X1"}]}') });
+    await expect(m.getByRole('alert')).toContainText("'X1' is not an ATT&CK technique ID");
+  });
 });

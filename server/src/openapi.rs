@@ -194,6 +194,12 @@ const WRITES: &[(&str, &str, &str, &str)] = &[
     ("/api/v1/api-keys/{id}", "delete", "Revoke an API key.", "the admin role"),
     ("/api/v1/settings/webhook", "get", "The workflow webhook URL.", "the admin role"),
     ("/api/v1/settings/webhook", "put", "Set the workflow webhook URL: {url}.", "the admin role"),
+    ("/api/v1/attack/navigator-layer", "get", "The detection coverage as a MITRE ATT&CK Navigator layer (format 4.5, enterprise-attack), as a download.", "a session"),
+    ("/api/v1/attack/layers", "get", "The Navigator layers you keep: [{id, name, techniques}].", "a session"),
+    ("/api/v1/attack/layers", "post", "Keep a Navigator layer (its name and enabled techniques; the body is the layer's JSON) and answer it drawn over the matrix: {layer, overlay}.", "a session"),
+    ("/api/v1/attack/layers/{id}", "delete", "Forget one of your layers.", "a session"),
+    ("/api/v1/attack/groups", "get", "MITRE ATT&CK's groups (intrusion sets) of the shipped release: [{id, name, aliases, techniques}].", "a session"),
+    ("/api/v1/attack/overlay", "get", "One of your layers (?layer=ID) or a group (?group=G0016) over today's matrix: {name, techniques: [{id, name, from, covered}] uncovered first, covered, unplaced}.", "a session"),
     ("/api/v1/settings/case-sla", "get", "The case SLA targets: {targets: [{priority, response_ms, close_ms}]}, P1 first.", "a session"),
     ("/api/v1/settings/case-sla", "put", "Set the case SLA targets: {targets: [{priority, response_ms, close_ms}]} for every priority, each above zero, at most 365 days, the response no later than the close.", "the admin role"),
 ];

@@ -10,6 +10,7 @@ pub mod ingest;
 pub mod data;
 mod decode;
 pub mod feed;
+mod layers;
 mod layouts;
 mod rows;
 pub mod rules;
@@ -25,6 +26,7 @@ use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePo
 
 pub use feed::{Listener, SignalState};
 pub use accounts::{Account, ApiKey, AttemptCounts, NewAccount};
+pub use layers::{SavedLayer, MAX_LAYERS_PER_USER};
 pub use layouts::{StoredLayout, ANONYMOUS_USER_ID};
 pub use workflow::{ChangeError, NewCase, NewIncident};
 

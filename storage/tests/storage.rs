@@ -421,3 +421,29 @@ async fn futures_join_all<F: std::future::Future>(futures: Vec<F>) -> Vec<F::Out
     .await;
     out.into_iter().map(Option::unwrap).collect()
 }
+
+#[tokio::test]
+async fn attack_layers_are_kept_per_user() {
+    on_both_backends(|db: Database| async move {
+        let new = |username| storage::NewAccount {
+            username,
+            display_name: username,
+            email: None,
+            role: analytics::Role::Analyst,
+            password_hash: None,
+            must_change_password: false,
+            service: false,
+        };
+        let user = db.create_account(&new("layers"), 1).await.unwrap().id;
+        let other = db.create_account(&new("other"), 1).await.unwrap().id;
+        let ids = vec!["T1078.004".to_owned(), "T1002".to_owned()];
+        let saved = db.save_attack_layer(user, "APT test", &ids, 5).await.unwrap().unwrap();
+        assert_eq!(db.attack_layers(user).await.unwrap(), vec![saved.clone()]);
+        assert!(db.attack_layers(other).await.unwrap().is_empty());
+        assert_eq!(db.attack_layer(other, saved.id).await.unwrap(), None, "not someone else's");
+        assert!(!db.delete_attack_layer(other, saved.id).await.unwrap());
+        assert!(db.delete_attack_layer(user, saved.id).await.unwrap());
+        assert!(db.attack_layers(user).await.unwrap().is_empty());
+    })
+    .await;
+}

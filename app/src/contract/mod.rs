@@ -11,6 +11,7 @@
 //! has always been; an absent optional field of a request means "leave it as it is".
 
 mod admin;
+mod attack;
 mod cases;
 mod triage;
 #[cfg(test)]
@@ -19,6 +20,7 @@ mod tests;
 use serde::{Deserialize, Deserializer, Serialize};
 
 pub use admin::*;
+pub use attack::*;
 pub use analytics::workflow::Change;
 pub use cases::*;
 pub use triage::*;

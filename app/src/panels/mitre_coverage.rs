@@ -23,6 +23,8 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
     let density = RwSignal::new(None::<Density>);
     let open_cell = RwSignal::new(None::<(String, String)>);
     let open_tactic = RwSignal::new(None::<String>);
+    // A layer or group drawn over the matrix: its cells are outlined.
+    let overlay = RwSignal::new(None::<analytics::navigator::Overlay>);
     let tactics = Arc::new(d.tactics);
     // Cells name rules by id; the module sends each rule's name once.
     let names: Arc<std::collections::HashMap<String, String>> = Arc::new(d.rule_names.into_iter().collect());
@@ -103,10 +105,12 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
                             let value = if rules { c.rules.len() as f64 } else { c.signals as f64 };
                             let dim = only.is_some_and(|o| o != c.density);
                             let key = (t.id.clone(), c.id.clone());
+                            let cell_id = c.id.clone();
+                            let in_overlay = move || overlay.with(|o| o.as_ref().is_some_and(|o| o.techniques.iter().any(|t| t.id == cell_id)));
                             let open_key = key.clone();
                             let is_open = move || open_cell.get().as_ref() == Some(&open_key);
                             view! {
-                                <button type="button" class="cell" class:dim=dim class:covered=!c.rules.is_empty() tabindex=tab_stop
+                                <button type="button" class="cell" class:dim=dim class:covered=!c.rules.is_empty() class:in-overlay=in_overlay tabindex=tab_stop
                                     data-technique=c.id.clone() data-count=value
                                     aria-pressed=move || is_open().to_string()
                                     title=format!("{} {}: {} signals, {} rules", c.id, c.name, thousands(c.signals as f64), c.rules.len())
@@ -217,6 +221,7 @@ pub(super) fn MitreCoveragePanel(d: MitreCoverage, drill: Drill) -> impl IntoVie
             on:click=move |ev| { if let Some(key) = clicked_key(&ev) { open_tactic.set(Some(key)) } }></div>
         {tactic_rules}
         <h3 class="module-subtitle">{move || format!("Techniques by tactic ({}, ATT&CK v{})", if show_rules.get() { "rules" } else { "signals" }, d.attack_version)}</h3>
+        <super::attack_overlay::OverlayBar overlay/>
         {details}
         <div class="matrix" data-testid="attack-matrix" data-roving="" role="group" aria-label="ATT&CK matrix: arrow keys move between techniques">{matrix}</div>
         <p class="attribution">{d.copyright}</p>

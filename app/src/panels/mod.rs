@@ -5,6 +5,7 @@
 //!
 //! One file per module, named after its id; [`ModuleBody`] picks the panel for a module's data.
 
+mod attack_overlay;
 mod case_aging;
 mod common;
 mod getting_started;

@@ -58,6 +58,33 @@ pub async fn team_performance_by_analyst(window: String) -> Result<analytics::ov
     Ok(heavy::run(move |_| analytics::overview::team_performance(&engine.snapshot(), span, true)).await?)
 }
 
+/// What can be drawn over the ATT&CK matrix: the signed-in user's layers and MITRE's groups.
+#[server(endpoint = "attack/choices")]
+pub async fn attack_choices() -> Result<(Vec<crate::contract::AttackLayerView>, Vec<crate::contract::AttackGroupView>), AppError> {
+    let user = crate::auth::require_user()?;
+    let layers = database()?.attack_layers(user.id).await?.into_iter().map(crate::contract::AttackLayerView::from).collect();
+    let groups = analytics::attack::groups().iter().map(crate::contract::AttackGroupView::from).collect();
+    Ok((layers, groups))
+}
+
+/// One of the user's layers, or an ATT&CK group, drawn over the matrix.
+#[server(endpoint = "attack/overlay")]
+pub async fn attack_overlay(layer: Option<i64>, group: Option<String>) -> Result<analytics::navigator::Overlay, AppError> {
+    let user = crate::auth::require_user()?;
+    let (name, ids) = match (layer, group) {
+        (Some(id), None) => {
+            let layer = database()?.attack_layer(user.id, id).await?.ok_or_else(|| AppError::NotFound(format!("you keep no layer {id}")))?;
+            (layer.name, layer.techniques)
+        }
+        (None, Some(group)) => {
+            let g = analytics::attack::group(&group).ok_or_else(|| AppError::NotFound(format!("no ATT&CK group '{group}'")))?;
+            (format!("{} ({})", g.name, g.id), g.techniques.iter().map(|t| (*t).to_owned()).collect())
+        }
+        _ => return Err(AppError::BadRequest("choose a layer or a group".to_owned())),
+    };
+    Ok(analytics::navigator::overlay(&engine()?.snapshot(), &name, &ids))
+}
+
 #[server(endpoint = "signals")]
 pub async fn list_signals(query: String, window: String, cursor: Option<String>, sort: String) -> Result<SignalPage, AppError> {
     let window = self::window(&window)?;

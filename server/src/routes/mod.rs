@@ -18,6 +18,7 @@ use crate::error::ApiError;
 use crate::state::AppState;
 
 mod admin;
+mod attack;
 mod audit;
 mod cases;
 mod incidents;
@@ -37,6 +38,7 @@ pub(crate) fn router() -> Router<AppState> {
         .merge(incidents::router())
         .merge(audit::router())
         .merge(admin::router())
+        .merge(attack::router())
         .merge(intake::router())
         .merge(rules::router())
 }
