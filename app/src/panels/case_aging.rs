@@ -81,7 +81,8 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
             </div>
             <div class="split-side">
                 <h3 class="module-subtitle">"Open cases per assignee"</h3>
-                <ul class="rows" data-testid="aging-assignees" data-roving="" role="group" aria-label="Open cases per assignee: arrow keys move between them" tabindex="0">
+                <div data-roving="" role="group" aria-label="Open cases per assignee: arrow keys move between them">
+                <ul class="rows" data-testid="aging-assignees" tabindex="0">
                     {d.by_assignee.iter().map(|(who, set)| {
                         let name = who.clone().unwrap_or_else(|| "Unassigned".to_owned());
                         view! {
@@ -92,6 +93,7 @@ pub(super) fn CaseAgingPanel(d: CaseAging) -> impl IntoView {
                         }
                     }).collect_view()}
                 </ul>
+                </div>
             </div>
         </div>
         <h3 class="module-subtitle">"Open cases against their SLA"</h3>
