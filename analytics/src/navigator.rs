@@ -265,12 +265,7 @@ pub fn overlay(data: &Dataset, name: &str, ids: &[String]) -> Overlay {
     let mut techniques: Vec<OverlayTechnique> = Vec::new();
     let mut unplaced = Vec::new();
     for id in ids {
-        let cell = matrix
-            .current(id)
-            .filter(|t| t.is_active())
-            .and_then(|t| matrix.technique(t.parent_id()))
-            .filter(|t| t.is_active());
-        match cell {
+        match cell_of(matrix, id).and_then(|cell| matrix.technique(cell)) {
             None => unplaced.push(id.clone()),
             Some(t) => match techniques.iter_mut().find(|o| o.id == t.id) {
                 Some(o) => o.from.push(id.clone()),
@@ -288,18 +283,30 @@ pub fn overlay(data: &Dataset, name: &str, ids: &[String]) -> Overlay {
 }
 
 /// The matrix cells (technique IDs) an enabled rule covers, directly or through a sub-technique.
-fn covered_cells(data: &Dataset, matrix: &Matrix) -> Vec<&'static str> {
+fn covered_cells(data: &Dataset, matrix: &'static Matrix) -> Vec<&'static str> {
+    let enabled: Vec<bool> = data.rules.iter().map(|r| r.enabled).collect();
+    covered_cells_by(data, matrix, &enabled)
+}
+
+/// The matrix cells covered by the rules `enabled` marks (one flag per rule of `data`).
+pub fn covered_cells_by(data: &Dataset, matrix: &'static Matrix, enabled: &[bool]) -> Vec<&'static str> {
     let mut cells = Vec::new();
-    for rule in data.rules.iter().filter(|r| r.enabled) {
+    for (rule, _) in data.rules.iter().zip(enabled).filter(|(_, &on)| on) {
         for id in &rule.techniques {
-            if let Some(t) = matrix.current(id).filter(|t| t.is_active()) {
-                if let Some(parent) = matrix.technique(t.parent_id()).filter(|p| p.is_active()) {
-                    if !cells.contains(&parent.id) {
-                        cells.push(parent.id);
-                    }
+            if let Some(cell) = cell_of(matrix, id) {
+                if !cells.contains(&cell) {
+                    cells.push(cell);
                 }
             }
         }
     }
     cells
+}
+
+/// The matrix cell a technique or sub-technique ID lands on today: the technique that stands
+/// (a revoked ID's replacement), or its parent for a sub-technique; `None` when unknown or
+/// deprecated.
+pub fn cell_of(matrix: &'static Matrix, id: &str) -> Option<&'static str> {
+    let t = matrix.current(id).filter(|t| t.is_active())?;
+    matrix.technique(t.parent_id()).filter(|p| p.is_active()).map(|p| p.id)
 }

@@ -429,27 +429,8 @@ fn coverage_is_compared_with_the_rules_enabled_when_the_window_began() {
     let mut f = Fixture::new();
     // r-okta (T1078.004 and T1621) was enabled an hour ago, having been disabled; r-ct (T1562.008)
     // was disabled two hours ago; r-old was imported half a day ago.
-    let change = |f: &mut Fixture, rule: &str, minutes_ago: i64, old: &str, new: &str| {
-        let id = f.history.len() as i64 + 1;
-        f.history.push(HistoryEvent {
-            id,
-            entry: HistoryEntry {
-                at_ms: NOW - minutes_ago * MIN,
-                actor_id: Some(1),
-                asset_type: AssetType::Rule,
-                asset_id: rule.into(),
-                action: "enabled".into(),
-                old_value: Some(old.into()),
-                new_value: Some(new.into()),
-                reason: None,
-                comment: None,
-                api_key_id: None,
-            },
-        });
-    };
-    change(&mut f, "r-okta", 60, "false", "true");
-    change(&mut f, "r-ct", 120, "true", "false");
-    f.rules.iter_mut().find(|r| r.id == "r-ct").unwrap().enabled = false;
+    f.enable("r-okta", 60, true);
+    f.enable("r-ct", 120, false);
     f.rules.iter_mut().find(|r| r.id == "r-old").unwrap().created_at_ms = NOW - 12 * HOUR_MS;
     let data = f.build();
     let enabled = analytics::overview::rules_enabled_at(&data, NOW - DAY_MS);
@@ -624,9 +605,11 @@ fn sla_targets_come_from_the_newest_recorded_change_and_bad_ones_are_refused() {
 fn the_noise_report_ranks_rules_by_false_positives_and_testing_with_their_cost_and_months() {
     let data = fixture::noise_work().build();
     let n = noise_report(&data, day());
-    assert_eq!((n.noise.value, n.noise.previous), (4.0, 1.0));
-    assert_eq!((n.analyst_time_ms.value, n.analyst_time_ms.previous), ((190 * MIN) as f64, (20 * MIN) as f64));
-    assert_eq!(n.noisy_rules, 2);
+    assert_eq!((n.noise.value, n.noise.previous), (6.0, 1.0));
+    assert_eq!((n.analyst_time_ms.value, n.analyst_time_ms.previous), ((250 * MIN) as f64, (20 * MIN) as f64));
+    assert_eq!(n.noisy_rules, 3);
+    let order: Vec<&str> = n.rules.iter().map(|r| r.rule_id.as_str()).collect();
+    assert_eq!(order, ["r-okta", "r-old", "r-ct"]);
     assert_eq!(n.month_labels, ["Jun 2026", "Jul 2026", "Aug 2026", "Sep 2026", "Oct 2026", "Nov 2026"]);
     assert_eq!(n.month_starts.len(), NOISE_MONTHS + 1);
     let okta = &n.rules[0];
@@ -637,7 +620,11 @@ fn the_noise_report_ranks_rules_by_false_positives_and_testing_with_their_cost_a
     // November holds the day's three and the day before's false positive.
     let nov = &okta.months[5];
     assert_eq!((nov.false_positives, nov.testing), (3, 1));
-    let ct = &n.rules[1];
+    // A rule with only false positives is all noise.
+    let old = &n.rules[1];
+    assert_eq!((old.noise.count, old.signals.count, old.share_pct, old.analyst_time_ms), (2, 2, 100.0, 60 * MIN));
+    assert_eq!(old.by_reason.iter().map(|(r, c)| (*r, c.count)).collect::<Vec<_>>(), [(ArchiveReason::FalsePositive, 2)]);
+    let ct = &n.rules[2];
     assert_eq!((ct.rule_id.as_str(), ct.noise.count, ct.analyst_time_ms), ("r-ct", 1, 10 * MIN));
     assert!((ct.share_pct - 100.0 / 3.0).abs() < 1e-9);
     let months: Vec<u64> = ct.months.iter().map(|m| m.false_positives + m.testing).collect();
@@ -654,4 +641,55 @@ fn the_noise_report_ranks_rules_by_false_positives_and_testing_with_their_cost_a
             assert_eq!(count(&data, &noise_query(&rule.rule_id), month) as u64, m.false_positives + m.testing);
         }
     }
+}
+
+#[test]
+fn threat_coverage_lays_each_group_on_the_matrix_and_compares_with_the_window_start() {
+    let data = fixture::threat_work().build();
+    // Threat Group-1314 (G0028) uses T1021.002, T1059.003, T1072 and T1078.002: four techniques.
+    // Only T1078 is covered (r-okta, through T1078.004), and r-okta was enabled an hour ago.
+    let g = group_coverage(&data, day(), "G0028").unwrap();
+    assert_eq!((g.name.as_str(), g.techniques, g.covered.value, g.covered.previous), ("Threat Group-1314", 4, 1.0, 0.0));
+    assert_eq!(g.uncovered_count, 3);
+    let uncovered: Vec<(&str, &str)> = g.uncovered.iter().map(|(i, n)| (i.as_str(), n.as_str())).collect();
+    assert_eq!(uncovered, [("T1021", "Remote Services"), ("T1059", "Command and Scripting Interpreter"), ("T1072", "Software Deployment Tools")]);
+    // Its signals: r-okta's two of the day (r-okta maps T1078.004, a sub-technique of T1078).
+    assert_eq!(g.signals.query, "@technique:T1021 OR @technique:T1059 OR @technique:T1072 OR @technique:T1078");
+    assert_eq!((g.signals.count, count(&data, &g.signals.query, day())), (2, 2));
+
+    // Gallmaker (G0084) uses T1560.001: covered by r-old's revoked T1002, replaced by T1560;
+    // r-old's one signal counts, before and now.
+    let g = group_coverage(&data, day(), "G0084").unwrap();
+    assert_eq!((g.techniques, g.covered.value, g.covered.previous, g.uncovered_count), (6, 1.0, 1.0, 5));
+    assert_eq!((g.signals.count, count(&data, &g.signals.query, day())), (1, 1));
+    assert!(group_coverage(&data, day(), "G9999").is_none(), "no such group");
+
+    let t = threat_coverage(&data, day());
+    // Every technique any group uses (196 on today's matrix); of those the enabled rules cover
+    // T1078, T1621 (r-okta) and T1560 (r-old) now, and at the start T1562 (r-ct) and T1560.
+    assert_eq!(t.techniques, 196);
+    assert_eq!((t.covered.value, t.covered.previous), (3.0, 2.0));
+    // PittyTiger (G0011) uses T1078 and T1588: half covered now, not at the start.
+    let pitty = group_coverage(&data, day(), "G0011").unwrap();
+    assert_eq!((pitty.techniques, pitty.covered.value, pitty.covered.previous), (2, 1.0, 0.0));
+    assert!(t.half_covered_groups.value >= 1.0);
+    assert_eq!(t.half_covered_groups.value - t.half_covered_groups.previous, half_covered_change(&data));
+    // Ten listed, the most uncovered first; every group of the release with a technique counts.
+    assert_eq!(t.groups.len(), LISTED_GROUPS);
+    assert!(t.groups.windows(2).all(|w| w[0].uncovered_count >= w[1].uncovered_count));
+    assert_eq!(t.groups[0].id, "G0094", "Kimsuky uses the most techniques");
+    assert_eq!(t.groups_total as usize, analytics::attack::groups().iter().filter(|g| group_coverage(&data, day(), g.id).is_some()).count());
+    for g in &t.groups {
+        assert_eq!(g.signals.count as usize, count(&data, &g.signals.query, day()), "{}", g.id);
+    }
+}
+
+/// How many groups crossed "half covered" during the day, counted group by group.
+fn half_covered_change(data: &Dataset) -> f64 {
+    let half = |covered: f64, total: u32| 2.0 * covered >= f64::from(total);
+    analytics::attack::groups()
+        .iter()
+        .filter_map(|g| group_coverage(data, day(), g.id))
+        .map(|g| f64::from(u8::from(half(g.covered.value, g.techniques))) - f64::from(u8::from(half(g.covered.previous, g.techniques))))
+        .sum()
 }

@@ -1,7 +1,9 @@
 // Takes the README's screenshots from a running Signalboard in Debian's Chromium:
 //   node end2end/scripts/screenshots.mjs http://127.0.0.1:3000 USERNAME PASSWORD docs/screenshots
 // Pages: the overview, the riskiest entity's page, the first incident's page and the explorer,
-// each 1440 and 1024 pixels wide, in the dark theme (the default).
+// each 1440 and 1024 pixels wide, in the dark theme (the default); then, at 1440 px, the modules
+// SOC managers asked for (team performance, case aging, noise report, threat-informed coverage)
+// and the ATT&CK matrix with APT29 drawn over it.
 import { chromium } from '@playwright/test';
 
 const [base, username, password, out] = process.argv.slice(2);
@@ -48,5 +50,25 @@ for (const width of [1440, 1024]) {
     await page.screenshot({ path: file, fullPage });
     console.log(file);
   }
+}
+await page.setViewportSize({ width: 1440, height: 900 });
+await page.goto(`${base}/?window=30d&overlay=group%3AG0016`);
+await hydrated();
+await page.waitForLoadState('networkidle');
+await page.waitForSelector('[data-module="mitre-coverage"] [data-testid="overlay-summary"]');
+for (const id of ['team-performance', 'case-aging', 'noise-report', 'threat-coverage', 'mitre-coverage']) {
+  const file = `${out}/module-${id}.png`;
+  await page.locator(`[data-module="${id}"]`).screenshot({ path: file });
+  console.log(file);
+}
+// The whole overview at 1440 px, in the dark theme and the light one (the theme is a cookie).
+for (const theme of ['dark', 'light']) {
+  await context.addCookies([{ name: 'signalboard_theme', value: theme, url: base }]);
+  await page.goto(`${base}/?window=7d`);
+  await hydrated();
+  await page.waitForLoadState('networkidle');
+  const file = `${out}/overview-${theme}.png`;
+  await page.screenshot({ path: file, fullPage: true });
+  console.log(file);
 }
 await browser.close();

@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import AxeBuilder from '@axe-core/playwright';
+import { steadyMinute } from './minute';
 
 // Accessibility: axe-core finds no serious or critical violation (WCAG 2 A and AA, contrast
 // included) on the pages an investigator uses, in both themes; every page starts with a skip
@@ -64,6 +65,7 @@ test('a skip link is the first tab stop and moves focus to the content', async (
 });
 
 test('charts and the ATT&CK matrix are one tab stop each; arrow keys move inside them', async ({ page }) => {
+  await steadyMinute(page);
   await page.goto('/?window=30d');
   await waitForHydration(page);
   await expect(page.locator('[data-module] .module-loading')).toHaveCount(0);

@@ -59,6 +59,7 @@ const DEFAULT = [
   'team-performance',
   'case-aging',
   'noise-report',
+  'threat-coverage',
 ];
 
 test.beforeEach(async ({ page, request }) => {
@@ -218,7 +219,7 @@ test('the theme toggle switches to light and is remembered', async ({ page }) =>
 test('the grid packs: a half-width module fills the hole beside another, and none stretches', async ({ page, request }) => {
   await page.setViewportSize({ width: 1440, height: 900 });
   // A wide module right after a half-width one would leave half a row empty.
-  const modules = ['security-coverage', 'risk-insights', 'important-signals', 'threat-map', 'security-overview', 'mitre-coverage', 'rule-performance', 'research', 'getting-started', 'team-performance', 'case-aging', 'noise-report'];
+  const modules = ['security-coverage', 'risk-insights', 'important-signals', 'threat-map', 'security-overview', 'mitre-coverage', 'rule-performance', 'research', 'getting-started', 'team-performance', 'case-aging', 'noise-report', 'threat-coverage'];
   const saved = await request.post('/api/layout/save', {
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
     form: { layout: JSON.stringify({ modules: modules.map((id) => ({ id })) }) },

@@ -1,4 +1,5 @@
 import { test, expect, type Page, type Locator } from '@playwright/test';
+import { steadyMinute } from './minute';
 
 async function waitForHydration(page: Page) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
@@ -14,6 +15,7 @@ async function drillDown(page: Page, link: Locator) {
 }
 
 test.beforeEach(async ({ page }) => {
+  await steadyMinute(page);
   await page.goto('/?window=30d');
   await waitForHydration(page);
 });
@@ -41,6 +43,7 @@ test('a country on the world map leads to its signals', async ({ page }) => {
 
 test('a severity KPI and a tactic lead to their signals', async ({ page }) => {
   await drillDown(page, page.locator('[data-module="security-overview"] a.stat.drill').nth(2));
+  await steadyMinute(page);
   await page.goto('/?window=30d');
   await waitForHydration(page);
   await drillDown(page, page.locator('[data-module="mitre-coverage"] [data-testid="tactic-bars"] a.mark.bar').nth(2));

@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { steadyMinute } from './minute';
 
 // The entity pages: reached from the risk module, the entity list and the explorer's side panel;
 // their numbers lead to the signals behind them, and an analyst acts on all open signals at once.
@@ -8,6 +9,7 @@ async function waitForHydration(page: Page) {
 }
 
 test('a risky entity opens its page: score, 30-day history, contributions, and its signals', async ({ page }) => {
+  await steadyMinute(page);
   await page.goto('/?window=30d');
   await waitForHydration(page);
   const m = page.locator('[data-module="risk-insights"]');

@@ -1,4 +1,5 @@
 import { test, expect, type Page } from '@playwright/test';
+import { steadyMinute } from './minute';
 
 // The explorer at a laptop's width: facets fold away, and the first signal is on the first screen.
 
@@ -8,6 +9,7 @@ async function waitForHydration(page: Page) {
 
 test('at 1024 px the first signal is on the first screen, and facets fold away', async ({ page }) => {
   await page.setViewportSize({ width: 1024, height: 768 });
+  await steadyMinute(page);
   await page.goto('/signals?query=&window=7d');
   await waitForHydration(page);
   const first = page.locator('.signal-table tbody tr').first();

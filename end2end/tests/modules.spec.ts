@@ -1,6 +1,7 @@
 import { test, expect, type Page, type Locator } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { storageFor } from '../e2e-accounts';
+import { steadyMinute } from './minute';
 
 // Every module's widgets, and at least one drill-down per module whose list holds exactly the
 // number clicked.
@@ -18,6 +19,7 @@ async function drillDown(page: Page, link: Locator, window = '30d') {
 }
 
 async function overview(page: Page, window = '30d') {
+  await steadyMinute(page);
   await page.goto(`/?window=${window}`);
   await waitForHydration(page);
 }
@@ -279,6 +281,31 @@ test('MITRE ATT&CK: the matrix has every tactic; a cell opens its rules and sign
   expect(await ruleLink.innerText()).not.toMatch(/^(def|cus)-\d{4}$/);
   await drillDown(page, details.locator('a.drill'));
   await expect(page.locator('.query-input')).toHaveValue(/^@technique:T\d{4}$/);
+});
+
+test('a rule name cut short unfolds in full on hover and on keyboard focus', async ({ page }) => {
+  await page.setViewportSize({ width: 1024, height: 768 });
+  await overview(page);
+  const m = module(page, 'rule-performance');
+  const names = m.locator('.rows a.row-main');
+  await expect(names.first()).toBeVisible();
+  const cut = (el: Element) => el.scrollWidth > el.clientWidth + 1;
+  // The first name the row's width cuts short.
+  const index = await names.evaluateAll((els) => els.findIndex((el) => el.scrollWidth > el.clientWidth + 1));
+  expect(index, 'a rule name is cut at 1024 px').toBeGreaterThanOrEqual(0);
+  const name = names.nth(index);
+  const height = (await name.boundingBox())!.height;
+  await name.hover();
+  await expect.poll(() => name.evaluate(cut)).toBe(false);
+  expect((await name.boundingBox())!.height).toBeGreaterThan(height);
+  await page.mouse.move(0, 0);
+  await expect.poll(() => name.evaluate(cut)).toBe(true);
+  // From the keyboard: focused, it unfolds too; the full name is its text, its id in the title.
+  await page.keyboard.press('Shift');
+  await name.focus();
+  await expect(name).toBeFocused();
+  await expect.poll(() => name.evaluate(cut)).toBe(false);
+  expect(await name.getAttribute('title')).toContain((await name.innerText()).trim());
 });
 
 test('rule performance: archive reasons, rankings and activity bars lead to their signals', async ({ page }) => {
@@ -614,5 +641,28 @@ test.describe('threat-informed coverage', () => {
     // A file that is not a layer is refused with the reason.
     await m.getByTestId('import-layer').setInputFiles({ name: 'bad.json', mimeType: 'application/json', buffer: Buffer.from('{"techniques":[{"techniqueID":"X1"}]}') });
     await expect(m.getByRole('alert')).toContainText("'X1' is not an ATT&CK technique ID");
+  });
+
+  test('the module ranks groups by their gaps; a group's signals and its matrix overlay agree with the numbers', async ({ page }) => {
+    const m = module(page, 'threat-coverage');
+    const rows = m.getByTestId('threat-groups').locator('tbody tr');
+    await expect(rows).toHaveCount(10);
+    const gaps = (await rows.evaluateAll((trs) => trs.map((tr) => Number(tr.getAttribute('data-uncovered')))));
+    expect(gaps).toEqual([...gaps].sort((a, b) => b - a));
+    await expect(m.locator('.list-count')).toContainText(/10 of \d+ groups/);
+    // The first group with signals: its count opens exactly them.
+    const withSignals = rows.filter({ has: page.locator('a.drill') }).first();
+    const id = (await withSignals.getAttribute('data-testid'))!.replace('group-', '');
+    const covered = (await withSignals.getByTestId('group-covered').innerText()).trim();
+    await drillDown(page, withSignals.locator('a.drill'));
+    await expect(page.locator('.query-input')).toHaveValue(/^@technique:T\d{4}( OR @technique:T\d{4})+$/);
+    // "On the matrix" draws the group over the ATT&CK matrix with the same coverage.
+    await overview(page);
+    await m.getByTestId(`group-${id}`).getByTestId('group-on-matrix').click();
+    await expect(page).toHaveURL(new RegExp(`overlay=group%3A${id}`));
+    const attack = module(page, 'mitre-coverage');
+    await expect(attack.getByTestId('overlay-summary')).toContainText(`(${id})`);
+    await expect(attack.getByTestId('overlay-covered')).toHaveText(covered);
+    await expect(attack.locator('.cell.in-overlay')).not.toHaveCount(0);
   });
 });

@@ -1,5 +1,6 @@
 import { test, expect, type Page } from '@playwright/test';
 import { storageFor } from '../e2e-accounts';
+import { steadyMinute } from './minute';
 
 async function waitForHydration(page: Page) {
   await expect(page.locator('html')).toHaveAttribute('data-hydrated', 'true');
@@ -25,6 +26,8 @@ test.describe('an analyst', () => {
   test.use({ storageState: storageFor('analyst') });
 
   test('triages a signal found from an overview drill-down, and the overview follows', async ({ page }) => {
+    // The overview is read before and after: both readings must see the same minute's window.
+    await steadyMinute(page, 35);
     const openBefore = await openSignals(page);
     const fpBefore = await falsePositives(page);
     expect(openBefore).toBeGreaterThan(0);
@@ -93,6 +96,7 @@ test.describe('an analyst', () => {
   });
 
   test('can select several signals and act on them at once', async ({ page }) => {
+    await steadyMinute(page);
     await page.goto('/signals?window=30d&query=%40workflow.triage.state%3Aopen%20status%3Alow');
     await waitForHydration(page);
     const total = Number((await page.getByTestId('signal-total').innerText()).replace(/,/g, ''));

@@ -22,6 +22,7 @@ mod security_coverage;
 mod security_overview;
 pub mod stats;
 mod team_performance;
+mod threat_coverage;
 mod threat_map;
 
 pub use case_aging::*;
@@ -36,6 +37,7 @@ pub use security_coverage::*;
 pub use security_overview::*;
 pub use stats::{mean, percentile, select_percentile, FastHasher};
 pub use team_performance::*;
+pub use threat_coverage::*;
 pub use threat_map::*;
 pub use crate::time::Span;
 
@@ -58,6 +60,7 @@ spelled_enum! {
         TeamPerformance => "team-performance",
         CaseAging => "case-aging",
         NoiseReport => "noise-report",
+        ThreatCoverage => "threat-coverage",
     }
 }
 
@@ -84,6 +87,7 @@ impl ModuleId {
             ModuleId::TeamPerformance => "Team performance",
             ModuleId::CaseAging => "Case aging and SLAs",
             ModuleId::NoiseReport => "Noise report",
+            ModuleId::ThreatCoverage => "Threat-informed coverage",
         }
     }
 
@@ -102,6 +106,7 @@ impl ModuleId {
             ModuleId::TeamPerformance => "Signals taken, response and archive times, reopens and open work per analyst",
             ModuleId::CaseAging => "Open cases by age, idle time and load, against their SLA targets",
             ModuleId::NoiseReport => "The rules producing most false positives and testing noise, and what it costs",
+            ModuleId::ThreatCoverage => "How much of what ATT&CK groups are known to do the enabled rules would see",
         }
     }
 
@@ -116,6 +121,7 @@ impl ModuleId {
                 | ModuleId::TeamPerformance
                 | ModuleId::CaseAging
                 | ModuleId::NoiseReport
+                | ModuleId::ThreatCoverage
         )
     }
 }
@@ -136,6 +142,7 @@ pub enum ModuleData {
     TeamPerformance(TeamPerformance),
     CaseAging(CaseAging),
     NoiseReport(NoiseReport),
+    ThreatCoverage(ThreatCoverage),
 }
 
 impl ModuleData {
@@ -154,6 +161,7 @@ impl ModuleData {
             ModuleData::TeamPerformance(_) => ModuleId::TeamPerformance,
             ModuleData::CaseAging(_) => ModuleId::CaseAging,
             ModuleData::NoiseReport(_) => ModuleId::NoiseReport,
+            ModuleData::ThreatCoverage(_) => ModuleId::ThreatCoverage,
         }
     }
 }
@@ -193,7 +201,9 @@ impl ModuleData {
             ModuleData::TeamPerformance(d) => d.views.iter_mut().map(|v| &mut v.taken).collect(),
             ModuleData::CaseAging(d) => vec![&mut d.open, &mut d.breaching],
             ModuleData::NoiseReport(d) => vec![&mut d.noise, &mut d.analyst_time_ms],
+            // Coverage compares with the rules enabled when the window began, known either way.
             ModuleData::MitreCoverage(_)
+            | ModuleData::ThreatCoverage(_)
             | ModuleData::RulePerformance(_)
             | ModuleData::Research(_)
             | ModuleData::GettingStarted(_) => Vec::new(),
@@ -216,6 +226,7 @@ fn compute_module(data: &Dataset, id: ModuleId, span: Span, now: Millis) -> Modu
         ModuleId::TeamPerformance => ModuleData::TeamPerformance(team_performance(data, span, false)),
         ModuleId::CaseAging => ModuleData::CaseAging(case_aging(data, span, now)),
         ModuleId::NoiseReport => ModuleData::NoiseReport(noise_report(data, span)),
+        ModuleId::ThreatCoverage => ModuleData::ThreatCoverage(threat_coverage(data, span)),
     }
 }
 

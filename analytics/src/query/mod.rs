@@ -171,14 +171,29 @@ impl Query {
 
 fn term_matches(attribute: Attribute, actual: &str, wanted: &str) -> bool {
     match attribute {
-        // A technique term matches its sub-techniques too, as the matrix cell counts them.
-        Attribute::Technique => {
-            glob_eq(actual, wanted)
-                || (!wanted.contains('.')
-                    && actual.split_once('.').is_some_and(|(parent, _)| glob_eq(parent, wanted)))
-        }
+        Attribute::Technique => technique_matches(actual, wanted),
         _ => glob_eq(actual, wanted),
     }
+}
+
+/// Whether an `@technique` value of a signal matches a wanted one: a technique term matches its
+/// sub-techniques too, as the matrix cell counts them.
+pub fn technique_matches(actual: &str, wanted: &str) -> bool {
+    glob_eq(actual, wanted)
+        || (!wanted.contains('.') && actual.split_once('.').is_some_and(|(parent, _)| glob_eq(parent, wanted)))
+}
+
+/// A rule's `@technique` values: each mapped ID as given, and the entry that replaced it when
+/// it was revoked (so a search for today's ID finds rules written against the old one).
+pub fn technique_values(rule: &crate::dataset::Rule) -> Vec<String> {
+    let matrix = attack::matrix();
+    rule.techniques
+        .iter()
+        .flat_map(|id| {
+            let current = matrix.current(id).filter(|t| t.is_active()).map(|t| t.id.to_owned());
+            std::iter::once(id.clone()).chain(current)
+        })
+        .collect()
 }
 
 /// The single value of a single-valued attribute, without allocating (`Some(None)` when the
@@ -233,16 +248,7 @@ fn values(data: &Dataset, i: usize, attribute: Attribute) -> Vec<String> {
             }
             out
         }
-        Attribute::Technique => {
-            let matrix = attack::matrix();
-            rule.techniques
-                .iter()
-                .flat_map(|id| {
-                    let current = matrix.current(id).filter(|t| t.is_active()).map(|t| t.id.to_owned());
-                    std::iter::once(id.clone()).chain(current)
-                })
-                .collect()
-        }
+        Attribute::Technique => technique_values(rule),
         Attribute::Country => s(t.country[i]),
         Attribute::Subdivision => s(t.region[i]),
         Attribute::Isp => s(t.isp[i]),

@@ -52,6 +52,19 @@ pub(super) fn OverlayBar(overlay: RwSignal<Option<Overlay>>) -> impl IntoView {
             }
         });
     };
+    // `?overlay=group:G0016` (the threat-informed coverage module's "On the matrix") or
+    // `?overlay=layer:ID` draws that overlay once hydrated, and brings the bar into view.
+    let query = leptos_router::hooks::use_query_map();
+    let bar = NodeRef::<leptos::html::Div>::new();
+    Effect::new(move |_| {
+        let Some(wanted) = query.with(|q| q.get("overlay")) else { return };
+        if wanted != chosen.get_untracked() {
+            pick(wanted);
+            if let Some(bar) = bar.get_untracked() {
+                bar.scroll_into_view();
+            }
+        }
+    });
     let file = NodeRef::<leptos::html::Input>::new();
     let import = move |_| {
         let Some(input) = file.get_untracked() else { return };
@@ -98,13 +111,13 @@ pub(super) fn OverlayBar(overlay: RwSignal<Option<Overlay>>) -> impl IntoView {
         })
     };
     view! {
-        <div class="overlay-bar" data-testid="overlay-bar">
+        <div class="overlay-bar" data-testid="overlay-bar" node_ref=bar>
             <a class="button" href="/api/v1/attack/navigator-layer" download="signalboard-attack-coverage.json" data-testid="export-layer">
                 "Export Navigator layer"
             </a>
             <label class="inline-field">
                 "Overlay "
-                <select data-testid="overlay-select" prop:value=move || chosen.get() on:change=move |ev| pick(event_target_value(&ev))>
+                <select data-testid="overlay-select" prop:value=move || { choices.track(); chosen.get() } on:change=move |ev| pick(event_target_value(&ev))>
                     <option value="">"None"</option>
                     {move || {
                         let c = choices.get();

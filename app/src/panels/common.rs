@@ -23,6 +23,11 @@ impl Drill {
     pub(super) fn href(&self, query: &str) -> String {
         signals_href(query, &self.window)
     }
+
+    /// The page's window, as its URL names it.
+    pub(super) fn window(&self) -> &str {
+        &self.window
+    }
 }
 
 /// The query of the important severities (critical and high).

@@ -18,6 +18,7 @@ mod rule_performance;
 mod security_coverage;
 mod security_overview;
 mod team_performance;
+mod threat_coverage;
 mod threat_map;
 
 use analytics::overview::ModuleData;
@@ -35,6 +36,7 @@ use rule_performance::RulePerformancePanel;
 use security_coverage::SecurityCoveragePanel;
 use security_overview::SecurityOverviewPanel;
 use team_performance::TeamPerformancePanel;
+use threat_coverage::ThreatCoveragePanel;
 use threat_map::ThreatMapPanel;
 
 /// Draws one module's data; its numbers lead to the signals behind them in the same window.
@@ -55,5 +57,6 @@ pub(crate) fn ModuleBody(data: ModuleData, window: analytics::Window) -> impl In
         ModuleData::TeamPerformance(d) => view! { <TeamPerformancePanel d drill window/> }.into_any(),
         ModuleData::CaseAging(d) => view! { <CaseAgingPanel d/> }.into_any(),
         ModuleData::NoiseReport(d) => view! { <NoiseReportPanel d drill/> }.into_any(),
+        ModuleData::ThreatCoverage(d) => view! { <ThreatCoveragePanel d drill/> }.into_any(),
     }
 }

@@ -79,6 +79,11 @@ async fn stored_noise_reads_back_with_the_same_noise_report() {
 }
 
 #[tokio::test]
+async fn stored_rule_changes_read_back_with_the_same_threat_coverage() {
+    on_both_backends(|db| assert_round_trip(db, fixture::threat_work())).await;
+}
+
+#[tokio::test]
 async fn stored_team_work_reads_back_with_the_same_team_performance() {
     on_both_backends(|db: Database| async move {
         assert_round_trip(db.clone(), fixture::team_work()).await;
