@@ -56,6 +56,8 @@ await page.goto(`${base}/?window=30d&overlay=group%3AG0016`);
 await hydrated();
 await page.waitForLoadState('networkidle');
 await page.waitForSelector('[data-module="mitre-coverage"] [data-testid="overlay-summary"]');
+// The top bar stays at the top of the page, not over the module being shot.
+await page.evaluate(() => { for (const bar of document.querySelectorAll('.topbar')) bar.style.position = 'static'; });
 for (const id of ['team-performance', 'case-aging', 'noise-report', 'threat-coverage', 'mitre-coverage']) {
   const file = `${out}/module-${id}.png`;
   await page.locator(`[data-module="${id}"]`).screenshot({ path: file });

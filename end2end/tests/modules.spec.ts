@@ -583,6 +583,8 @@ test.describe('case aging and SLAs', () => {
 
 test('noise report: noise, reasons and a month lead to exactly their signals; a rule opens its page', async ({ page }) => {
   const m = module(page, 'noise-report');
+  // The analyst time's change is a duration or a percentage, never a count of milliseconds.
+  await expect(m.locator('.stat').nth(1).locator('.change')).toHaveText(/^(no change|no earlier data|[▲▼] (\d+%|[\dhmsd ]+))$/);
   const first = m.getByTestId('noise-rules').locator('tbody tr').first();
   await expect(first).toBeVisible();
   const name = (await first.locator('td.rule-name a').innerText()).trim();
@@ -643,7 +645,7 @@ test.describe('threat-informed coverage', () => {
     await expect(m.getByRole('alert')).toContainText("'X1' is not an ATT&CK technique ID");
   });
 
-  test('the module ranks groups by their gaps; a group's signals and its matrix overlay agree with the numbers', async ({ page }) => {
+  test('the module ranks groups by their gaps; the signals of a group and its matrix overlay agree with the numbers', async ({ page }) => {
     const m = module(page, 'threat-coverage');
     const rows = m.getByTestId('threat-groups').locator('tbody tr');
     await expect(rows).toHaveCount(10);

@@ -30,7 +30,7 @@ test('the page hydrates and shows the shell', async ({ page }) => {
   await expect(page).toHaveTitle('Overview · Signalboard');
   await expect(page.getByRole('heading', { level: 1 })).toHaveText('Security overview');
   await expect(page.getByRole('navigation', { name: 'Time window' }).getByRole('link')).toHaveCount(5);
-  await expect(page.locator('[data-module]')).toHaveCount(12);
+  await expect(page.locator('[data-module]')).toHaveCount(13);
   await expect(page.locator('.window-option.selected')).toHaveText('1d');
   expect(errors).toEqual([]);
 });
@@ -85,7 +85,7 @@ test('every module shows its data with when it was computed', async ({ page }) =
   await page.goto('/?window=30d');
   await waitForHydration(page);
   const modules = page.locator('[data-module]');
-  await expect(modules).toHaveCount(12);
+  await expect(modules).toHaveCount(13);
   for (const module of await modules.all()) {
     await expect(module.locator('.module-body')).toBeVisible();
     await expect(module.locator('.computed-at')).toContainText('UTC');

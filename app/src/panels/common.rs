@@ -33,9 +33,11 @@ impl Drill {
 /// The query of the important severities (critical and high).
 pub(super) const IMPORTANT: &str = "(status:critical OR status:high)";
 
-/// The change against the previous window, as shown beside a KPI.
+/// The change against the previous window, as shown beside a KPI; `duration` when the KPI is a
+/// time in milliseconds (its change and the previous value are then written as durations).
 #[component]
-pub(super) fn Change(kpi: Kpi, #[prop(optional)] lower_is_better: bool) -> impl IntoView {
+pub(super) fn Change(kpi: Kpi, #[prop(optional)] lower_is_better: bool, #[prop(optional)] duration: bool) -> impl IntoView {
+    let amount = move |v: f64| if duration { self::duration(v) } else { thousands(v) };
     if !kpi.earlier_data {
         return view! {
             <span class="change flat" title="nothing was recorded before this window">"no earlier data"</span>
@@ -48,13 +50,13 @@ pub(super) fn Change(kpi: Kpi, #[prop(optional)] lower_is_better: bool) -> impl 
         let arrow = if kpi.change > 0.0 { "▲" } else { "▼" };
         let text = match kpi.change_pct {
             Some(pct) => format!("{arrow} {:.0}%", pct.abs()),
-            None => format!("{arrow} {}", thousands(kpi.change.abs())),
+            None => format!("{arrow} {}", amount(kpi.change.abs())),
         };
         let good = (kpi.change < 0.0) == lower_is_better;
         (text, if good { "change good" } else { "change bad" })
     };
     view! {
-        <span class=class title=format!("previous window: {}", thousands(kpi.previous))>{text}</span>
+        <span class=class title=format!("previous window: {}", amount(kpi.previous))>{text}</span>
     }
     .into_any()
 }

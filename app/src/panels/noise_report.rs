@@ -25,7 +25,7 @@ pub(super) fn NoiseReportPanel(d: NoiseReport, drill: Drill) -> impl IntoView {
         <div class="stats">
             <Stat label="Noise signals" value=thousands(d.noise.value) change=view! { <Change kpi=d.noise lower_is_better=true/> }.into_any()/>
             <Stat label="Analyst time on noise" value=duration(d.analyst_time_ms.value)
-                change=view! { <Change kpi=d.analyst_time_ms lower_is_better=true/> }.into_any()/>
+                change=view! { <Change kpi=d.analyst_time_ms lower_is_better=true duration=true/> }.into_any()/>
             <Stat label="Rules with noise" value=thousands(d.noisy_rules as f64)/>
         </div>
         {none.then(|| empty("No signal of this window was archived as a false positive or as testing."))}

@@ -53,7 +53,8 @@ fn row(g: GroupCoverage, drill: &Drill) -> impl IntoView {
                     <span class="meter-fill" style=format!("width: {share:.0}%")></span>
                 </span>
                 <span data-testid="group-covered">{format!("{} of {}", g.covered.value, g.techniques)}</span>
-                " "<Change kpi=g.covered/>
+                // Only a change is worth a word in a row; the KPIs above say "no change".
+                {(g.covered.change != 0.0).then(|| view! { " " <Change kpi=g.covered/> })}
             </td>
             <td class="uncovered">
                 {g.uncovered.iter().map(|(id, name)| view! {
