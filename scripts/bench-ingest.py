@@ -62,12 +62,24 @@ def sign_in(port, username):
     return cookie.split(";")[0]
 
 
-def wrk(port, cookie, path, connections, seconds):
-    """The same run as bench-live.py's: p50/p99 in ms, requests/s, time-outs and non-2xx."""
-    out = subprocess.run(
-        ["wrk", "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency", "-H", f"Cookie: {cookie}", f"http://127.0.0.1:{port}{path}"],
-        capture_output=True, text=True, check=True,
-    ).stdout
+def wrk(port, cookie, path, connections, seconds, interval=0.0):
+    """The same run as bench-live.py's: p50/p99 in ms, requests/s, time-outs and non-2xx. With
+    `interval`, each connection waits a random 0.5 to 1.5 times `interval` seconds after each
+    answer (wrk's `delay()`), so the connections read about once every `interval` seconds each,
+    spread out rather than in step; wrk times each request from when it is sent."""
+    command = ["wrk", "-t1" if interval else "-t2", f"-c{connections}", f"-d{seconds}s", "--timeout", "5s", "--latency",
+               "-H", f"Cookie: {cookie}"]
+    script = None
+    if interval:
+        script = tempfile.NamedTemporaryFile("w", suffix=".lua", delete=False)
+        script.write(f"function delay()\n  return math.floor({interval * 1000:.0f} * (0.5 + math.random()))\nend\n")
+        script.close()
+        command += ["-s", script.name]
+    try:
+        out = subprocess.run(command + [f"http://127.0.0.1:{port}{path}"], capture_output=True, text=True, check=True).stdout
+    finally:
+        if script:
+            os.unlink(script.name)
 
     def ms(label):
         m = re.search(rf"^\s+{label}%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
@@ -296,12 +308,16 @@ def main():
     parser.add_argument("--reader-nice", type=int, default=0,
                         help="run the Python readers (--read-interval) at this nice value; a negative one needs root. "
                              "Readers stand for browsers on other machines: their own wake-ups on the shared cores are then not timed")
+    parser.add_argument("--paced-wrk", action="store_true",
+                        help="with --read-interval, read with wrk pacing each connection (its delay()) instead of Python threads: "
+                             "a client in C spends a fraction of the CPU, so less of what is timed is the client's own")
     parser.add_argument("--readers", type=int, default=50, help="concurrent overview readers")
     parser.add_argument("--read-interval", type=float, default=0.0,
                         help="each reader reads once every this many seconds on a fixed schedule (0: back to back, with wrk)")
     parser.add_argument("--path", default="/api/v1/overview?window=30d",
                         help="what the readers read (bench-live.py's overview; or e.g. /api/v1/modules/security-coverage?window=1d)")
     parser.add_argument("--port", type=int, default=3299)
+    parser.add_argument("--metrics-out", help="write the server's /metrics as they are at the end of the ingest phase to this file")
     parser.add_argument("--stratus", default=STRATUS, help="folder of Stratus Red Team detonation logs")
     args = parser.parse_args()
 
@@ -310,7 +326,9 @@ def main():
         sys.exit(f"no server binary at {binary}: build it or pass --bin")
     templates = load_templates(args.stratus)
     reader_tool = "wrk" if shutil.which("wrk") else "python"
-    if args.read_interval > 0:
+    if args.read_interval > 0 and args.paced_wrk:
+        reader_tool = f"wrk, each connection about every {args.read_interval:g} s"
+    elif args.read_interval > 0:
         reader_tool = f"python, each every {args.read_interval:g} s" + (f", at nice {args.reader_nice}" if args.reader_nice else "")
     work = tempfile.mkdtemp(prefix="bench-ingest-")
     url = args.database_url
@@ -379,6 +397,8 @@ def main():
         warm.close()
 
         def read(seconds):
+            if args.read_interval > 0 and args.paced_wrk:
+                return wrk(args.port, cookie, args.path, args.readers, seconds, args.read_interval)
             if args.read_interval > 0:
                 return python_readers(args.port, cookie, args.path, args.readers, seconds, args.read_interval, args.reader_nice)
             if reader_tool == "wrk":
@@ -400,6 +420,11 @@ def main():
             sender.start()
         busy = read(args.seconds)
         busy_server = histogram_summary(scraped, server_histogram(args.port, cookie, route))
+        if args.metrics_out:
+            conn = http.client.HTTPConnection("127.0.0.1", args.port, timeout=30)
+            conn.request("GET", "/metrics", headers={"Cookie": cookie})
+            with open(args.metrics_out, "wb") as f:
+                f.write(conn.getresponse().read())
         stop.set()
         for sender in senders:
             sender.join()

@@ -187,16 +187,18 @@ test('security overview: every flow node is labelled and every band is reachable
   const unreachable = await flow.evaluate((root) => {
     const missed: string[] = [];
     for (const band of Array.from(root.querySelectorAll('a.mark.band'))) {
-      const polygon = band.querySelector('polygon') as SVGGraphicsElement;
-      const points = polygon.getAttribute('points')!.trim().split(/\s+/).map((p) => p.split(',').map(Number));
-      const half = points.length / 2;
-      const ctm = polygon.getScreenCTM()!;
+      const path = band.querySelector('path') as SVGGraphicsElement;
+      // "M ax,at C mid,at mid,bt bx,bt L bx,bb C mid,bb mid,ab ax,ab Z": the middle line is the
+      // Bézier between the two edges' middles.
+      const [ax, at, mid, , , bt, bx, , , bb, , , , ab] = path.getAttribute('d')!.match(/-?[\d.]+/g)!.map(Number);
+      const [y0, y1] = [(at + ab) / 2, (bt + bb) / 2];
+      const ctm = path.getScreenCTM()!;
       let reached = false;
-      for (let i = 1; i < half - 1 && !reached; i++) {
-        const [tx, ty] = points[i];
-        const [bx, by] = points[points.length - 1 - i];
-        const x = (tx + bx) / 2;
-        const y = (ty + by) / 2;
+      for (let i = 1; i < 20 && !reached; i++) {
+        const s = i / 20;
+        const m = 1 - s;
+        const x = m * m * m * ax + 3 * m * s * (m + s) * mid + s * s * s * bx;
+        const y = m * m * (m + 3 * s) * y0 + s * s * (3 * m + s) * y1;
         const hit = document.elementFromPoint(ctm.a * x + ctm.c * y + ctm.e, ctm.b * x + ctm.d * y + ctm.f);
         reached = hit?.closest('a.mark.band') === band;
       }
@@ -229,12 +231,15 @@ test('security overview: the "other sources" group leads to exactly its signals'
 async function drillDownAlongBand(page: Page, band: Locator) {
   const expected = Number(await band.getAttribute('data-count'));
   const point = await band.evaluate((a) => {
-    const polygon = a.querySelector('polygon') as SVGGraphicsElement;
-    const points = polygon.getAttribute('points')!.trim().split(/\s+/).map((p) => p.split(',').map(Number));
-    const ctm = polygon.getScreenCTM()!;
-    for (let i = 1; i < points.length / 2 - 1; i++) {
-      const x = (points[i][0] + points[points.length - 1 - i][0]) / 2;
-      const y = (points[i][1] + points[points.length - 1 - i][1]) / 2;
+    const path = a.querySelector('path') as SVGGraphicsElement;
+    const [ax, at, mid, , , bt, bx, , , bb, , , , ab] = path.getAttribute('d')!.match(/-?[\d.]+/g)!.map(Number);
+    const [y0, y1] = [(at + ab) / 2, (bt + bb) / 2];
+    const ctm = path.getScreenCTM()!;
+    for (let i = 1; i < 20; i++) {
+      const s = i / 20;
+      const m = 1 - s;
+      const x = m * m * m * ax + 3 * m * s * (m + s) * mid + s * s * s * bx;
+      const y = m * m * (m + 3 * s) * y0 + s * s * (3 * m + s) * y1;
       const sx = ctm.a * x + ctm.c * y + ctm.e;
       const sy = ctm.b * x + ctm.d * y + ctm.f;
       if (document.elementFromPoint(sx, sy)?.closest('a.mark.band') === a) return { x: sx, y: sy };

@@ -129,7 +129,9 @@ impl serde::Serialize for Computed {
 
 pub struct Engine {
     db: Database,
-    data: RwLock<Arc<Dataset>>,
+    /// Shared with the refresher thread, which takes its own snapshot when a recomputation starts
+    /// (a reader that queues one never waits for a write to the dataset).
+    data: Arc<RwLock<Arc<Dataset>>>,
     version: AtomicU64,
     /// Per module, the data version of the last change that can change its answers: a change
     /// that only adds log volume and entities leaves the modules that read neither where they
@@ -179,7 +181,7 @@ impl Engine {
         metrics::gauge!("engine_signals_held").set(data.signals.len() as f64);
         Engine {
             db,
-            data: RwLock::new(Arc::new(data)),
+            data: Arc::new(RwLock::new(Arc::new(data))),
             version: AtomicU64::new(1),
             module_versions: std::array::from_fn(|_| AtomicU64::new(1)),
             cache: Arc::new(Mutex::new(HashMap::new())),
@@ -368,8 +370,12 @@ impl Engine {
         let costs = self.costs.clone();
         let cache = self.cache.clone();
         let refreshing = self.refreshing.clone();
-        let data = self.snapshot();
+        // The snapshot is taken on the refresher thread: the reader queueing this goes on at once,
+        // without waiting for a write holding the dataset's lock, and the answer shows whatever
+        // version is current when it starts (at least `version`; it is filed as `version`).
+        let dataset = self.data.clone();
         let job: Job = Box::new(move || {
+            let data = dataset.read().expect("dataset lock").clone();
             let done = slot.get_or_init(|| compute(&data, key, now, &costs)).clone();
             drop(data);
             if let Some(entry) = cache.lock().expect("cache lock").get_mut(&key) {

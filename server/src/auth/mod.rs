@@ -22,6 +22,7 @@ mod sessions;
 mod tests;
 
 use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use app::auth::SessionUser;
@@ -38,7 +39,7 @@ pub use analytics::time::now_ms;
 
 pub(crate) use forms::{change_password, sign_in, sign_out};
 pub use secrets::*;
-pub use sessions::{SessionCache, SESSION_RECHECK};
+pub use sessions::{Cached, SessionCache, SESSION_RECHECK};
 
 pub const SESSION_COOKIE: &str = "signalboard_session";
 /// The session cookie's name over HTTPS: the `__Host-` prefix makes the browser refuse it
@@ -119,7 +120,7 @@ pub(crate) enum Credential {
 /// it was.
 pub(crate) async fn authenticate_with(
     db: &Database,
-    sessions: &SessionCache,
+    sessions: &Arc<SessionCache>,
     headers: &HeaderMap,
 ) -> Result<Option<(Account, Credential)>, storage::StorageError> {
     // An API key in `Authorization` is what the request means to act as, even when the client
@@ -138,7 +139,10 @@ pub(crate) async fn authenticate_with(
     }
     if let Some(token) = session_token(headers) {
         let token_hash = secret_hash(token);
-        if let Some(account) = sessions.get(&token_hash) {
+        if let Cached::Accepted { account, check_ahead } = sessions.lookup(&token_hash) {
+            if check_ahead {
+                tokio::spawn(check_session(db.clone(), sessions.clone(), token_hash));
+            }
             return Ok(Some((account, Credential::Session)));
         }
         let now = now_ms();
@@ -150,7 +154,21 @@ pub(crate) async fn authenticate_with(
     Ok(None)
 }
 
-/// Paths anyone may fetch.
+/// Asks the database again about a cached session, in the background (see [`sessions`]): it stays
+/// accepted for another [`SESSION_RECHECK`], or is forgotten when the database no longer accepts
+/// it (signed out elsewhere, expired, the account deactivated).
+async fn check_session(db: Database, sessions: Arc<SessionCache>, token_hash: String) {
+    let now = now_ms();
+    match db.session_account(&token_hash, now, now - SESSION_IDLE_MS).await {
+        Ok(Some(account)) => sessions.insert(token_hash, account),
+        Ok(None) => sessions.forget(&token_hash),
+        Err(error) => {
+            tracing::warn!(%error, "cannot check a session again ahead of time");
+            sessions.check_failed(&token_hash);
+        }
+    }
+}
+
 /// Paths read by programs rather than people (the API, the metrics): refused with a status and a
 /// JSON reason, never redirected to the sign-in page.
 fn for_machines(path: &str) -> bool {
