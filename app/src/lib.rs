@@ -18,6 +18,7 @@ pub mod contract;
 pub mod format;
 pub mod layout;
 pub mod overview;
+pub mod ready;
 pub mod release_notes;
 pub mod rows;
 pub mod rules;
@@ -68,11 +69,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 pub fn App() -> impl IntoView {
     provide_meta_context();
     crate::auth::CurrentUser::provide();
+    let loads = crate::ready::PageLoads::provide();
     // Effects run only in the browser, after hydration: the mark tells tests (and anyone
-    // scripting the page) that clicks will now be handled.
+    // scripting the page) that clicks will now be handled and that what the page loads at once
+    // (the overview's lower modules) is there.
+    Effect::new(move |_| crate::roving::install());
     Effect::new(move |_| {
-        crate::roving::install();
-        mark_hydrated();
+        if loads.settled() {
+            mark_hydrated();
+        }
     });
 
     view! {

@@ -5,11 +5,12 @@ import * as zlib from 'node:zlib';
 
 // What a browser downloads to open the overview, held under ceilings (sizes of build artefacts and
 // of one page, never timings). Issue 15's budget is 300 KB of wasm + JS brotli and 250 KB of
-// overview HTML at 7 days; until the islands work (docs/light-page-plan.md) reaches them, the
-// ceilings are the sizes reached so far, so that nothing makes the page heavier again, and every
-// step that makes it lighter lowers them. `bash scripts/measure-page.sh` prints the figures.
-const WASM_JS_BROTLI_CEILING_KB = 1060;
-const OVERVIEW_7D_HTML_CEILING_KB = 700;
+// overview HTML at 7 days. The page is within it: the modules that would make it heavier come
+// after it (app/src/overview.rs). The bundle is not yet: its ceiling is the size reached so far,
+// so that nothing makes it heavier again, and every step of docs/light-page-plan.md that makes it
+// lighter lowers it, down to 300 KB. `bash scripts/measure-page.sh` prints the figures.
+const WASM_JS_BROTLI_CEILING_KB = 790;
+const OVERVIEW_7D_HTML_CEILING_KB = 250;
 
 const site = path.resolve(__dirname, '..', '..', 'target', 'site', 'pkg');
 
@@ -39,8 +40,12 @@ test('the overview HTML at 7 days stays under its ceiling', async ({ request }) 
   const response = await request.get('/?window=7d', { headers: { 'Accept-Encoding': 'identity' } });
   expect(response.status()).toBe(200);
   const html = await response.body();
-  // The whole page: the modules are in it, not loaded afterwards.
-  expect(html.toString()).toContain('data-testid="attack-matrix"');
+  // The first modules come with the page, rendered (the map among them); the others' frames are
+  // there, and the browser fetches their bodies once hydrated (overview.spec.ts checks that every
+  // module then shows its data).
+  const text = html.toString();
+  expect(text).toContain('data-testid="world-map"');
+  expect(text.match(/data-module="/g)?.length).toBe(13);
   expect(html.length / 1024, `overview HTML, KB (ceiling ${OVERVIEW_7D_HTML_CEILING_KB}; issue 15's budget 250)`).toBeLessThanOrEqual(
     OVERVIEW_7D_HTML_CEILING_KB,
   );

@@ -16,6 +16,30 @@ test('the overview is rendered on the server', async ({ request }) => {
   for (const window of ['1h', '4h', '1d', '7d', '30d']) {
     expect(html).toContain(`data-window="${window}"`);
   }
+  // The first modules come rendered: the packs of security coverage, the map.
+  expect(html).toContain('data-testid="packs-active"');
+  expect(html).toContain('data-testid="world-map"');
+});
+
+test('the modules that do not come with the page are fetched once it has hydrated', async ({ page, request }) => {
+  // Too heavy to come with the page (issue 15: the page stays under 250 KB): the ATT&CK matrix.
+  const html = await (await request.get('/?window=7d')).text();
+  expect(html).toContain('data-module="mitre-coverage"');
+  expect(html).not.toContain('data-testid="attack-matrix"');
+
+  const asked: string[] = [];
+  page.on('request', (r) => {
+    if (r.url().endsWith('/api/module')) asked.push(new URLSearchParams(r.postData() ?? '').get('id') ?? '');
+  });
+  await page.goto('/?window=7d');
+  await waitForHydration(page);
+  // The page is marked hydrated only once those modules are there: counted now, without waiting.
+  expect(await page.getByTestId('attack-matrix').count()).toBe(1);
+  expect(await page.locator('[data-module] .module-loading').count()).toBe(0);
+  expect(asked).toContain('mitre-coverage');
+  // What came with the page is not asked for again.
+  expect(asked).not.toContain('security-coverage');
+  expect(asked).not.toContain('threat-map');
 });
 
 test('the page hydrates and shows the shell', async ({ page }) => {
