@@ -2,10 +2,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-#[global_allocator]
-static ALLOCATOR: signalboard::memory::Allocator = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
+    // Before any thread starts: the allocator's settings apply to every arena.
+    signalboard::memory::tune_allocator();
     tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
