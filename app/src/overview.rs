@@ -227,8 +227,8 @@ const fn page_weight_kb(module: ModuleId) -> u32 {
 const WITH_PAGE_KB: u32 = 150;
 
 /// Which modules come with the page: the wanted ones, from the top of the layout, that fit in
-/// what is left of [`WITH_PAGE_KB`] (one too heavy for it does not keep the next ones out). The layout is the one written into the page, so the server and
-/// the browser decide the same.
+/// what is left of [`WITH_PAGE_KB`] (one too heavy for it does not keep the next ones out). The
+/// layout is the one written into the page, so the server and the browser decide the same.
 fn with_page(layout: &Layout) -> Vec<ModuleId> {
     let mut room = WITH_PAGE_KB;
     let mut chosen = Vec::new();
