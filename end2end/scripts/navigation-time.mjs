@@ -3,7 +3,7 @@
 // page with an empty cache (so the wasm is fetched and compiled every time, as on a first visit).
 // Prints one line per run and then `median MS` (what scripts/measure-page.sh puts in its table).
 // Usage: node scripts/navigation-time.mjs BASE USERNAME PASSWORD [PATH] [RUNS]
-import { chromium } from '@playwright/test';
+import { launch, signIn } from './browser.mjs';
 
 const [base, username, password, target = '/?window=7d', runsArg = '10'] = process.argv.slice(2);
 if (!base || !username || !password) {
@@ -11,20 +11,11 @@ if (!base || !username || !password) {
   process.exit(2);
 }
 const runs = Number(runsArg);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
-const signIn = await browser.newContext();
-const login = await signIn.newPage();
-await login.goto(base + '/login');
-await login.getByLabel('Username').fill(username);
-await login.getByLabel('Password').fill(password);
-await login.getByRole('button', { name: 'Sign in' }).click();
-await login.waitForURL((url) => !url.pathname.startsWith('/login'));
-const state = await signIn.storageState();
-await signIn.close();
+const browser = await launch();
+const signedIn = await browser.newContext();
+await signIn(await signedIn.newPage(), base, username, password);
+const state = await signedIn.storageState();
+await signedIn.close();
 
 const times = [];
 for (let run = 0; run < runs; run++) {

@@ -1,21 +1,15 @@
 // Screenshots of the intake for the README: the Admin page's keys and threat-intelligence
 // lists, and the overview's pack health once a source's batches are refused.
 // Usage: node scripts/screenshot-intake.mjs http://127.0.0.1:3000 ../docs/screenshots ADMIN PASSWORD
-import { chromium, request } from '@playwright/test';
+import { request } from '@playwright/test';
+import { launch, signIn } from './browser.mjs';
 import * as path from 'node:path';
 
 const [base, outDir, username, password] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
-await page.goto(base + '/login');
-await page.getByLabel('Username').fill(username);
-await page.getByLabel('Password').fill(password);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+await signIn(page, base, username, password);
 const hydrated = () => page.waitForSelector('html[data-hydrated="true"]');
 
 await page.goto(base + '/admin');

@@ -2,21 +2,14 @@
 // in the explorer's side panel with its grouped events.
 // Usage: node scripts/screenshot-rules.mjs http://127.0.0.1:3000 ../docs/screenshots ADMIN PASSWORD
 // (on a database where rules were imported and logs ingested, see the README).
-import { chromium } from '@playwright/test';
+import { launch, signIn } from './browser.mjs';
 import * as path from 'node:path';
 
 const [base, outDir, username, password] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
-await page.goto(base + '/login');
-await page.getByLabel('Username').fill(username);
-await page.getByLabel('Password').fill(password);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+await signIn(page, base, username, password);
 const hydrated = () => page.waitForSelector('html[data-hydrated="true"]');
 
 await page.goto(base + '/rules?source=cloudtrail&origin=custom');

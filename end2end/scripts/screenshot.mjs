@@ -1,24 +1,17 @@
 // Takes full-page screenshots of a running Signalboard for the README.
 // Usage: node scripts/screenshot.mjs http://127.0.0.1:3000 ../docs/screenshots USERNAME PASSWORD
 // (an analyst's account: the explorer shot shows the triage actions).
-import { chromium } from '@playwright/test';
+import { launch, signIn } from './browser.mjs';
 import * as path from 'node:path';
 
 const [base = 'http://127.0.0.1:3000', outDir = '../docs/screenshots', username, password] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking',
-         '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
 const host = new URL(base).hostname;
 await page.goto(base + '/login');
 await page.screenshot({ path: path.join(outDir, 'sign-in.png') });
-await page.getByLabel('Username').fill(username ?? '');
-await page.getByLabel('Password').fill(password ?? '');
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+await signIn(page, base, username, password);
 const shots = [
   { url: '/?window=7d', file: 'overview-dark.png', theme: 'dark' },
   { url: '/?window=7d', file: 'overview-light.png', theme: 'light' },

@@ -4,7 +4,7 @@
 // each 1440 and 1024 pixels wide, in the dark theme (the default); then, at 1440 px, the modules
 // SOC managers asked for (team performance, case aging, noise report, threat-informed coverage)
 // and the ATT&CK matrix with APT29 drawn over it.
-import { chromium } from '@playwright/test';
+import { launch, signIn } from './browser.mjs';
 
 const [base, username, password, out] = process.argv.slice(2);
 if (!base || !username || !password || !out) {
@@ -12,19 +12,12 @@ if (!base || !username || !password || !out) {
   process.exit(2);
 }
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
-  args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
-});
+const browser = await launch();
 const context = await browser.newContext({ viewport: { width: 1440, height: 900 } });
 const page = await context.newPage();
 const hydrated = () => page.waitForSelector('html[data-hydrated="true"]');
 
-await page.goto(`${base}/login`);
-await page.getByLabel('Username').fill(username);
-await page.getByLabel('Password').fill(password);
-await page.getByRole('button', { name: 'Sign in' }).click();
-await page.waitForURL((url) => !url.pathname.startsWith('/login'));
+await signIn(page, base, username, password);
 
 // Where the entity and incident shots are taken: the riskiest entity, the first incident.
 await page.goto(`${base}/entities`);
