@@ -145,8 +145,7 @@ pub(crate) async fn authenticate_with(
             }
             return Ok(Some((account, Credential::Session)));
         }
-        let now = now_ms();
-        if let Some(account) = db.session_account(&token_hash, now, now - SESSION_IDLE_MS).await? {
+        if let Some(account) = live_session(db, &token_hash).await? {
             sessions.insert(token_hash, account.clone());
             return Ok(Some((account, Credential::Session)));
         }
@@ -158,8 +157,7 @@ pub(crate) async fn authenticate_with(
 /// accepted for another [`SESSION_RECHECK`], or is forgotten when the database no longer accepts
 /// it (signed out elsewhere, expired, the account deactivated).
 async fn check_session(db: Database, sessions: Arc<SessionCache>, token_hash: String) {
-    let now = now_ms();
-    match db.session_account(&token_hash, now, now - SESSION_IDLE_MS).await {
+    match live_session(&db, &token_hash).await {
         Ok(Some(account)) => sessions.insert(token_hash, account),
         Ok(None) => sessions.forget(&token_hash),
         Err(error) => {
@@ -167,6 +165,12 @@ async fn check_session(db: Database, sessions: Arc<SessionCache>, token_hash: St
             sessions.check_failed(&token_hash);
         }
     }
+}
+
+/// The account of a session that has neither expired nor been idle too long.
+async fn live_session(db: &Database, token_hash: &str) -> Result<Option<Account>, storage::StorageError> {
+    let now = now_ms();
+    db.session_account(token_hash, now, now - SESSION_IDLE_MS).await
 }
 
 /// Paths read by programs rather than people (the API, the metrics): refused with a status and a
