@@ -4,7 +4,10 @@
 
 /// `12,345`.
 pub(crate) fn thousands(n: f64) -> String {
-    let digits = format!("{:.0}", n.abs());
+    // Rounded as `{:.0}` rounds (half to even), but written as an integer: formatting a float
+    // to a fixed precision is slow, and pages write thousands of these.
+    let rounded = n.abs().round_ties_even();
+    let digits = if rounded < 1e18 { (rounded as u64).to_string() } else { format!("{:.0}", n.abs()) };
     let mut out = String::new();
     for (k, c) in digits.chars().enumerate() {
         if k > 0 && (digits.len() - k) % 3 == 0 {
@@ -110,7 +113,12 @@ pub fn encode(text: &str) -> String {
     for b in text.bytes() {
         match b {
             b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => out.push(b as char),
-            _ => out.push_str(&format!("%{b:02X}")),
+            _ => {
+                const HEX: &[u8; 16] = b"0123456789ABCDEF";
+                out.push('%');
+                out.push(HEX[usize::from(b >> 4)] as char);
+                out.push(HEX[usize::from(b & 15)] as char);
+            }
         }
     }
     out
@@ -125,6 +133,14 @@ mod tests {
         assert_eq!(thousands(1234567.0), "1,234,567");
         assert_eq!(thousands(999.0), "999");
         assert_eq!(thousands(-1200.0), "-1,200");
+        // Rounded as the `{:.0}` it replaces: half to even, and beyond an integer's reach.
+        for n in [0.5, 1.5, 2.5, -2.5, 999.5, 1234.4999, 4503599627370495.5, 1e21, -0.4, f64::NAN] {
+            let expected = match format!("{n:.0}") {
+                minus_zero if minus_zero == "-0" => "0".to_owned(),
+                expected => expected,
+            };
+            assert_eq!(thousands(n).replace(',', ""), expected, "{n}");
+        }
         assert_eq!(duration(42_000.0), "42s");
         assert_eq!(duration(125_000.0), "2m 5s");
         assert_eq!(duration(3_600_000.0 * 3.5), "3h 30m");

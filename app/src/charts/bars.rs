@@ -18,6 +18,10 @@ pub(crate) struct Bar {
 
 /// Vertical bars with a name under each (signals or rules per tactic).
 pub(crate) fn bars(size: (u32, u32), label: &str, items: &[Bar], colour: RGBColor) -> String {
+    super::memo(("bars", size, label, items, colour), || draw_bars(size, label, items, colour))
+}
+
+fn draw_bars(size: (u32, u32), label: &str, items: &[Bar], colour: RGBColor) -> String {
     let (w, h) = (size.0 as f64, size.1 as f64);
     let (bottom, top_room) = (h - 34.0, 14.0);
     let n = items.len().max(1);
@@ -50,6 +54,10 @@ pub(crate) fn bars(size: (u32, u32), label: &str, items: &[Bar], colour: RGBColo
 
 /// A horizontal bar split into segments sized by value (enabled packs by category).
 pub(crate) fn segment_bar(size: (u32, u32), label: &str, segments: &[(String, f64, RGBColor, Option<String>)]) -> String {
+    super::memo(("segment_bar", size, label, segments), || draw_segment_bar(size, label, segments))
+}
+
+fn draw_segment_bar(size: (u32, u32), label: &str, segments: &[(String, f64, RGBColor, Option<String>)]) -> String {
     let total: f64 = segments.iter().map(|s| s.1).sum();
     let (w, h) = (size.0 as f64, size.1 as f64);
     let mut x: f64 = 0.0;

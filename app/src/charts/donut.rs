@@ -17,6 +17,10 @@ pub(crate) struct Wedge {
 
 /// A donut chart: one wedge per value, clockwise from the top, the total in the middle.
 pub(crate) fn donut(size: u32, label: &str, wedges: &[Wedge], centre: &str) -> String {
+    super::memo(("donut", size, label, wedges, centre), || draw_donut(size, label, wedges, centre))
+}
+
+fn draw_donut(size: u32, label: &str, wedges: &[Wedge], centre: &str) -> String {
     let total: f64 = wedges.iter().map(|w| w.value).sum();
     let c = size as f64 / 2.0;
     let (outer, inner) = (c - 4.0, c * 0.58);

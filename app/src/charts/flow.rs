@@ -34,6 +34,18 @@ pub(crate) fn flow(
     bands: &[Band],
     colour_of: impl Fn(&str) -> RGBColor,
 ) -> String {
+    let nodes = columns.iter().flatten().map(|(node, _)| node).chain(bands.iter().map(|b| &b.from));
+    let colours: Vec<RGBColor> = nodes.map(|node| colour_of(node)).collect();
+    super::memo(("flow", size, label, columns, bands, &colours), || draw_flow(size, label, columns, bands, colour_of))
+}
+
+fn draw_flow(
+    size: (u32, u32),
+    label: &str,
+    columns: &[Vec<(String, String)>],
+    bands: &[Band],
+    colour_of: impl Fn(&str) -> RGBColor,
+) -> String {
     let (w, h) = (size.0 as f64, size.1 as f64);
     let (left_room, right_room, node_w, gap) = (84.0, 118.0, 10.0, 5.0);
     let total_of = |node: &str| -> f64 {

@@ -25,6 +25,23 @@ pub(crate) use time::{score_line, stacked_area, stacked_bars, Series};
 use plotters::coord::Shift;
 use plotters::prelude::*;
 
+#[cfg(feature = "ssr")]
+mod drawn;
+
+/// A chart drawn from `input` by `draw`. Charts are pure, so the server, which draws the same
+/// charts for every page view until the data changes, keeps the ones it drew recently (see
+/// [`drawn`]) and hands them out again. `input` must name everything the chart is drawn from,
+/// its kind included: its `Debug` text is the key. The browser draws every time.
+pub(crate) fn memo(input: impl std::fmt::Debug, draw: impl FnOnce() -> String) -> String {
+    #[cfg(feature = "ssr")]
+    return drawn::get_or_draw(input, draw);
+    #[cfg(not(feature = "ssr"))]
+    {
+        let _ = input;
+        draw()
+    }
+}
+
 /// The colour of each severity's series, in `Severity::ALL` order (matches the CSS pills).
 pub(crate) const SEVERITY_COLOURS: [RGBColor; 5] = [
     RGBColor(0xf6, 0x56, 0x6b),

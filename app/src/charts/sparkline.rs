@@ -4,6 +4,10 @@ use plotters::prelude::*;
 
 /// A small area chart of `points` (a KPI's trend over the window), `width` × `height` pixels.
 pub(crate) fn sparkline(points: &[u64], colour: RGBColor, width: u32, height: u32) -> String {
+    super::memo(("sparkline", points, colour, width, height), || draw_sparkline(points, colour, width, height))
+}
+
+fn draw_sparkline(points: &[u64], colour: RGBColor, width: u32, height: u32) -> String {
     let mut svg = String::new();
     {
         let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();

@@ -82,6 +82,20 @@ pub(crate) fn stacked_area(
     end: &str,
     anomalies: &[(usize, usize, String)],
 ) -> String {
+    super::memo(("stacked_area", size, label, series, visible, times, end, anomalies), || {
+        draw_stacked_area(size, label, series, visible, times, end, anomalies)
+    })
+}
+
+fn draw_stacked_area(
+    size: (u32, u32),
+    label: &str,
+    series: &[Series],
+    visible: &[bool],
+    times: &[String],
+    end: &str,
+    anomalies: &[(usize, usize, String)],
+) -> String {
     // One bucket (an hour of logs in a one-hour window) is drawn across the whole width.
     if times.len() == 1 {
         let doubled: Vec<Series> = series.iter().map(|s| Series { values: vec![s.values.first().copied().unwrap_or(0.0); 2], ..s.clone() }).collect();
@@ -151,6 +165,21 @@ pub(crate) fn stacked_area(
 /// Stacked bars over time (signal activity by severity). `link(series, bucket)` gives where a
 /// segment leads.
 pub(crate) fn stacked_bars(
+    size: (u32, u32),
+    label: &str,
+    series: &[Series],
+    visible: &[bool],
+    times: &[String],
+    end: &str,
+    link: impl Fn(usize, usize) -> Option<String>,
+) -> String {
+    let links: Vec<Vec<Option<String>>> = (0..series.len()).map(|k| (0..times.len()).map(|j| link(k, j)).collect()).collect();
+    super::memo(("stacked_bars", size, label, series, visible, times, end, &links), || {
+        draw_stacked_bars(size, label, series, visible, times, end, |k, j| links.get(k).and_then(|l| l.get(j)).cloned().flatten())
+    })
+}
+
+fn draw_stacked_bars(
     size: (u32, u32),
     label: &str,
     series: &[Series],
@@ -231,6 +260,10 @@ mod tests {
 /// A score from 0 to 100 over time (an entity's risk): a line on a fixed 0–100 scale, the risk
 /// levels' thresholds as faint lines, and a hover column per point.
 pub(crate) fn score_line(size: (u32, u32), label: &str, values: &[f64], times: &[String], colour: RGBColor) -> String {
+    super::memo(("score_line", size, label, values, times, colour), || draw_score_line(size, label, values, times, colour))
+}
+
+fn draw_score_line(size: (u32, u32), label: &str, values: &[f64], times: &[String], colour: RGBColor) -> String {
     let n = values.len();
     let plot = Plot::of(size);
     let top = 100.0;

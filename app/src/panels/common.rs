@@ -10,7 +10,7 @@ use leptos::prelude::*;
 use crate::format::{duration, signals_href, thousands};
 
 /// Where a drill-down leads: the signal list for a query, in the page's window.
-#[derive(Clone)]
+#[derive(Clone, Debug)]
 pub(super) struct Drill {
     window: Arc<str>,
 }

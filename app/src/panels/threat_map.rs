@@ -11,6 +11,10 @@ use crate::format::{compact, thousands};
 /// The world map as one SVG: every country a `<use>` of the shared shapes, those with signals
 /// shaded and linked to their signals. Everything from the data is escaped.
 fn world_map(d: &ThreatMap, drill: &Drill) -> String {
+    charts::memo(("world_map", &d.countries, drill), || draw_world_map(d, drill))
+}
+
+fn draw_world_map(d: &ThreatMap, drill: &Drill) -> String {
     let max = d.countries.iter().map(|c| c.signals).max().unwrap_or(1).max(1) as f64;
     let (vw, vh) = crate::world::VIEW_BOX;
     let mut map = format!(
