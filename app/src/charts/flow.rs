@@ -36,146 +36,138 @@ pub(crate) fn flow(
 ) -> String {
     let nodes = columns.iter().flatten().map(|(node, _)| node).chain(bands.iter().map(|b| &b.from));
     let colours: Vec<RGBColor> = nodes.map(|node| colour_of(node)).collect();
-    super::memo(("flow", size, label, columns, bands, &colours), || draw_flow(size, label, columns, bands, colour_of))
-}
-
-fn draw_flow(
-    size: (u32, u32),
-    label: &str,
-    columns: &[Vec<(String, String)>],
-    bands: &[Band],
-    colour_of: impl Fn(&str) -> RGBColor,
-) -> String {
-    let (w, h) = (size.0 as f64, size.1 as f64);
-    let (left_room, right_room, node_w, gap) = (84.0, 118.0, 10.0, 5.0);
-    let total_of = |node: &str| -> f64 {
-        let out: f64 = bands.iter().filter(|b| b.from == node).map(|b| b.value).sum();
-        let inn: f64 = bands.iter().filter(|b| b.to == node).map(|b| b.value).sum();
-        out.max(inn)
-    };
-    let columns: Vec<Vec<(String, String, f64)>> = columns
-        .iter()
-        .map(|col| {
-            col.iter()
-                .map(|(id, name)| (id.clone(), name.clone(), total_of(id)))
-                .filter(|(_, _, v)| *v > 0.0)
-                .collect()
-        })
-        .collect();
-    let ncols = columns.len().max(2);
-    // A node is as tall as its value, but never shorter than its label needs nor than the bands
-    // leaving or entering it, each at its least thickness.
-    // Each node's band values, leaving and entering, gathered once: the scale is searched for.
-    let mut ends: std::collections::HashMap<&str, (Vec<f64>, Vec<f64>)> = Default::default();
-    for b in bands {
-        ends.entry(b.from.as_str()).or_default().0.push(b.value);
-        ends.entry(b.to.as_str()).or_default().1.push(b.value);
-    }
-    let node_height = |id: &str, value: f64, scale: f64| -> f64 {
-        let side = |values: &[f64]| -> f64 { values.iter().map(|v| (v * scale).max(MIN_BAND)).sum() };
-        let (out, inn) = ends.get(id).map_or((0.0, 0.0), |(o, i)| (side(o), side(i)));
-        (value * scale).max(MIN_NODE).max(out).max(inn)
-    };
-    let scale = fit_scale(&columns, h - 4.0, gap, &node_height);
-    let x_of = |c: usize| left_room + (w - left_room - right_room - node_w) * c as f64 / (ncols - 1) as f64;
-    // Node tops and heights.
-    let mut place: std::collections::HashMap<&str, (usize, f64, f64)> = Default::default();
-    let mut marks = Vec::new();
-    let mut labels = Vec::new();
-    for (c, col) in columns.iter().enumerate() {
-        let mut y: f64 = 2.0;
-        for (id, name, value) in col {
-            let height = node_height(id, *value, scale);
-            place.insert(id.as_str(), (c, y, height));
-            let x = x_of(c);
-            let colour = colour_of(id);
-            marks.push(Mark {
-                body: fragment(size, |area| {
-                    let _ = area.draw(&Rectangle::new(
-                        [(x.round() as i32, y.round() as i32), ((x + node_w).round() as i32, (y + height).round() as i32)],
-                        colour.filled(),
-                    ));
-                }),
-                title: format!("{name}: {}", thousands(*value)),
-                class: "node",
-                ..Mark::default()
-            });
-            let (lx, anchor) = if c == 0 {
-                (x - 6.0, "end")
-            } else if c + 1 == columns.len() {
-                (x + node_w + 6.0, "start")
-            } else {
-                (x + node_w + 4.0, "start")
-            };
-            labels.push(Label::new(lx, y + height / 2.0 + 4.0, name.clone(), anchor));
-            y += height + gap;
-        }
-    }
-    let name_of = |id: &str| {
-        columns.iter().flatten().find(|n| n.0 == id).map_or_else(|| id.to_owned(), |n| n.1.clone())
-    };
-    // Where each band leaves and enters its nodes: in the order of the node at the other end,
-    // spread over the node's height when it was raised to its least height.
-    let placed: Vec<(&Band, (usize, f64, f64), (usize, f64, f64))> = bands
-        .iter()
-        .filter_map(|b| Some((b, *place.get(b.from.as_str())?, *place.get(b.to.as_str())?)))
-        .collect();
-    let thickness = |b: &Band| (b.value * scale).max(MIN_BAND);
-    let mut from_top = vec![0.0; placed.len()];
-    let mut to_top = vec![0.0; placed.len()];
-    for (side, tops) in [(0, &mut from_top), (1, &mut to_top)] {
-        let mut order: Vec<usize> = (0..placed.len()).collect();
-        // Group by this end's node, then order by the other end's position.
-        let key = |k: usize| {
-            let (b, from, to) = &placed[k];
-            let (this, other) = if side == 0 { (&b.from, to) } else { (&b.to, from) };
-            (this.clone(), other.1)
+    super::memo(("flow", size, label, columns, bands, &colours), || {
+        let (w, h) = (size.0 as f64, size.1 as f64);
+        let (left_room, right_room, node_w, gap) = (84.0, 118.0, 10.0, 5.0);
+        let total_of = |node: &str| -> f64 {
+            let out: f64 = bands.iter().filter(|b| b.from == node).map(|b| b.value).sum();
+            let inn: f64 = bands.iter().filter(|b| b.to == node).map(|b| b.value).sum();
+            out.max(inn)
         };
-        order.sort_by(|&a, &b| {
-            let (na, ya) = key(a);
-            let (nb, yb) = key(b);
-            na.cmp(&nb).then(ya.total_cmp(&yb))
-        });
-        let mut k = 0;
-        while k < order.len() {
-            let node = key(order[k]).0;
-            let group: Vec<usize> = order[k..].iter().copied().take_while(|&j| key(j).0 == node).collect();
-            let (_, top, height) = if side == 0 { placed[group[0]].1 } else { placed[group[0]].2 };
-            let used: f64 = group.iter().map(|&j| thickness(placed[j].0)).sum();
-            // Extra room (a node raised to its least height) goes between the bands.
-            let spare = ((height - used) / (group.len() + 1) as f64).max(0.0);
-            let mut y = top + spare;
-            for &j in &group {
-                tops[j] = y;
-                y += thickness(placed[j].0) + spare;
-            }
-            k += group.len();
+        let columns: Vec<Vec<(String, String, f64)>> = columns
+            .iter()
+            .map(|col| {
+                col.iter()
+                    .map(|(id, name)| (id.clone(), name.clone(), total_of(id)))
+                    .filter(|(_, _, v)| *v > 0.0)
+                    .collect()
+            })
+            .collect();
+        let ncols = columns.len().max(2);
+        // A node is as tall as its value, but never shorter than its label needs nor than the bands
+        // leaving or entering it, each at its least thickness.
+        // Each node's band values, leaving and entering, gathered once: the scale is searched for.
+        let mut ends: std::collections::HashMap<&str, (Vec<f64>, Vec<f64>)> = Default::default();
+        for b in bands {
+            ends.entry(b.from.as_str()).or_default().0.push(b.value);
+            ends.entry(b.to.as_str()).or_default().1.push(b.value);
         }
-    }
-    let mut band_marks: Vec<(f64, Mark)> = Vec::new();
-    for (k, (band, (c0, ..), (c1, ..))) in placed.iter().enumerate() {
-        let t = thickness(band);
-        let (a_top, a_x) = (from_top[k], x_of(*c0) + node_w);
-        let (b_top, b_x) = (to_top[k], x_of(*c1));
-        let colour = colour_of(&band.from);
-        band_marks.push((
-            t,
-            Mark {
-                body: band_path((a_x, a_top), (b_x, b_top), t, colour),
-                title: format!("{} → {}: {}", name_of(&band.from), name_of(&band.to), thousands(band.value)),
-                href: Some(band.href.clone()),
-                count: Some(band.value as u64),
-                class: "band",
-                key: None,
-            },
-        ));
-    }
-    // The widest first: a thinner band is drawn over any wider one it crosses.
-    band_marks.sort_by(|a, b| b.0.total_cmp(&a.0));
-    let mut all: Vec<Mark> = band_marks.into_iter().map(|(_, m)| m).collect();
-    // Nodes over the bands.
-    all.append(&mut marks);
-    compose(size, label, &[], &all, &labels)
+        let node_height = |id: &str, value: f64, scale: f64| -> f64 {
+            let side = |values: &[f64]| -> f64 { values.iter().map(|v| (v * scale).max(MIN_BAND)).sum() };
+            let (out, inn) = ends.get(id).map_or((0.0, 0.0), |(o, i)| (side(o), side(i)));
+            (value * scale).max(MIN_NODE).max(out).max(inn)
+        };
+        let scale = fit_scale(&columns, h - 4.0, gap, &node_height);
+        let x_of = |c: usize| left_room + (w - left_room - right_room - node_w) * c as f64 / (ncols - 1) as f64;
+        // Node tops and heights.
+        let mut place: std::collections::HashMap<&str, (usize, f64, f64)> = Default::default();
+        let mut marks = Vec::new();
+        let mut labels = Vec::new();
+        for (c, col) in columns.iter().enumerate() {
+            let mut y: f64 = 2.0;
+            for (id, name, value) in col {
+                let height = node_height(id, *value, scale);
+                place.insert(id.as_str(), (c, y, height));
+                let x = x_of(c);
+                let colour = colour_of(id);
+                marks.push(Mark {
+                    body: fragment(size, |area| {
+                        let _ = area.draw(&Rectangle::new(
+                            [(x.round() as i32, y.round() as i32), ((x + node_w).round() as i32, (y + height).round() as i32)],
+                            colour.filled(),
+                        ));
+                    }),
+                    title: format!("{name}: {}", thousands(*value)),
+                    class: "node",
+                    ..Mark::default()
+                });
+                let (lx, anchor) = if c == 0 {
+                    (x - 6.0, "end")
+                } else if c + 1 == columns.len() {
+                    (x + node_w + 6.0, "start")
+                } else {
+                    (x + node_w + 4.0, "start")
+                };
+                labels.push(Label::new(lx, y + height / 2.0 + 4.0, name.clone(), anchor));
+                y += height + gap;
+            }
+        }
+        let name_of = |id: &str| {
+            columns.iter().flatten().find(|n| n.0 == id).map_or_else(|| id.to_owned(), |n| n.1.clone())
+        };
+        // Where each band leaves and enters its nodes: in the order of the node at the other end,
+        // spread over the node's height when it was raised to its least height.
+        let placed: Vec<(&Band, (usize, f64, f64), (usize, f64, f64))> = bands
+            .iter()
+            .filter_map(|b| Some((b, *place.get(b.from.as_str())?, *place.get(b.to.as_str())?)))
+            .collect();
+        let thickness = |b: &Band| (b.value * scale).max(MIN_BAND);
+        let mut from_top = vec![0.0; placed.len()];
+        let mut to_top = vec![0.0; placed.len()];
+        for (side, tops) in [(0, &mut from_top), (1, &mut to_top)] {
+            let mut order: Vec<usize> = (0..placed.len()).collect();
+            // Group by this end's node, then order by the other end's position.
+            let key = |k: usize| {
+                let (b, from, to) = &placed[k];
+                let (this, other) = if side == 0 { (&b.from, to) } else { (&b.to, from) };
+                (this.clone(), other.1)
+            };
+            order.sort_by(|&a, &b| {
+                let (na, ya) = key(a);
+                let (nb, yb) = key(b);
+                na.cmp(&nb).then(ya.total_cmp(&yb))
+            });
+            let mut k = 0;
+            while k < order.len() {
+                let node = key(order[k]).0;
+                let group: Vec<usize> = order[k..].iter().copied().take_while(|&j| key(j).0 == node).collect();
+                let (_, top, height) = if side == 0 { placed[group[0]].1 } else { placed[group[0]].2 };
+                let used: f64 = group.iter().map(|&j| thickness(placed[j].0)).sum();
+                // Extra room (a node raised to its least height) goes between the bands.
+                let spare = ((height - used) / (group.len() + 1) as f64).max(0.0);
+                let mut y = top + spare;
+                for &j in &group {
+                    tops[j] = y;
+                    y += thickness(placed[j].0) + spare;
+                }
+                k += group.len();
+            }
+        }
+        let mut band_marks: Vec<(f64, Mark)> = Vec::new();
+        for (k, (band, (c0, ..), (c1, ..))) in placed.iter().enumerate() {
+            let t = thickness(band);
+            let (a_top, a_x) = (from_top[k], x_of(*c0) + node_w);
+            let (b_top, b_x) = (to_top[k], x_of(*c1));
+            let colour = colour_of(&band.from);
+            band_marks.push((
+                t,
+                Mark {
+                    body: band_path((a_x, a_top), (b_x, b_top), t, colour),
+                    title: format!("{} → {}: {}", name_of(&band.from), name_of(&band.to), thousands(band.value)),
+                    href: Some(band.href.clone()),
+                    count: Some(band.value as u64),
+                    class: "band",
+                    key: None,
+                },
+            ));
+        }
+        // The widest first: a thinner band is drawn over any wider one it crosses.
+        band_marks.sort_by(|a, b| b.0.total_cmp(&a.0));
+        let mut all: Vec<Mark> = band_marks.into_iter().map(|(_, m)| m).collect();
+        // Nodes over the bands.
+        all.append(&mut marks);
+        compose(size, label, &[], &all, &labels)
+    })
 }
 
 /// A band `thickness` thick from `(x, top)` on its left node to `(x, top)` on its right one: two

@@ -4,36 +4,34 @@ use plotters::prelude::*;
 
 /// A small area chart of `points` (a KPI's trend over the window), `width` × `height` pixels.
 pub(crate) fn sparkline(points: &[u64], colour: RGBColor, width: u32, height: u32) -> String {
-    super::memo(("sparkline", points, colour, width, height), || draw_sparkline(points, colour, width, height))
-}
-
-fn draw_sparkline(points: &[u64], colour: RGBColor, width: u32, height: u32) -> String {
-    let mut svg = String::new();
-    {
-        let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
-        let top = points.iter().copied().max().unwrap_or(0).max(1) as f64;
-        let last = points.len().saturating_sub(1).max(1) as f64;
-        let (w, h, m) = (width as f64, height as f64, 2.0);
-        let line: Vec<(i32, i32)> = points
-            .iter()
-            .enumerate()
-            .map(|(i, &v)| {
-                let x = m + (w - 2.0 * m) * i as f64 / last;
-                let y = h - m - (h - 2.0 * m) * v as f64 / top;
-                (x.round() as i32, y.round() as i32)
-            })
-            .collect();
-        if let (Some(&(x0, _)), Some(&(x1, _))) = (line.first(), line.last()) {
-            let base = (h - m).round() as i32;
-            let mut area = line.clone();
-            area.push((x1, base));
-            area.push((x0, base));
-            let _ = root.draw(&Polygon::new(area, colour.mix(0.22).filled()));
-            let _ = root.draw(&PathElement::new(line, colour.stroke_width(2)));
+    super::memo(("sparkline", points, colour, width, height), || {
+        let mut svg = String::new();
+        {
+            let root = SVGBackend::with_string(&mut svg, (width, height)).into_drawing_area();
+            let top = points.iter().copied().max().unwrap_or(0).max(1) as f64;
+            let last = points.len().saturating_sub(1).max(1) as f64;
+            let (w, h, m) = (width as f64, height as f64, 2.0);
+            let line: Vec<(i32, i32)> = points
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| {
+                    let x = m + (w - 2.0 * m) * i as f64 / last;
+                    let y = h - m - (h - 2.0 * m) * v as f64 / top;
+                    (x.round() as i32, y.round() as i32)
+                })
+                .collect();
+            if let (Some(&(x0, _)), Some(&(x1, _))) = (line.first(), line.last()) {
+                let base = (h - m).round() as i32;
+                let mut area = line.clone();
+                area.push((x1, base));
+                area.push((x0, base));
+                let _ = root.draw(&Polygon::new(area, colour.mix(0.22).filled()));
+                let _ = root.draw(&PathElement::new(line, colour.stroke_width(2)));
+            }
+            let _ = root.present();
         }
-        let _ = root.present();
-    }
-    svg
+        svg
+    })
 }
 
 #[cfg(test)]
